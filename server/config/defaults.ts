@@ -1,0 +1,113 @@
+/**
+ * Every setting, its default, and where it can come from. Resolution order: explicit option,
+ * then environment variable, then `fluxbase.yaml`, then the default written here.
+ */
+
+export type ServerRole = "all" | "api" | "worker";
+export type SettingKind = "string" | "int" | "bool" | "duration" | "list" | "role" | "level";
+
+export interface SettingSpec {
+  /** Dotted path inside the resolved config. */
+  path: string;
+  env: string;
+  /** Dotted path inside fluxbase.yaml (durations accept "10s", "500ms", "5m" or seconds as a number). */
+  yaml: string;
+  kind: SettingKind;
+  default: unknown;
+  /** Never printed, never passed to a job. */
+  secret?: boolean;
+}
+
+const s = (path: string, env: string, yaml: string, kind: SettingKind, def: unknown, secret = false): SettingSpec => ({
+  path,
+  env,
+  yaml,
+  kind,
+  default: def,
+  secret,
+});
+
+export const settings: SettingSpec[] = [
+  /** @default 8080 */
+  s("port", "FLUXBASE_PORT", "server.port", "int", 8080),
+  /** @default "127.0.0.1" */
+  s("host", "FLUXBASE_HOST", "server.host", "string", "127.0.0.1"),
+  /** @default undefined — an embedded Postgres is started under the data dir */
+  s("databaseUrl", "FLUXBASE_DATABASE_URL", "database.url", "string", "", true),
+  /** @default "./.fluxbase" */
+  s("dataDir", "FLUXBASE_DATA_DIR", "data_dir", "string", "./.fluxbase"),
+  /** @default generated once into the data dir */
+  s("jwtSecret", "FLUXBASE_AUTH_JWT_SECRET", "auth.jwt_secret", "string", "", true),
+  /** @default generated once into the data dir */
+  s("encryptionKey", "FLUXBASE_ENCRYPTION_KEY", "encryption_key", "string", "", true),
+  /** @default http://<host>:<port> */
+  s("publicUrl", "FLUXBASE_PUBLIC_URL", "server.public_url", "string", ""),
+  /** @default "all" — API and workers in one process */
+  s("role", "FLUXBASE_ROLE", "server.role", "role", "all"),
+  /** @default "info" */
+  s("logLevel", "FLUXBASE_LOG_LEVEL", "log_level", "level", "info"),
+  /** @default 1048576 (1 MB) */
+  s("maxBodyBytes", "FLUXBASE_MAX_BODY_BYTES", "server.max_body_bytes", "int", 1024 * 1024),
+  /** @default ["public", "app"] */
+  s("restSchemas", "FLUXBASE_REST_SCHEMAS", "rest.schemas", "list", ["public", "app"]),
+
+  s("jobs.enabled", "FLUXBASE_JOBS_ENABLED", "jobs.enabled", "bool", true),
+  s("jobs.dir", "FLUXBASE_JOBS_DIR", "jobs.dir", "string", "./jobs"),
+  s("jobs.autoLoadOnBoot", "FLUXBASE_JOBS_AUTO_LOAD_ON_BOOT", "jobs.auto_load_on_boot", "bool", true),
+  s("jobs.watch", "FLUXBASE_JOBS_WATCH", "jobs.watch", "bool", true),
+  s("jobs.embeddedWorkerCount", "FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT", "jobs.embedded_worker_count", "int", 4),
+  s(
+    "jobs.maxConcurrentPerWorker",
+    "FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER",
+    "jobs.max_concurrent_per_worker",
+    "int",
+    5,
+  ),
+  s(
+    "jobs.maxConcurrentPerNamespace",
+    "FLUXBASE_JOBS_MAX_CONCURRENT_PER_NAMESPACE",
+    "jobs.max_concurrent_per_namespace",
+    "int",
+    20,
+  ),
+  /** Milliseconds. @default 1000 */
+  s("jobs.pollInterval", "FLUXBASE_JOBS_POLL_INTERVAL", "jobs.poll_interval", "duration", 1000),
+  s(
+    "jobs.workerHeartbeatInterval",
+    "FLUXBASE_JOBS_WORKER_HEARTBEAT_INTERVAL",
+    "jobs.worker_heartbeat_interval",
+    "duration",
+    10_000,
+  ),
+  s("jobs.workerTimeout", "FLUXBASE_JOBS_WORKER_TIMEOUT", "jobs.worker_timeout", "duration", 30_000),
+  /** Seconds. @default 300 */
+  s("jobs.defaultTimeout", "FLUXBASE_JOBS_DEFAULT_TIMEOUT", "jobs.default_timeout", "int", 300),
+  /** Seconds; annotations above it are clamped. @default 3600 */
+  s("jobs.maxTimeout", "FLUXBASE_JOBS_MAX_TIMEOUT", "jobs.max_timeout", "int", 3600),
+  s("jobs.defaultMaxRetries", "FLUXBASE_JOBS_DEFAULT_MAX_RETRIES", "jobs.default_max_retries", "int", 3),
+  /** Seconds. @default 300 */
+  s(
+    "jobs.defaultProgressTimeout",
+    "FLUXBASE_JOBS_DEFAULT_PROGRESS_TIMEOUT",
+    "jobs.default_progress_timeout",
+    "int",
+    300,
+  ),
+  /** Megabytes of V8 heap. @default 256 */
+  s("jobs.defaultMemory", "FLUXBASE_JOBS_DEFAULT_MEMORY", "jobs.default_memory", "int", 256),
+  /** How long a graceful shutdown lets running jobs finish. @default 30000 */
+  s("jobs.shutdownTimeout", "FLUXBASE_JOBS_SHUTDOWN_TIMEOUT", "jobs.shutdown_timeout", "duration", 30_000),
+  /** How long a cancelled job may keep running before it is killed. @default 5000 */
+  s("jobs.cancelGrace", "FLUXBASE_JOBS_CANCEL_GRACE", "jobs.cancel_grace", "duration", 5_000),
+  /** First retry delay; doubles each attempt, with jitter. @default 1000 */
+  s("jobs.retryBackoffBase", "FLUXBASE_JOBS_RETRY_BACKOFF_BASE", "jobs.retry_backoff_base", "duration", 1_000),
+  s("jobs.retryBackoffMax", "FLUXBASE_JOBS_RETRY_BACKOFF_MAX", "jobs.retry_backoff_max", "duration", 300_000),
+  /** Minimum spacing of progress writes for one job. @default 100 */
+  s(
+    "jobs.progressFlushInterval",
+    "FLUXBASE_JOBS_PROGRESS_FLUSH_INTERVAL",
+    "jobs.progress_flush_interval",
+    "duration",
+    100,
+  ),
+];

@@ -1,0 +1,53 @@
+/** The resolved configuration: every field present, validated once at start-up. */
+import type { LogLevel } from "../log.ts";
+import type { ServerRole } from "./defaults.ts";
+
+export interface JobsConfig {
+  enabled: boolean;
+  dir: string;
+  autoLoadOnBoot: boolean;
+  watch: boolean;
+  embeddedWorkerCount: number;
+  maxConcurrentPerWorker: number;
+  maxConcurrentPerNamespace: number;
+  /** All durations in milliseconds unless the name says seconds. */
+  pollInterval: number;
+  workerHeartbeatInterval: number;
+  workerTimeout: number;
+  /** Seconds. */
+  defaultTimeout: number;
+  /** Seconds. */
+  maxTimeout: number;
+  defaultMaxRetries: number;
+  /** Seconds. */
+  defaultProgressTimeout: number;
+  /** Megabytes. */
+  defaultMemory: number;
+  shutdownTimeout: number;
+  cancelGrace: number;
+  retryBackoffBase: number;
+  retryBackoffMax: number;
+  progressFlushInterval: number;
+}
+
+export interface FluxbaseConfig {
+  port: number;
+  host: string;
+  /** Empty string: start the embedded Postgres. */
+  databaseUrl: string;
+  /** Absolute path. */
+  dataDir: string;
+  /** Empty string: read or generate `<dataDir>/jwt_secret`. */
+  jwtSecret: string;
+  encryptionKey: string;
+  /** Empty string: derived from host and the bound port. */
+  publicUrl: string;
+  role: ServerRole;
+  logLevel: LogLevel;
+  maxBodyBytes: number;
+  restSchemas: string[];
+  jobs: JobsConfig;
+}
+
+/** What callers may pass: any subset, nested objects partial too. */
+export type FluxbaseOptions = Partial<Omit<FluxbaseConfig, "jobs">> & { jobs?: Partial<JobsConfig> };
