@@ -1,0 +1,52 @@
+/** The `fluxbase` command: maps flags onto the server's options and prints what a person needs. */
+import { ConfigError } from "../server/errors.ts";
+import { keysCommand, tokenCommand } from "./keysCommands.ts";
+import { migrateCommand } from "./migrateCommand.ts";
+import { startCommand } from "./startCommand.ts";
+
+const usage = `Usage: fluxbase <command> [options]
+
+Commands:
+  start [--role all|api|worker] [--port N] [--host H]   Start the server (API + workers by default)
+  worker                                                Start workers only (no HTTP)
+  migrate                                               Apply database migrations and exit
+  keys                                                  Print the anon and service keys
+  token --sub <uuid> [--email E] [--role R] [--expires 1h]   Mint a user token for development
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "start":
+      return startCommand(rest);
+    case "worker":
+      return startCommand(["--role", "worker", ...rest]);
+    case "migrate":
+      return migrateCommand();
+    case "keys":
+      return keysCommand();
+    case "token":
+      return tokenCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(usage);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${usage}`);
+      return 1;
+  }
+}
+
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (error) => {
+    const message = error instanceof ConfigError ? error.message : (error?.stack ?? String(error));
+    process.stderr.write(`fluxbase: ${message}\n`);
+    process.exitCode = 1;
+  },
+);

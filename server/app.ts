@@ -1,0 +1,131 @@
+/**
+ * The composition root: resolves config, brings up the database (embedded or external), migrates,
+ * and wires HTTP, realtime, the functions loader and the worker pool. start() and stop() are
+ * idempotent and own every socket, timer and child process the server creates.
+ */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { ensureSecret } from "./auth/jwtSecret.ts";
+import { type ProjectKeys, projectKeys } from "./auth/mintToken.ts";
+import { createTokenVerifier, type TokenVerifier } from "./auth/verifyToken.ts";
+import { resolveConfig } from "./config/resolveConfig.ts";
+import type { FluxbaseConfig, FluxbaseOptions } from "./config/types.ts";
+import { createSql, type Sql } from "./db/createSql.ts";
+import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embeddedPostgres.ts";
+import { migrate } from "./db/migrate.ts";
+import { createHttpApp } from "./http/app.ts";
+import { createLogger, type Logger } from "./log.ts";
+
+export interface StartedServer extends ProjectKeys {
+  /** Base URL clients use; empty for a worker-only process. */
+  url: string;
+  databaseUrl: string;
+}
+
+type Closer = () => Promise<void> | void;
+
+export interface Fluxbase {
+  readonly config: FluxbaseConfig;
+  readonly logger: Logger;
+  start(): Promise<StartedServer>;
+  stop(): Promise<void>;
+  /** Available after start(). */
+  readonly sql: Sql;
+  readonly verifyToken: TokenVerifier;
+}
+
+export interface CreateFluxbaseInput {
+  options?: FluxbaseOptions;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  logger?: Logger;
+}
+
+export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
+  const config = resolveConfig({ options: input.options, env: input.env, cwd: input.cwd });
+  const logger = input.logger ?? createLogger(config.logLevel);
+  const closers: Closer[] = [];
+  let starting: Promise<StartedServer> | undefined;
+  let stopping: Promise<void> | undefined;
+  let ready = false;
+  let sql: Sql | undefined;
+  let verifyToken: TokenVerifier | undefined;
+
+  async function boot(): Promise<StartedServer> {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.dataDir, logger.child("postgres"));
+      closers.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    const db = createSql(databaseUrl, { max: 20 });
+    sql = db;
+    closers.push(() => db.end({ timeout: 5 }));
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info("migrations applied", { applied });
+
+    const jwtSecret = ensureSecret(config.jwtSecret, config.dataDir, "jwt_secret");
+    const keys = await projectKeys(jwtSecret);
+    verifyToken = createTokenVerifier(jwtSecret);
+
+    let url = "";
+    if (config.role !== "worker") {
+      const app = createHttpApp({ sql: db, config, verifyToken, logger: logger.child("http"), isReady: () => ready });
+      const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+      await new Promise<void>((resolve, reject) => {
+        server.once("listening", resolve);
+        server.once("error", reject);
+      });
+      closers.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      );
+      const { port } = server.address() as AddressInfo;
+      url = config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+    }
+    ready = true;
+    return { url, databaseUrl, ...keys };
+  }
+
+  return {
+    config,
+    logger,
+    get sql() {
+      if (!sql) throw new Error("Fluxbase is not started");
+      return sql;
+    },
+    get verifyToken() {
+      if (!verifyToken) throw new Error("Fluxbase is not started");
+      return verifyToken;
+    },
+    start() {
+      starting ??= boot().catch(async (error) => {
+        await runClosers();
+        throw error;
+      });
+      return starting;
+    },
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        await starting?.catch(() => {});
+        await runClosers();
+      })();
+      return stopping;
+    },
+  };
+
+  async function runClosers(): Promise<void> {
+    while (closers.length > 0) {
+      const close = closers.pop()!;
+      try {
+        await close();
+      } catch (error) {
+        logger.warn("error while stopping", { error: (error as Error).message });
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The role ladder and the allow-list that stands between a JWT's role claim and SET ROLE.
+ * anon < authenticated < admin < service_role; any other well-formed claim is a custom user role that
+ * runs as the Postgres role `authenticated` while auth.role() still returns the claim.
+ */
+import type { DbRole } from "../db/withClaims.ts";
+import { forbidden } from "../errors.ts";
+
+export type RoleLevel = 0 | 1 | 2 | 3;
+
+export interface ResolvedRole {
+  /** The claim as the token states it. */
+  claim: string;
+  dbRole: DbRole;
+  level: RoleLevel;
+}
+
+const adminClaims = new Set(["admin", "dashboard_admin"]);
+// Names that belong to the database itself, never to a caller.
+const reserved = /^(postgres|pg_.*|root|superuser|supabase_.*|rds.*|cloudsql.*|replication|fluxbase.*)$/i;
+const wellFormed = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+
+export function resolveRole(claim: unknown): ResolvedRole {
+  if (typeof claim !== "string" || !wellFormed.test(claim) || reserved.test(claim)) {
+    throw forbidden("ROLE_NOT_ALLOWED", `The token's role claim is not an allowed role: ${JSON.stringify(claim)}`);
+  }
+  if (claim === "anon") return { claim, dbRole: "anon", level: 0 };
+  if (claim === "service_role") return { claim, dbRole: "service_role", level: 3 };
+  if (adminClaims.has(claim)) return { claim, dbRole: "authenticated", level: 2 };
+  return { claim, dbRole: "authenticated", level: 1 };
+}
+
+/** True when a caller with `role` satisfies a function's `require_roles` list (any one of them). */
+export function satisfiesRoles(role: ResolvedRole, required: readonly string[]): boolean {
+  if (required.length === 0 || role.level === 3) return true;
+  return required.some((want) => {
+    if (want === role.claim) return true;
+    if (want === "anon") return true;
+    if (want === "authenticated") return role.level >= 1;
+    if (adminClaims.has(want)) return role.level >= 2;
+    return false;
+  });
+}

@@ -1,0 +1,42 @@
+/** Verifies an HS256 JWT with pinned algorithms and required claims, and resolves its role. */
+import { errors as joseErrors, jwtVerify } from "jose";
+import { unauthorized } from "../errors.ts";
+import type { Identity } from "./identity.ts";
+import { resolveRole } from "./roles.ts";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type TokenVerifier = (token: string) => Promise<Identity>;
+
+export function createTokenVerifier(secret: string): TokenVerifier {
+  const key = new TextEncoder().encode(secret);
+  return async (token) => {
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "role"] }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw unauthorized("TOKEN_EXPIRED", "The token has expired");
+      if (error instanceof joseErrors.JWTClaimValidationFailed) {
+        throw unauthorized("INVALID_TOKEN", `The token is missing a required claim: ${error.claim}`);
+      }
+      throw unauthorized("INVALID_TOKEN", "The token is not a valid HS256 JWT signed by this server");
+    }
+    const role = resolveRole(payload.role);
+    const sub = typeof payload.sub === "string" ? payload.sub : null;
+    if (role.level === 1 || role.level === 2) {
+      if (!sub || !uuidPattern.test(sub)) {
+        throw unauthorized("INVALID_TOKEN", "A user token needs a `sub` claim holding the user's uuid");
+      }
+    }
+    const email = typeof payload.email === "string" ? payload.email : null;
+    return {
+      dbRole: role.dbRole,
+      claims: payload,
+      role,
+      userId: sub && uuidPattern.test(sub) ? sub.toLowerCase() : null,
+      email,
+      token,
+      expiresAt: Number(payload.exp),
+    };
+  };
+}

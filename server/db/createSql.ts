@@ -1,0 +1,23 @@
+/** The postgres.js pool every part of the server shares (LISTEN gets its own connection from it). */
+import postgres from "postgres";
+
+export type Sql = postgres.Sql<{}>;
+export type Tx = postgres.TransactionSql<{}>;
+
+export interface CreateSqlOptions {
+  /** @default 10 */
+  max?: number;
+  /** Shown in pg_stat_activity. @default "fluxbase" */
+  applicationName?: string;
+}
+
+export function createSql(url: string, options: CreateSqlOptions = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    idle_timeout: 60,
+    connect_timeout: 10,
+    connection: { application_name: options.applicationName ?? "fluxbase" },
+    transform: { undefined: null },
+  });
+}

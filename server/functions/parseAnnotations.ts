@@ -1,0 +1,138 @@
+/**
+ * Reads `@fluxbase:<name> <value>` annotations from the comment block at the top of a job file.
+ * Every problem becomes an error with file and line; the other annotations are still read.
+ */
+import { Cron } from "croner";
+import { leadingComments } from "./leadingComments.ts";
+import { type AnnotationError, type FunctionSettings, NAMESPACE_PATTERN } from "./types.ts";
+
+export interface ParsedAnnotations {
+  settings: FunctionSettings;
+  errors: AnnotationError[];
+}
+
+/** Turns one annotation's value into the settings it sets, or an error message (a string). */
+type Rule = (value: string, current: FunctionSettings) => Partial<FunctionSettings> | string;
+
+const ANNOTATION = /^@fluxbase:(\S*)(?:\s+(.*))?$/;
+const ROLE = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
+const MAX_INT = 2_147_483_647;
+
+const rules: Record<string, Rule> = {
+  namespace: (v) =>
+    NAMESPACE_PATTERN.test(v) ? { namespace: v } : `expected a name matching ${NAMESPACE_PATTERN}`,
+  "require-role": (v, s) =>
+    withList(v, /[\s,]+/, ROLE, "role names", (l) => ({ requireRoles: merge(s.requireRoles, l) })),
+  timeout: (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ timeout: n })),
+  "max-retries": (v) => withInt(v, 0, MAX_INT, "retries", (n) => ({ maxRetries: n })),
+  schedule: (v) => checkCron(v) ?? { schedule: v.split(/\s+/).join(" ") },
+  description: (v) => (v ? { description: v } : "expected a description"),
+  memory: (v) => withInt(v, 16, 65_536, "megabytes", (n) => ({ memory: n })),
+  "progress-timeout": (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ progressTimeout: n })),
+  enabled: (v) =>
+    /^(true|false)$/i.test(v) ? { enabled: v.toLowerCase() === "true" } : "expected true or false",
+  // Bare `allow-net` grants every host and wins over any list.
+  "allow-net": (v, s) =>
+    v === ""
+      ? { allowNet: true }
+      : withList(v, /[\s,]+/, HOST, "hosts (host or host:port)", (l) => ({
+          allowNet: s.allowNet === true ? true : merge(s.allowNet, l),
+        })),
+  "allow-env": (v, s) =>
+    withList(v, /[\s,]+/, ENV_NAME, "variable names", (l) => ({ allowEnv: merge(s.allowEnv, l) })),
+  "allow-read": (v, s) => withList(v, /,/, /./, "paths", (l) => ({ allowRead: merge(s.allowRead, l) })),
+  "allow-write": (v, s) => withList(v, /,/, /./, "paths", (l) => ({ allowWrite: merge(s.allowWrite, l) })),
+};
+
+/** Annotations that may appear more than once: their lists are merged. The others count once. */
+const repeatable = new Set(["require-role", "allow-net", "allow-env", "allow-read", "allow-write"]);
+
+export function parseAnnotations(source: string, file: string): ParsedAnnotations {
+  const settings: FunctionSettings = {};
+  const errors: AnnotationError[] = [];
+  const firstLine = new Map<string, number>();
+  const { lines, codeStartOffset, codeStartLine } = leadingComments(source);
+
+  for (const { line, text } of lines) {
+    const match = ANNOTATION.exec(text);
+    if (!match) continue;
+    const name = match[1]!;
+    const value = (match[2] ?? "").trim();
+    const rule = rules[name];
+    if (!rule) {
+      errors.push({ file, line, message: `unknown annotation @fluxbase:${name}` });
+      continue;
+    }
+    if (firstLine.has(name) && !repeatable.has(name)) {
+      const message = `duplicate @fluxbase:${name} (the one on line ${firstLine.get(name)} counts)`;
+      errors.push({ file, line, message });
+      continue;
+    }
+    const result = rule(value, settings);
+    if (typeof result === "string") {
+      errors.push({ file, line, message: `@fluxbase:${name}: ${result}, got ${JSON.stringify(value)}` });
+      continue;
+    }
+    Object.assign(settings, result);
+    if (!firstLine.has(name)) firstLine.set(name, line);
+  }
+  errors.push(...misplacedAnnotations(source, codeStartOffset, codeStartLine, file));
+  return { settings, errors };
+}
+
+/** Annotation-shaped comment lines below the first statement are ignored, so say so. */
+function misplacedAnnotations(
+  source: string,
+  offset: number,
+  startLine: number,
+  file: string,
+): AnnotationError[] {
+  const errors: AnnotationError[] = [];
+  for (const [index, text] of source.slice(offset).split("\n").entries()) {
+    const match = /^\s*(?:\/\/+|\/\*+|\*+)\s*@fluxbase:(\S+)/.exec(text);
+    if (!match) continue;
+    const message = `@fluxbase:${match[1]} is ignored: annotations only count in the comment block at the top of the file, before the first statement`;
+    errors.push({ file, line: startLine + index, message });
+  }
+  return errors;
+}
+
+function withInt<T>(
+  value: string,
+  min: number,
+  max: number,
+  what: string,
+  set: (n: number) => T,
+): T | string {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  return n >= min && n <= max ? set(n) : `expected a whole number of ${what} from ${min} to ${max}`;
+}
+
+function withList<T>(value: string, separator: RegExp, item: RegExp, what: string, set: (l: string[]) => T) {
+  const items = value
+    .split(separator)
+    .map((part) => part.trim())
+    .filter(Boolean);
+  if (items.length === 0) return `expected a comma-separated list of ${what}`;
+  const bad = items.find((part) => !item.test(part));
+  return bad === undefined ? set(items) : `expected ${what}, and ${JSON.stringify(bad)} is not one`;
+}
+
+const merge = (old: string[] | undefined, items: string[]) => [...new Set([...(old ?? []), ...items])];
+
+function checkCron(value: string): string | undefined {
+  const fields = value.split(/\s+/).filter(Boolean);
+  if (fields.length !== 5 && fields.length !== 6) {
+    return `expected a cron expression of 5 fields (minute hour day month weekday) or 6 (seconds first), found ${fields.length}`;
+  }
+  try {
+    const cron = new Cron(fields.join(" "), { paused: true });
+    const next = cron.nextRun();
+    cron.stop();
+    if (next === null) return "expected a cron expression that fires, and this one never does";
+  } catch (error) {
+    return `invalid cron expression (${(error as Error).message.replace(/^CronPattern: /, "")})`;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The shapes shared by the functions loader: what annotations say, what the database stores, and
+ * what one loaded function carries from the jobs folder (or an API upload) to `jobs.functions`.
+ */
+
+/** A problem found in a function's annotations: 1-based line in `file`. */
+export interface AnnotationError {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** A problem with a whole file (bad name, duplicate name, unreadable); `line` when one applies. */
+export interface FunctionProblem {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/** What the `@fluxbase:` annotations of one file say; a field is undefined when not annotated. */
+export interface FunctionSettings {
+  namespace?: string;
+  requireRoles?: string[];
+  /** Seconds. */
+  timeout?: number;
+  maxRetries?: number;
+  /** A 5- or 6-field cron expression. */
+  schedule?: string;
+  description?: string;
+  /** Megabytes of V8 heap. */
+  memory?: number;
+  /** Seconds without a progress report before the job is failed. */
+  progressTimeout?: number;
+  enabled?: boolean;
+  /** `true`: every host; a list: only these hosts (`host` or `host:port`). */
+  allowNet?: true | string[];
+  allowEnv?: string[];
+  allowRead?: string[];
+  allowWrite?: string[];
+}
+
+/**
+ * Sandbox permissions as stored in `jobs.functions.permissions` and read by the sandbox host.
+ * `net`: false = none, true = all hosts, a list = those hosts. Empty lists grant nothing.
+ */
+export interface FunctionPermissions {
+  net: boolean | string[];
+  env: string[];
+  read: string[];
+  write: string[];
+}
+
+/** Settings with defaults applied: one field per `jobs.functions` column, never undefined. */
+export interface ResolvedFunctionSettings {
+  description: string | null;
+  enabled: boolean;
+  schedule: string | null;
+  timeoutSeconds: number;
+  memoryMb: number;
+  maxRetries: number;
+  progressTimeoutSeconds: number;
+  requireRoles: string[];
+  permissions: FunctionPermissions;
+}
+
+/** What a sync writes for one function; an API upload builds one with `prepareFunctionFromSource`. */
+export interface FunctionInput {
+  name: string;
+  /** @default the sync's `namespace`, else "default" */
+  namespace?: string;
+  /** What the author wrote. */
+  source: string;
+  /** The bundle that runs; null when bundling failed. */
+  code: string | null;
+  /** sha256 (hex) of `code`; null when bundling failed. */
+  codeHash: string | null;
+  bundleError: string | null;
+  settings: ResolvedFunctionSettings;
+  /** Entry file relative to the jobs folder (POSIX separators); null for uploads. */
+  sourcePath?: string | null;
+  /** Reported back by a sync as errors; they do not stop the function being stored. */
+  annotationErrors?: AnnotationError[];
+}
+
+/** One function read from the jobs folder (or prepared from an upload), bundled and resolved. */
+export interface LoadedFunction extends FunctionInput {
+  namespace: string;
+  sourcePath: string | null;
+  annotationErrors: AnnotationError[];
+}
+
+export type FunctionOrigin = "filesystem" | "api";
+
+export interface SyncResult {
+  summary: { created: number; updated: number; deleted: number; unchanged: number; errors: number };
+  details: { created: string[]; updated: string[]; deleted: string[]; unchanged: string[] };
+  errors: { name: string; message: string }[];
+}
+
+/** Function names as the `jobs.functions.name` check constraint accepts them. */
+export const FUNCTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Namespaces as the `jobs.functions.namespace` check constraint accepts them. */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const DEFAULT_NAMESPACE = "default";

@@ -1,0 +1,23 @@
+/** The Hono application: routes mounted under their prefixes, one error handler, JSON 404s. */
+import { Hono } from "hono";
+import { createErrorHandler } from "./onError.ts";
+import { adminJobsRoutes } from "./routes/adminJobs.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { jobsRoutes } from "./routes/jobs.ts";
+import type { AppEnv, HttpDeps } from "./types.ts";
+
+export interface HttpExtensions {
+  /** Extra route groups mounted by the composition root (functions admin, REST, ...). */
+  mount?: (app: Hono<AppEnv>) => void;
+}
+
+export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError(createErrorHandler(deps.logger));
+  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}`, code: "ROUTE_NOT_FOUND" }, 404));
+  app.route("/", healthRoutes(deps));
+  app.route("/api/v1/jobs", jobsRoutes(deps));
+  app.route("/api/v1/admin/jobs", adminJobsRoutes(deps));
+  extensions.mount?.(app);
+  return app;
+}

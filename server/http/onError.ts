@@ -1,0 +1,22 @@
+/** The one place errors become responses: known errors keep their status and code, the rest is a bare 500. */
+import type { Context } from "hono";
+import { pgErrorToHttp } from "../db/pgErrors.ts";
+import { HttpError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+
+export function createErrorHandler(logger: Logger) {
+  return (error: Error, c: Context) => {
+    const known = error instanceof HttpError ? error : pgErrorToHttp(error);
+    if (known) {
+      if (known.status >= 500) logger.error(known.message, { code: known.code });
+      return c.json(known.toJSON(), known.status as 400);
+    }
+    logger.error("unhandled error in request", {
+      method: c.req.method,
+      path: c.req.path,
+      error: error.message,
+      stack: error.stack,
+    });
+    return c.json({ error: "Internal server error", code: "INTERNAL" }, 500);
+  };
+}

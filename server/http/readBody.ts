@@ -1,0 +1,39 @@
+/** Reads and validates a JSON body: malformed JSON, wrong types and NUL characters are 400s. */
+import type { Context } from "hono";
+import type { z } from "zod";
+import { badRequest } from "../errors.ts";
+
+export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  const text = await c.req.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw badRequest("INVALID_JSON", `The request body is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return validate(schema, value, "body");
+}
+
+export function validate<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    const first = issues[0];
+    throw badRequest("VALIDATION_ERROR", `Invalid ${where}: ${first?.path ? `${first.path}: ` : ""}${first?.message}`, {
+      issues,
+    });
+  }
+  return parsed.data;
+}
+
+/** Postgres text and jsonb cannot hold U+0000; refuse it up front with a clear message. */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === "object") {
+    return Object.entries(value).some(([key, inner]) => key.includes("\u0000") || containsNul(inner));
+  }
+  return false;
+}

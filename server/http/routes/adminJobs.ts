@@ -1,0 +1,56 @@
+/** Admin view of the queue and the workers (admin or service_role; RLS policies grant admins all rows). */
+import { Hono } from "hono";
+import { withClaims } from "../../db/withClaims.ts";
+import { cancelJob } from "../../queue/cancelJob.ts";
+import { getJob } from "../../queue/findJob.ts";
+import { jobStats } from "../../queue/jobStats.ts";
+import { listJobs } from "../../queue/listJobs.ts";
+import { listNamespaces, listWorkers } from "../../queue/listWorkers.ts";
+import { resubmitJob } from "../../queue/resubmitJob.ts";
+import { retryJob } from "../../queue/retryJob.ts";
+import { authenticate, requireAdmin } from "../authenticate.ts";
+import { validate } from "../readBody.ts";
+import { adminListQuery } from "../schemas.ts";
+import type { AppEnv, HttpDeps } from "../types.ts";
+import { jobIdParam } from "./jobs.ts";
+import { z } from "zod";
+
+const statsQuery = z.object({ namespace: z.string().max(64).optional() });
+
+export function adminJobsRoutes(deps: HttpDeps) {
+  const { sql } = deps;
+  const asCaller = <T>(identity: Parameters<typeof withClaims>[1], work: Parameters<typeof withClaims<T>>[2]) =>
+    withClaims<T>(sql, identity, work);
+  return new Hono<AppEnv>()
+    .use("*", authenticate(deps.verifyToken), requireAdmin())
+    .get("/namespaces", async (c) => c.json({ namespaces: await asCaller(c.get("identity"), listNamespaces) }))
+    .get("/queue", async (c) => {
+      const filter = validate(adminListQuery, c.req.query(), "query");
+      return c.json(await asCaller(c.get("identity"), (tx) => listJobs(tx, filter)));
+    })
+    .get("/queue/:id", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      return c.json(await asCaller(c.get("identity"), (tx) => getJob(tx, id)));
+    })
+    .post("/queue/:id/cancel", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      return c.json(await asCaller(c.get("identity"), (tx) => cancelJob(tx, id, "cancel")));
+    })
+    .post("/queue/:id/terminate", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      return c.json(await asCaller(c.get("identity"), (tx) => cancelJob(tx, id, "terminate")));
+    })
+    .post("/queue/:id/retry", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      return c.json(await asCaller(c.get("identity"), (tx) => retryJob(tx, id)));
+    })
+    .post("/queue/:id/resubmit", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      return c.json(await asCaller(c.get("identity"), (tx) => resubmitJob(tx, id)), 201);
+    })
+    .get("/stats", async (c) => {
+      const { namespace } = validate(statsQuery, c.req.query(), "query");
+      return c.json(await asCaller(c.get("identity"), (tx) => jobStats(tx, namespace)));
+    })
+    .get("/workers", async (c) => c.json({ workers: await asCaller(c.get("identity"), listWorkers) }));
+}

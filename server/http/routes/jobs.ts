@@ -1,0 +1,72 @@
+/** The user-facing jobs API: submit, list, get, logs, cancel, retry — each as the caller, so RLS decides. */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { withClaims } from "../../db/withClaims.ts";
+import { badRequest, HttpError } from "../../errors.ts";
+import { cancelJob } from "../../queue/cancelJob.ts";
+import { getJob } from "../../queue/findJob.ts";
+import { jobLogs } from "../../queue/jobLogs.ts";
+import { listJobs } from "../../queue/listJobs.ts";
+import { retryJob } from "../../queue/retryJob.ts";
+import { submitJob } from "../../queue/submitJob.ts";
+import { authenticate } from "../authenticate.ts";
+import { containsNul, readJson, validate } from "../readBody.ts";
+import { idempotencyKey, listQuery, logsQuery, submitBody, uuid } from "../schemas.ts";
+import type { AppEnv, HttpDeps } from "../types.ts";
+
+export function jobIdParam(value: string): string {
+  if (!uuid.safeParse(value).success) {
+    throw badRequest("INVALID_ID", `Job ids are uuids; got ${JSON.stringify(value.slice(0, 64))}`);
+  }
+  return value.toLowerCase();
+}
+
+export function limitBody(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new HttpError(413, "PAYLOAD_TOO_LARGE", `The request body is larger than ${maxSize} bytes`, {
+        max_bytes: maxSize,
+      });
+    },
+  });
+}
+
+export function jobsRoutes(deps: HttpDeps) {
+  const { sql } = deps;
+  return new Hono<AppEnv>()
+    .use("*", authenticate(deps.verifyToken))
+    .post("/submit", limitBody(deps.config.maxBodyBytes), async (c) => {
+      const body = await readJson(c, submitBody);
+      if (containsNul(body.payload)) throw badRequest("INVALID_PAYLOAD", "The payload may not contain NUL characters");
+      const headerKey = c.req.header("idempotency-key");
+      const key = headerKey === undefined ? undefined : validate(idempotencyKey, headerKey, "Idempotency-Key header");
+      const { job, created } = await withClaims(sql, c.get("identity"), (tx) =>
+        submitJob(tx, c.get("identity"), { ...body, idempotency_key: key }),
+      );
+      return c.json(job, created ? 201 : 200);
+    })
+    .get("/", async (c) => {
+      const filter = validate(listQuery, c.req.query(), "query");
+      const page = await withClaims(sql, c.get("identity"), (tx) => listJobs(tx, filter));
+      return c.json(page);
+    })
+    .get("/:id", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      return c.json(await withClaims(sql, c.get("identity"), (tx) => getJob(tx, id)));
+    })
+    .get("/:id/logs", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      const { after_line } = validate(logsQuery, c.req.query(), "query");
+      const logs = await withClaims(sql, c.get("identity"), (tx) => jobLogs(tx, id, after_line));
+      return c.json({ logs, count: logs.length });
+    })
+    .post("/:id/cancel", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      return c.json(await withClaims(sql, c.get("identity"), (tx) => cancelJob(tx, id)));
+    })
+    .post("/:id/retry", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      return c.json(await withClaims(sql, c.get("identity"), (tx) => retryJob(tx, id)));
+    });
+}

@@ -1,0 +1,64 @@
+/** Request shapes of the jobs API. */
+import { z } from "zod";
+import { jobStatuses } from "../queue/jobRow.ts";
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, "expected a name of letters, digits, - and _");
+export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "expected a uuid");
+
+export const submitBody = z
+  .object({
+    job_name: name,
+    namespace: name.default("default"),
+    payload: z.record(z.string(), z.unknown()).default({}),
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    scheduled_at: z.iso.datetime({ offset: true }).optional(),
+    delay_seconds: z
+      .number()
+      .min(0)
+      .max(365 * 24 * 3600)
+      .optional(),
+    on_behalf_of: z
+      .object({
+        user_id: uuid,
+        user_email: z.string().max(320).optional(),
+        user_role: z.string().max(63).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((body) => !(body.scheduled_at && body.delay_seconds !== undefined), {
+    message: "give scheduled_at or delay_seconds, not both",
+  });
+
+const intParam = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((value) => value ?? def);
+
+const boolParam = z
+  .enum(["true", "false", "1", "0"])
+  .optional()
+  .transform((value) => value === "true" || value === "1");
+
+export const listQuery = z.object({
+  status: z.enum(jobStatuses).optional(),
+  job_name: name.optional(),
+  namespace: name.optional(),
+  limit: intParam(50, 1, 200),
+  offset: intParam(0, 0, 1_000_000_000),
+  include_result: boolParam,
+});
+
+export const adminListQuery = listQuery.extend({
+  worker_id: uuid.optional(),
+  created_by: uuid.optional(),
+});
+
+export const logsQuery = z.object({ after_line: intParam(0, 0, 2_147_483_647) });
+
+export const idempotencyKey = z.string().min(1).max(255);

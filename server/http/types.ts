@@ -1,0 +1,19 @@
+/** What route handlers receive: the shared dependencies and the verified caller. */
+import type { Identity } from "../auth/identity.ts";
+import type { TokenVerifier } from "../auth/verifyToken.ts";
+import type { FluxbaseConfig } from "../config/types.ts";
+import type { Sql } from "../db/createSql.ts";
+import type { Logger } from "../log.ts";
+
+export interface HttpDeps {
+  sql: Sql;
+  config: FluxbaseConfig;
+  verifyToken: TokenVerifier;
+  logger: Logger;
+  /** Answers /health with 200 only once this returns true. */
+  isReady: () => boolean;
+}
+
+export interface AppEnv {
+  Variables: { identity: Identity };
+}

@@ -1,0 +1,17 @@
+/** Reads one job as the caller; RLS makes another user's job indistinguishable from a missing one. */
+import type { Tx } from "../db/createSql.ts";
+import { notFound } from "../errors.ts";
+import { type JobRow, jobColumnsWithResult } from "./jobRow.ts";
+
+export async function findJob(tx: Tx, id: string): Promise<JobRow | undefined> {
+  const [row] = await tx<JobRow[]>`select ${tx(jobColumnsWithResult)} from jobs.queue where id = ${id}`;
+  return row;
+}
+
+export async function getJob(tx: Tx, id: string): Promise<JobRow> {
+  const row = await findJob(tx, id);
+  if (!row) throw jobNotFound(id);
+  return row;
+}
+
+export const jobNotFound = (id: string) => notFound("JOB_NOT_FOUND", `No job with id ${id}`, { job_id: id });

@@ -1,0 +1,69 @@
+/** The shape of a job as the API returns it, and the SQL column list that produces it. */
+
+export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+export const jobStatuses = ["pending", "running", "completed", "failed", "cancelled"] as const;
+export const terminalStatuses: readonly JobStatus[] = ["completed", "failed", "cancelled"];
+
+export interface JobRow {
+  id: string;
+  namespace: string;
+  function_id: string | null;
+  job_name: string;
+  status: JobStatus;
+  payload: unknown;
+  result?: unknown;
+  progress: { percent: number; message?: string; data?: unknown } | null;
+  priority: number;
+  max_retries: number;
+  retry_count: number;
+  attempt: number;
+  timeout_seconds: number;
+  progress_timeout_seconds: number;
+  error_message: string | null;
+  worker_id: string | null;
+  cancel_mode: string | null;
+  created_by: string | null;
+  user_role: string | null;
+  user_email: string | null;
+  created_at: Date;
+  updated_at: Date;
+  scheduled_at: Date | null;
+  started_at: Date | null;
+  last_progress_at: Date | null;
+  completed_at: Date | null;
+}
+
+/** Columns a caller may see; the lease token and idempotency key never leave the server. */
+export const jobColumns = [
+  "id",
+  "namespace",
+  "function_id",
+  "job_name",
+  "status",
+  "payload",
+  "progress",
+  "priority",
+  "max_retries",
+  "retry_count",
+  "attempt",
+  "timeout_seconds",
+  "progress_timeout_seconds",
+  "error_message",
+  "worker_id",
+  "cancel_mode",
+  "created_by",
+  "user_role",
+  "user_email",
+  "created_at",
+  "updated_at",
+  "scheduled_at",
+  "started_at",
+  "last_progress_at",
+  "completed_at",
+] as const;
+
+export const jobColumnsWithResult = [...jobColumns, "result"] as const;
+
+export function isJobStatus(value: unknown): value is JobStatus {
+  return typeof value === "string" && (jobStatuses as readonly string[]).includes(value);
+}

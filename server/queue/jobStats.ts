@@ -1,0 +1,56 @@
+/** Admin: counts per status, average run time, and the same per function. */
+import type { Tx } from "../db/createSql.ts";
+
+export interface StatusCounts {
+  pending: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  total: number;
+}
+
+export interface JobStats extends StatusCounts {
+  avg_duration_seconds: number | null;
+  by_function: (StatusCounts & { namespace: string; job_name: string })[];
+}
+
+export async function jobStats(tx: Tx, namespace?: string): Promise<JobStats> {
+  const rows = await tx<(StatusCounts & { namespace: string; job_name: string; duration_sum: number; finished: number })[]>`
+    select namespace, job_name,
+      count(*) filter (where status = 'pending')::int as pending,
+      count(*) filter (where status = 'running')::int as running,
+      count(*) filter (where status = 'completed')::int as completed,
+      count(*) filter (where status = 'failed')::int as failed,
+      count(*) filter (where status = 'cancelled')::int as cancelled,
+      count(*)::int as total,
+      coalesce(sum(extract(epoch from completed_at - started_at))
+        filter (where status = 'completed' and started_at is not null), 0)::float8 as duration_sum,
+      count(*) filter (where status = 'completed' and started_at is not null)::int as finished
+    from jobs.queue
+    ${namespace ? tx`where namespace = ${namespace}` : tx``}
+    group by namespace, job_name
+    order by namespace, job_name`;
+  const stats: JobStats = {
+    pending: 0,
+    running: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    total: 0,
+    avg_duration_seconds: null,
+    by_function: [],
+  };
+  let durationSum = 0;
+  let finished = 0;
+  for (const { duration_sum, finished: done, ...counts } of rows) {
+    for (const key of ["pending", "running", "completed", "failed", "cancelled", "total"] as const) {
+      stats[key] += counts[key];
+    }
+    durationSum += duration_sum;
+    finished += done;
+    stats.by_function.push(counts);
+  }
+  stats.avg_duration_seconds = finished > 0 ? Math.round((durationSum / finished) * 1000) / 1000 : null;
+  return stats;
+}

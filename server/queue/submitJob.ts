@@ -1,0 +1,95 @@
+/**
+ * Inserts a job as the caller. The function must exist, be enabled and accept the caller's role;
+ * limits are copied from the function; RLS makes sure a user can only submit as themselves.
+ */
+import { isService, type Identity } from "../auth/identity.ts";
+import { satisfiesRoles } from "../auth/roles.ts";
+import type { Tx } from "../db/createSql.ts";
+import { forbidden, notFound } from "../errors.ts";
+import { type JobRow, jobColumnsWithResult } from "./jobRow.ts";
+
+export interface SubmitJobInput {
+  job_name: string;
+  namespace: string;
+  payload: Record<string, unknown>;
+  priority: number;
+  /** ISO timestamp, or undefined to run as soon as possible. */
+  scheduled_at?: string;
+  delay_seconds?: number;
+  idempotency_key?: string;
+  on_behalf_of?: { user_id: string; user_email?: string; user_role?: string };
+}
+
+interface FunctionLimits {
+  id: string;
+  enabled: boolean;
+  require_roles: string[];
+  max_retries: number;
+  timeout_seconds: number;
+  progress_timeout_seconds: number;
+}
+
+export interface SubmitJobResult {
+  job: JobRow;
+  /** False when an idempotency key returned an earlier job. */
+  created: boolean;
+}
+
+export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInput): Promise<SubmitJobResult> {
+  const [fn] = await tx<FunctionLimits[]>`
+    select id, enabled, require_roles, max_retries, timeout_seconds, progress_timeout_seconds
+    from jobs.functions where namespace = ${input.namespace} and name = ${input.job_name}`;
+  if (!fn) {
+    throw notFound("FUNCTION_NOT_FOUND", `No job function "${input.job_name}" in namespace "${input.namespace}"`, {
+      job_name: input.job_name,
+      namespace: input.namespace,
+    });
+  }
+  if (!fn.enabled) {
+    throw forbidden("FUNCTION_DISABLED", `The job function "${input.job_name}" is disabled`, {
+      job_name: input.job_name,
+    });
+  }
+  if (!satisfiesRoles(identity.role, fn.require_roles)) {
+    throw forbidden("ROLE_REQUIRED", `The job function "${input.job_name}" requires one of these roles`, {
+      required_roles: fn.require_roles,
+      role: identity.role.claim,
+    });
+  }
+  const owner = resolveOwner(identity, input);
+  const scheduledAt = input.scheduled_at
+    ? tx`${input.scheduled_at}::timestamptz`
+    : input.delay_seconds
+      ? tx`now() + make_interval(secs => ${input.delay_seconds})`
+      : tx`null`;
+  const [job] = await tx<JobRow[]>`
+    insert into jobs.queue (namespace, function_id, job_name, payload, priority, max_retries, timeout_seconds,
+      progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at)
+    values (${input.namespace}, ${fn.id}, ${input.job_name}, ${tx.json(input.payload as never)}, ${input.priority},
+      ${fn.max_retries}, ${fn.timeout_seconds}, ${fn.progress_timeout_seconds}, ${input.idempotency_key ?? null},
+      ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt})
+    on conflict ((coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)), idempotency_key)
+      where idempotency_key is not null do nothing
+    returning ${tx(jobColumnsWithResult)}`;
+  if (job) return { job, created: true };
+  const [existing] = await tx<JobRow[]>`
+    select ${tx(jobColumnsWithResult)} from jobs.queue
+    where coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)
+          = coalesce(${owner.created_by}::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+      and idempotency_key = ${input.idempotency_key ?? null}`;
+  return { job: existing!, created: false };
+}
+
+function resolveOwner(identity: Identity, input: SubmitJobInput) {
+  if (input.on_behalf_of) {
+    if (!isService(identity)) {
+      throw forbidden("ON_BEHALF_OF_FORBIDDEN", "Only the service role may submit a job on behalf of a user");
+    }
+    return {
+      created_by: input.on_behalf_of.user_id,
+      user_email: input.on_behalf_of.user_email ?? null,
+      user_role: input.on_behalf_of.user_role ?? "authenticated",
+    };
+  }
+  return { created_by: identity.userId, user_email: identity.email, user_role: identity.role.claim };
+}
