@@ -1,0 +1,116 @@
+/**
+ * Starts a real Fluxbase server for a test file: its own database, a random port on loopback, a known
+ * JWT secret, and helpers to mint tokens and call the API.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createFluxbase, type Fluxbase } from "../../server/app.ts";
+import { mintToken } from "../../server/auth/mintToken.ts";
+import type { FluxbaseOptions } from "../../server/config/types.ts";
+import { createLogger, type LogLevel } from "../../server/log.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+
+export const testJwtSecret = "test-secret-test-secret-test-secret-0123456789";
+
+export interface TestUser {
+  id: string;
+  email: string;
+  role: string;
+  token: string;
+}
+
+export interface TestServer {
+  url: string;
+  anonKey: string;
+  serviceKey: string;
+  db: TestDatabase;
+  fluxbase: Fluxbase;
+  dataDir: string;
+  /** Mints a token with the given claims, signed with the server's secret. */
+  token(claims: { role: string; sub?: string; email?: string; expiresIn?: number | string }): Promise<string>;
+  /** A new user with a fresh uuid and a token. */
+  user(role?: string): Promise<TestUser>;
+  /** fetch against the server with a token (omit for no auth). */
+  request(method: string, route: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions extends FluxbaseOptions {
+  /** Default: no workers, so jobs stay where the test puts them. */
+  workers?: boolean;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-data-"));
+  const jobsDir = options.jobs?.dir ?? mkdtempSync(path.join(tmpdir(), "fluxbase-jobs-"));
+  const { workers, ...rest } = options;
+  const fluxbase = createFluxbase({
+    env: {},
+    options: {
+      ...rest,
+      port: 0,
+      host: "127.0.0.1",
+      databaseUrl: db.url,
+      jwtSecret: testJwtSecret,
+      dataDir,
+      jobs: {
+        embeddedWorkerCount: workers ? 1 : 0,
+        pollInterval: 200,
+        ...options.jobs,
+        dir: jobsDir,
+      },
+    },
+    logger: createLogger((process.env.TEST_LOG_LEVEL as LogLevel) ?? "error"),
+  });
+  const started = await fluxbase.start();
+  const token: TestServer["token"] = (claims) =>
+    mintToken(testJwtSecret, { ...claims, expiresIn: claims.expiresIn ?? "1h" });
+  return {
+    url: started.url,
+    anonKey: started.anonKey,
+    serviceKey: started.serviceKey,
+    db,
+    fluxbase,
+    dataDir,
+    token,
+    async user(role = "authenticated") {
+      const id = randomUUID();
+      const email = `${id.slice(0, 8)}@example.test`;
+      return { id, email, role, token: await token({ role, sub: id, email }) };
+    },
+    request(method, route, { token: bearer, body, headers = {} } = {}) {
+      return fetch(`${started.url}${route}`, {
+        method,
+        headers: {
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+    },
+    async stop() {
+      await fluxbase.stop();
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.jobs?.dir) rmSync(jobsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Inserts a job function row directly (tests that do not exercise the loader). */
+export async function insertFunction(
+  server: TestServer,
+  fn: { name: string; namespace?: string; code?: string; enabled?: boolean; require_roles?: string[]; max_retries?: number },
+): Promise<string> {
+  const [row] = await server.db.sql<{ id: string }[]>`
+    insert into jobs.functions (name, namespace, source, code, enabled, require_roles, max_retries)
+    values (${fn.name}, ${fn.namespace ?? "default"}, ${fn.code ?? "export function handler() { return 1 }"},
+      ${fn.code ?? "export function handler() { return 1 }"}, ${fn.enabled ?? true}, ${fn.require_roles ?? []},
+      ${fn.max_retries ?? 3})
+    returning id`;
+  return row!.id;
+}
