@@ -34,7 +34,12 @@ export async function tokenCommand(args: string[]): Promise<number> {
     process.stderr.write(`--sub must be a uuid, got ${sub}\n`);
     return 1;
   }
-  const token = await mintToken(secret(), { role: values.role!, sub, email: values.email, expiresIn: values.expires });
+  const token = await mintToken(secret(), {
+    role: values.role!,
+    sub,
+    email: values.email,
+    expiresIn: values.expires,
+  });
   process.stdout.write(`${token}\n`);
   return 0;
 }

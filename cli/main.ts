@@ -39,7 +39,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== -1) process.exitCode = code;

@@ -17,7 +17,9 @@ export async function startCommand(args: string[]): Promise<number> {
   const started = await fluxbase.start();
   const lines = [
     "",
-    started.url ? `  Fluxbase is running at ${started.url}` : "  Fluxbase workers are running (no HTTP server)",
+    started.url
+      ? `  Fluxbase is running at ${started.url}`
+      : "  Fluxbase workers are running (no HTTP server)",
     "",
     `  API URL:      ${started.url || "-"}`,
     `  anon key:     ${started.anonKey}`,

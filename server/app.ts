@@ -54,7 +54,10 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   async function boot(): Promise<StartedServer> {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(config.dataDir, logger.child("postgres"));
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(
+        config.dataDir,
+        logger.child("postgres"),
+      );
       closers.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
@@ -70,7 +73,13 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
 
     let url = "";
     if (config.role !== "worker") {
-      const app = createHttpApp({ sql: db, config, verifyToken, logger: logger.child("http"), isReady: () => ready });
+      const app = createHttpApp({
+        sql: db,
+        config,
+        verifyToken,
+        logger: logger.child("http"),
+        isReady: () => ready,
+      });
       const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
       await new Promise<void>((resolve, reject) => {
         server.once("listening", resolve);
@@ -84,7 +93,8 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
           }),
       );
       const { port } = server.address() as AddressInfo;
-      url = config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+      url =
+        config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     }
     ready = true;
     return { url, databaseUrl, ...keys };

@@ -7,7 +7,13 @@ export class HttpError extends Error {
   readonly code: string;
   readonly context: ErrorContext;
 
-  constructor(status: number, code: string, message: string, context: ErrorContext = {}, options?: ErrorOptions) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    context: ErrorContext = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "HttpError";
     this.status = status;

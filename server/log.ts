@@ -15,7 +15,9 @@ export function createLogger(level: LogLevel = "info", scope = "fluxbase"): Logg
   const write = (at: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (order[at] < order[level]) return;
     const extra = fields && Object.keys(fields).length > 0 ? ` ${safeJson(fields)}` : "";
-    process.stderr.write(`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} [${scope}] ${message}${extra}\n`);
+    process.stderr.write(
+      `${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} [${scope}] ${message}${extra}\n`,
+    );
   };
   return {
     debug: (m, f) => write("debug", m, f),

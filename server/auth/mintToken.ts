@@ -12,7 +12,11 @@ export interface MintOptions {
 }
 
 export async function mintToken(secret: string, options: MintOptions): Promise<string> {
-  const jwt = new SignJWT({ ...options.claims, role: options.role, ...(options.email ? { email: options.email } : {}) })
+  const jwt = new SignJWT({
+    ...options.claims,
+    role: options.role,
+    ...(options.email ? { email: options.email } : {}),
+  })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuedAt()
     .setIssuer("fluxbase");

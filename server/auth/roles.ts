@@ -22,7 +22,10 @@ const wellFormed = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
 export function resolveRole(claim: unknown): ResolvedRole {
   if (typeof claim !== "string" || !wellFormed.test(claim) || reserved.test(claim)) {
-    throw forbidden("ROLE_NOT_ALLOWED", `The token's role claim is not an allowed role: ${JSON.stringify(claim)}`);
+    throw forbidden(
+      "ROLE_NOT_ALLOWED",
+      `The token's role claim is not an allowed role: ${JSON.stringify(claim)}`,
+    );
   }
   if (claim === "anon") return { claim, dbRole: "anon", level: 0 };
   if (claim === "service_role") return { claim, dbRole: "service_role", level: 3 };

@@ -15,7 +15,8 @@ export function createTokenVerifier(secret: string): TokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "role"] }));
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw unauthorized("TOKEN_EXPIRED", "The token has expired");
+      if (error instanceof joseErrors.JWTExpired)
+        throw unauthorized("TOKEN_EXPIRED", "The token has expired");
       if (error instanceof joseErrors.JWTClaimValidationFailed) {
         throw unauthorized("INVALID_TOKEN", `The token is missing a required claim: ${error.claim}`);
       }

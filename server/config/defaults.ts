@@ -18,7 +18,14 @@ export interface SettingSpec {
   secret?: boolean;
 }
 
-const s = (path: string, env: string, yaml: string, kind: SettingKind, def: unknown, secret = false): SettingSpec => ({
+const s = (
+  path: string,
+  env: string,
+  yaml: string,
+  kind: SettingKind,
+  def: unknown,
+  secret = false,
+): SettingSpec => ({
   path,
   env,
   yaml,
@@ -55,7 +62,13 @@ export const settings: SettingSpec[] = [
   s("jobs.dir", "FLUXBASE_JOBS_DIR", "jobs.dir", "string", "./jobs"),
   s("jobs.autoLoadOnBoot", "FLUXBASE_JOBS_AUTO_LOAD_ON_BOOT", "jobs.auto_load_on_boot", "bool", true),
   s("jobs.watch", "FLUXBASE_JOBS_WATCH", "jobs.watch", "bool", true),
-  s("jobs.embeddedWorkerCount", "FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT", "jobs.embedded_worker_count", "int", 4),
+  s(
+    "jobs.embeddedWorkerCount",
+    "FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT",
+    "jobs.embedded_worker_count",
+    "int",
+    4,
+  ),
   s(
     "jobs.maxConcurrentPerWorker",
     "FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER",
@@ -100,7 +113,13 @@ export const settings: SettingSpec[] = [
   /** How long a cancelled job may keep running before it is killed. @default 5000 */
   s("jobs.cancelGrace", "FLUXBASE_JOBS_CANCEL_GRACE", "jobs.cancel_grace", "duration", 5_000),
   /** First retry delay; doubles each attempt, with jitter. @default 1000 */
-  s("jobs.retryBackoffBase", "FLUXBASE_JOBS_RETRY_BACKOFF_BASE", "jobs.retry_backoff_base", "duration", 1_000),
+  s(
+    "jobs.retryBackoffBase",
+    "FLUXBASE_JOBS_RETRY_BACKOFF_BASE",
+    "jobs.retry_backoff_base",
+    "duration",
+    1_000,
+  ),
   s("jobs.retryBackoffMax", "FLUXBASE_JOBS_RETRY_BACKOFF_MAX", "jobs.retry_backoff_max", "duration", 300_000),
   /** Minimum spacing of progress writes for one job. @default 100 */
   s(

@@ -24,8 +24,10 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
     const explicit = getPath(input.options ?? {}, spec.path);
     let value: unknown;
     if (explicit !== undefined) value = checkExplicit(spec, explicit);
-    else if (env[spec.env] !== undefined && env[spec.env] !== "") value = parseSetting(spec, env[spec.env]!, spec.env);
-    else if (getPath(yaml, spec.yaml) !== undefined) value = parseSetting(spec, getPath(yaml, spec.yaml), spec.yaml);
+    else if (env[spec.env] !== undefined && env[spec.env] !== "")
+      value = parseSetting(spec, env[spec.env]!, spec.env);
+    else if (getPath(yaml, spec.yaml) !== undefined)
+      value = parseSetting(spec, getPath(yaml, spec.yaml), spec.yaml);
     else value = spec.default;
     setPath(out, spec.path, value);
   }
@@ -41,7 +43,8 @@ function readYaml(file: string): Record<string, unknown> {
   try {
     const parsed = parseYaml(readFileSync(file, "utf8"));
     if (parsed === null || parsed === undefined) return {};
-    if (typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("the top level must be a mapping");
+    if (typeof parsed !== "object" || Array.isArray(parsed))
+      throw new Error("the top level must be a mapping");
     return parsed as Record<string, unknown>;
   } catch (error) {
     throw new ConfigError(`Invalid ${file}: ${(error as Error).message}`);
@@ -101,7 +104,9 @@ function checkExplicit(spec: SettingSpec, value: unknown): unknown {
           ? Array.isArray(value)
           : typeof value === "string";
   if (!ok) throw new ConfigError(`Invalid option ${spec.path}: got ${JSON.stringify(value)}`);
-  return spec.kind === "role" || spec.kind === "level" ? parseSetting(spec, value, `option ${spec.path}`) : value;
+  return spec.kind === "role" || spec.kind === "level"
+    ? parseSetting(spec, value, `option ${spec.path}`)
+    : value;
 }
 
 function validate(config: FluxbaseConfig): void {
@@ -109,7 +114,8 @@ function validate(config: FluxbaseConfig): void {
     if (!(value >= min)) throw new ConfigError(`Invalid ${name}: expected at least ${min}, got ${value}`);
   };
   positive("port (FLUXBASE_PORT)", config.port, 0);
-  if (config.port > 65535) throw new ConfigError(`Invalid port (FLUXBASE_PORT): ${config.port} is above 65535`);
+  if (config.port > 65535)
+    throw new ConfigError(`Invalid port (FLUXBASE_PORT): ${config.port} is above 65535`);
   positive("FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT", config.jobs.embeddedWorkerCount, 0);
   positive("FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER", config.jobs.maxConcurrentPerWorker);
   positive("FLUXBASE_JOBS_MAX_CONCURRENT_PER_NAMESPACE", config.jobs.maxConcurrentPerNamespace);

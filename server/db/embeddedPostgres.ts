@@ -20,7 +20,9 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   const pgDir = path.join(dataDir, "postgres");
   mkdirSync(dataDir, { recursive: true });
   checkReachableByPostgresUser(pgDir);
-  const password = readOrCreate(path.join(dataDir, "pg_password"), () => randomBytes(18).toString("base64url"));
+  const password = readOrCreate(path.join(dataDir, "pg_password"), () =>
+    randomBytes(18).toString("base64url"),
+  );
   const port = await freePort();
   const lines: string[] = [];
   const pg = new EmbeddedPostgres({
@@ -32,7 +34,14 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     createPostgresUser: isRoot(),
     // The package asks initdb for en_US.UTF-8, which minimal machines lack; C.UTF-8 is always there.
     initdbFlags: ["--lc-messages=C", "--locale=C.UTF-8", "--encoding=UTF8"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "unix_socket_directories="],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "unix_socket_directories=",
+    ],
     onLog: (message) => {
       lines.push(String(message));
       if (lines.length > 50) lines.shift();

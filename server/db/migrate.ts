@@ -45,14 +45,18 @@ export async function migrate(sql: Sql, dir = defaultMigrationsDir): Promise<str
         ALTER TABLE fluxbase.migrations ENABLE ROW LEVEL SECURITY;
         ALTER TABLE fluxbase.migrations FORCE ROW LEVEL SECURITY;
         REVOKE ALL ON SCHEMA fluxbase FROM PUBLIC;`);
-      const rows = await conn<{ name: string; checksum: string }[]>`select name, checksum from fluxbase.migrations`;
+      const rows = await conn<
+        { name: string; checksum: string }[]
+      >`select name, checksum from fluxbase.migrations`;
       const applied = new Map(rows.map((row) => [row.name, row.checksum]));
       const done: string[] = [];
       for (const file of files) {
         const known = applied.get(file.name);
         if (known !== undefined) {
           if (known !== file.checksum) {
-            throw new Error(`Migration ${file.name} was changed after it was applied; add a new migration instead`);
+            throw new Error(
+              `Migration ${file.name} was changed after it was applied; add a new migration instead`,
+            );
           }
           continue;
         }

@@ -15,7 +15,11 @@ export interface DbIdentity {
 
 const allowed: ReadonlySet<string> = new Set(["anon", "authenticated", "service_role"]);
 
-export async function withClaims<T>(sql: Sql, identity: DbIdentity, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function withClaims<T>(
+  sql: Sql,
+  identity: DbIdentity,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
   if (!allowed.has(identity.dbRole)) throw new Error(`refusing to run as database role ${identity.dbRole}`);
   return (await sql.begin(async (tx) => {
     await tx`select set_config('role', ${identity.dbRole}, true), set_config('request.jwt.claims', ${JSON.stringify(identity.claims)}, true)`;

@@ -14,7 +14,9 @@ export interface HttpExtensions {
 export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.logger));
-  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}`, code: "ROUTE_NOT_FOUND" }, 404));
+  app.notFound((c) =>
+    c.json({ error: `No route for ${c.req.method} ${c.req.path}`, code: "ROUTE_NOT_FOUND" }, 404),
+  );
   app.route("/", healthRoutes(deps));
   app.route("/api/v1/jobs", jobsRoutes(deps));
   app.route("/api/v1/admin/jobs", adminJobsRoutes(deps));

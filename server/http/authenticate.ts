@@ -8,7 +8,10 @@ import type { TokenVerifier } from "../auth/verifyToken.ts";
 import { forbidden, unauthorized } from "../errors.ts";
 import type { AppEnv } from "./types.ts";
 
-export function tokenFromHeaders(authorization: string | undefined, apikey: string | undefined): string | undefined {
+export function tokenFromHeaders(
+  authorization: string | undefined,
+  apikey: string | undefined,
+): string | undefined {
   if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw unauthorized("INVALID_TOKEN", "The Authorization header must be `Bearer <token>`");
@@ -20,7 +23,8 @@ export function tokenFromHeaders(authorization: string | undefined, apikey: stri
 export function authenticate(verifyToken: TokenVerifier): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = tokenFromHeaders(c.req.header("authorization"), c.req.header("apikey"));
-    if (!token) throw unauthorized("TOKEN_MISSING", "Send a token in the Authorization header or the apikey header");
+    if (!token)
+      throw unauthorized("TOKEN_MISSING", "Send a token in the Authorization header or the apikey header");
     c.set("identity", await verifyToken(token));
     await next();
   };

@@ -19,21 +19,31 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T): Prom
 export function validate<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    const issues = parsed.error.issues.map((issue) => ({
+      path: issue.path.join("."),
+      message: issue.message,
+    }));
     const first = issues[0];
-    throw badRequest("VALIDATION_ERROR", `Invalid ${where}: ${first?.path ? `${first.path}: ` : ""}${first?.message}`, {
-      issues,
-    });
+    throw badRequest(
+      "VALIDATION_ERROR",
+      `Invalid ${where}: ${first?.path ? `${first.path}: ` : ""}${first?.message}`,
+      {
+        issues,
+      },
+    );
   }
   return parsed.data;
 }
 
-/** Postgres text and jsonb cannot hold U+0000; refuse it up front with a clear message. */
-export function containsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(containsNul);
+// U+0000 and unpaired surrogates are valid in JSON text but Postgres jsonb cannot store them.
+const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True when some string or key inside `value` cannot be stored in Postgres; refuse it up front. */
+export function hasUnstorableText(value: unknown): boolean {
+  if (typeof value === "string") return unstorable.test(value);
+  if (Array.isArray(value)) return value.some(hasUnstorableText);
   if (value && typeof value === "object") {
-    return Object.entries(value).some(([key, inner]) => key.includes("\u0000") || containsNul(inner));
+    return Object.entries(value).some(([key, inner]) => unstorable.test(key) || hasUnstorableText(inner));
   }
   return false;
 }

@@ -17,8 +17,12 @@ export async function cancelJob(tx: Tx, id: string, mode: CancelMode = "cancel")
   if (row) return row;
   const current = await findJob(tx, id);
   if (!current) throw jobNotFound(id);
-  throw conflict("JOB_NOT_CANCELLABLE", `Only a pending or running job can be cancelled; this one is ${current.status}`, {
-    job_id: id,
-    status: current.status,
-  });
+  throw conflict(
+    "JOB_NOT_CANCELLABLE",
+    `Only a pending or running job can be cancelled; this one is ${current.status}`,
+    {
+      job_id: id,
+      status: current.status,
+    },
+  );
 }

@@ -16,7 +16,9 @@ export interface JobStats extends StatusCounts {
 }
 
 export async function jobStats(tx: Tx, namespace?: string): Promise<JobStats> {
-  const rows = await tx<(StatusCounts & { namespace: string; job_name: string; duration_sum: number; finished: number })[]>`
+  const rows = await tx<
+    (StatusCounts & { namespace: string; job_name: string; duration_sum: number; finished: number })[]
+  >`
     select namespace, job_name,
       count(*) filter (where status = 'pending')::int as pending,
       count(*) filter (where status = 'running')::int as running,

@@ -2,7 +2,7 @@
  * Inserts a job as the caller. The function must exist, be enabled and accept the caller's role;
  * limits are copied from the function; RLS makes sure a user can only submit as themselves.
  */
-import { isService, type Identity } from "../auth/identity.ts";
+import { type Identity, isService } from "../auth/identity.ts";
 import { satisfiesRoles } from "../auth/roles.ts";
 import type { Tx } from "../db/createSql.ts";
 import { forbidden, notFound } from "../errors.ts";
@@ -40,10 +40,14 @@ export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInpu
     select id, enabled, require_roles, max_retries, timeout_seconds, progress_timeout_seconds
     from jobs.functions where namespace = ${input.namespace} and name = ${input.job_name}`;
   if (!fn) {
-    throw notFound("FUNCTION_NOT_FOUND", `No job function "${input.job_name}" in namespace "${input.namespace}"`, {
-      job_name: input.job_name,
-      namespace: input.namespace,
-    });
+    throw notFound(
+      "FUNCTION_NOT_FOUND",
+      `No job function "${input.job_name}" in namespace "${input.namespace}"`,
+      {
+        job_name: input.job_name,
+        namespace: input.namespace,
+      },
+    );
   }
   if (!fn.enabled) {
     throw forbidden("FUNCTION_DISABLED", `The job function "${input.job_name}" is disabled`, {

@@ -31,7 +31,11 @@ describe("health", () => {
 
 describe("POST /api/v1/jobs/submit", () => {
   it("creates a pending job owned by the caller, with limits from the function", async () => {
-    const res = await submit(alice.token, { job_name: "process-data", payload: { items: [1, 2, 3] }, priority: 5 });
+    const res = await submit(alice.token, {
+      job_name: "process-data",
+      payload: { items: [1, 2, 3] },
+      priority: 5,
+    });
     expect(res.status).toBe(201);
     const job = await res.json();
     expect(job).toMatchObject({
@@ -97,7 +101,9 @@ describe("POST /api/v1/jobs/submit", () => {
     expect(delay).toBeGreaterThanOrEqual(59_000);
     expect(delay).toBeLessThanOrEqual(61_000);
     const at = "2030-01-02T03:04:05.000Z";
-    const scheduled = await (await submit(alice.token, { job_name: "process-data", scheduled_at: at })).json();
+    const scheduled = await (
+      await submit(alice.token, { job_name: "process-data", scheduled_at: at })
+    ).json();
     expect(new Date(scheduled.scheduled_at).toISOString()).toBe(at);
   });
 
@@ -129,10 +135,14 @@ describe("listing, reading, cancelling and retrying", () => {
     expect(page).toMatchObject({ limit: 2, offset: 0, total: 3 });
     expect(page.jobs.map((j: { payload: { i: number } }) => j.payload.i)).toEqual([2, 1]);
     expect(page.jobs[0]).not.toHaveProperty("result");
-    const withResult = await (await server.request("GET", "/api/v1/jobs?include_result=true&offset=2", { token: mine.token })).json();
+    const withResult = await (
+      await server.request("GET", "/api/v1/jobs?include_result=true&offset=2", { token: mine.token })
+    ).json();
     expect(withResult.jobs).toHaveLength(1);
     expect(withResult.jobs[0]).toHaveProperty("result", null);
-    const filtered = await (await server.request("GET", "/api/v1/jobs?status=completed", { token: mine.token })).json();
+    const filtered = await (
+      await server.request("GET", "/api/v1/jobs?status=completed", { token: mine.token })
+    ).json();
     expect(filtered.total).toBe(0);
   });
 
@@ -153,17 +163,25 @@ describe("listing, reading, cancelling and retrying", () => {
     const retryPending = await server.request("POST", `/api/v1/jobs/${job.id}/retry`, { token: alice.token });
     expect(retryPending.status).toBe(409);
     expect((await retryPending.json()).code).toBe("JOB_NOT_RETRYABLE");
-    await server.db.sql`update jobs.queue set status = 'failed', error_message = 'boom', retry_count = 3, attempt = 4 where id = ${job.id}`;
+    await server.db
+      .sql`update jobs.queue set status = 'failed', error_message = 'boom', retry_count = 3, attempt = 4 where id = ${job.id}`;
     const retried = await server.request("POST", `/api/v1/jobs/${job.id}/retry`, { token: alice.token });
     expect(retried.status).toBe(200);
-    expect(await retried.json()).toMatchObject({ id: job.id, status: "pending", retry_count: 0, error_message: null });
+    expect(await retried.json()).toMatchObject({
+      id: job.id,
+      status: "pending",
+      retry_count: 0,
+      error_message: null,
+    });
   });
 
   it("returns log lines after a given line", async () => {
     const job = await (await submit(alice.token, { job_name: "process-data" })).json();
     await server.db.sql`insert into jobs.logs (job_id, line_number, level, message)
       values (${job.id}, 1, 'info', 'one'), (${job.id}, 2, 'warn', 'two'), (${job.id}, 3, 'error', 'three')`;
-    const res = await server.request("GET", `/api/v1/jobs/${job.id}/logs?after_line=1`, { token: alice.token });
+    const res = await server.request("GET", `/api/v1/jobs/${job.id}/logs?after_line=1`, {
+      token: alice.token,
+    });
     const body = await res.json();
     expect(body.count).toBe(2);
     expect(body.logs.map((l: { message: string }) => l.message)).toEqual(["two", "three"]);

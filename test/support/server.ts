@@ -33,7 +33,11 @@ export interface TestServer {
   /** A new user with a fresh uuid and a token. */
   user(role?: string): Promise<TestUser>;
   /** fetch against the server with a token (omit for no auth). */
-  request(method: string, route: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    method: string,
+    route: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -104,7 +108,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 /** Inserts a job function row directly (tests that do not exercise the loader). */
 export async function insertFunction(
   server: TestServer,
-  fn: { name: string; namespace?: string; code?: string; enabled?: boolean; require_roles?: string[]; max_retries?: number },
+  fn: {
+    name: string;
+    namespace?: string;
+    code?: string;
+    enabled?: boolean;
+    require_roles?: string[];
+    max_retries?: number;
+  },
 ): Promise<string> {
   const [row] = await server.db.sql<{ id: string }[]>`
     insert into jobs.functions (name, namespace, source, code, enabled, require_roles, max_retries)

@@ -1,5 +1,6 @@
 /** Admin view of the queue and the workers (admin or service_role; RLS policies grant admins all rows). */
 import { Hono } from "hono";
+import { z } from "zod";
 import { withClaims } from "../../db/withClaims.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
 import { getJob } from "../../queue/findJob.ts";
@@ -13,17 +14,20 @@ import { validate } from "../readBody.ts";
 import { adminListQuery } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
 import { jobIdParam } from "./jobs.ts";
-import { z } from "zod";
 
 const statsQuery = z.object({ namespace: z.string().max(64).optional() });
 
 export function adminJobsRoutes(deps: HttpDeps) {
   const { sql } = deps;
-  const asCaller = <T>(identity: Parameters<typeof withClaims>[1], work: Parameters<typeof withClaims<T>>[2]) =>
-    withClaims<T>(sql, identity, work);
+  const asCaller = <T>(
+    identity: Parameters<typeof withClaims>[1],
+    work: Parameters<typeof withClaims<T>>[2],
+  ) => withClaims<T>(sql, identity, work);
   return new Hono<AppEnv>()
     .use("*", authenticate(deps.verifyToken), requireAdmin())
-    .get("/namespaces", async (c) => c.json({ namespaces: await asCaller(c.get("identity"), listNamespaces) }))
+    .get("/namespaces", async (c) =>
+      c.json({ namespaces: await asCaller(c.get("identity"), listNamespaces) }),
+    )
     .get("/queue", async (c) => {
       const filter = validate(adminListQuery, c.req.query(), "query");
       return c.json(await asCaller(c.get("identity"), (tx) => listJobs(tx, filter)));

@@ -10,7 +10,7 @@ import { listJobs } from "../../queue/listJobs.ts";
 import { retryJob } from "../../queue/retryJob.ts";
 import { submitJob } from "../../queue/submitJob.ts";
 import { authenticate } from "../authenticate.ts";
-import { containsNul, readJson, validate } from "../readBody.ts";
+import { hasUnstorableText, readJson, validate } from "../readBody.ts";
 import { idempotencyKey, listQuery, logsQuery, submitBody, uuid } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
 
@@ -38,9 +38,14 @@ export function jobsRoutes(deps: HttpDeps) {
     .use("*", authenticate(deps.verifyToken))
     .post("/submit", limitBody(deps.config.maxBodyBytes), async (c) => {
       const body = await readJson(c, submitBody);
-      if (containsNul(body.payload)) throw badRequest("INVALID_PAYLOAD", "The payload may not contain NUL characters");
+      if (hasUnstorableText(body.payload))
+        throw badRequest(
+          "INVALID_PAYLOAD",
+          "The payload may not contain NUL characters or unpaired surrogates",
+        );
       const headerKey = c.req.header("idempotency-key");
-      const key = headerKey === undefined ? undefined : validate(idempotencyKey, headerKey, "Idempotency-Key header");
+      const key =
+        headerKey === undefined ? undefined : validate(idempotencyKey, headerKey, "Idempotency-Key header");
       const { job, created } = await withClaims(sql, c.get("identity"), (tx) =>
         submitJob(tx, c.get("identity"), { ...body, idempotency_key: key }),
       );

@@ -1,0 +1,212 @@
+/** Who may see and change which job: at the database level (as each role) and through HTTP. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Tx } from "../../server/db/createSql.ts";
+import { type DbIdentity, withClaims } from "../../server/db/withClaims.ts";
+import { insertFunction, startTestServer, type TestServer, type TestUser } from "../support/server.ts";
+
+let server: TestServer;
+let alice: TestUser;
+let bob: TestUser;
+let admin: TestUser;
+let aliceJob: string;
+let aliceFailedJob: string;
+let bobJob: string;
+
+const as = (user: TestUser | "anon" | "service"): DbIdentity =>
+  user === "anon"
+    ? { dbRole: "anon", claims: { role: "anon" } }
+    : user === "service"
+      ? { dbRole: "service_role", claims: { role: "service_role" } }
+      : { dbRole: "authenticated", claims: { role: user.role, sub: user.id, email: user.email } };
+const run = <T>(who: Parameters<typeof as>[0], work: (tx: Tx) => Promise<T>) =>
+  withClaims(server.db.sql, as(who), work);
+
+beforeAll(async () => {
+  server = await startTestServer();
+  [alice, bob, admin] = [await server.user(), await server.user(), await server.user("admin")];
+  await insertFunction(server, { name: "work" });
+  const submit = async (user: TestUser) =>
+    (
+      await (
+        await server.request("POST", "/api/v1/jobs/submit", { token: user.token, body: { job_name: "work" } })
+      ).json()
+    ).id;
+  aliceJob = await submit(alice);
+  aliceFailedJob = await submit(alice);
+  bobJob = await submit(bob);
+  await server.db
+    .sql`update jobs.queue set status = 'failed', error_message = 'x' where id = ${aliceFailedJob}`;
+  await server.db
+    .sql`insert into jobs.logs (job_id, line_number, message) values (${aliceJob}, 1, 'alice secret log')`;
+});
+afterAll(() => server.stop());
+
+describe("RLS at the database", () => {
+  it("users read only their own jobs and logs; admins and service read all; anon reads none", async () => {
+    const ids = async (who: Parameters<typeof as>[0]) =>
+      (await run(who, (tx) => tx<{ id: string }[]>`select id from jobs.queue`)).map((r) => r.id).sort();
+    expect(await ids(alice)).toEqual([aliceJob, aliceFailedJob].sort());
+    expect(await ids(bob)).toEqual([bobJob]);
+    expect(await ids("anon")).toEqual([]);
+    expect(await ids(admin)).toEqual([aliceJob, aliceFailedJob, bobJob].sort());
+    expect(await ids("service")).toEqual([aliceJob, aliceFailedJob, bobJob].sort());
+    const logs = async (who: Parameters<typeof as>[0]) => run(who, (tx) => tx`select message from jobs.logs`);
+    expect(await logs(alice)).toHaveLength(1);
+    expect(await logs(bob)).toHaveLength(0);
+    expect(await logs(admin)).toHaveLength(1);
+  });
+
+  it("a user cannot plant a job owned by someone else", async () => {
+    await expect(
+      run(alice, (tx) => tx`insert into jobs.queue (job_name, created_by) values ('work', ${bob.id})`),
+    ).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      run(alice, (tx) => tx`insert into jobs.queue (job_name) values ('work')`),
+    ).rejects.toMatchObject({
+      code: "42501",
+    });
+  });
+
+  it("a user's insert cannot forge system columns", async () => {
+    const [row] = await run(
+      alice,
+      (tx) => tx<{ status: string; result: unknown; attempt: number }[]>`
+      insert into jobs.queue (job_name, created_by, status, result, attempt)
+      values ('work', ${alice.id}, 'completed', '{"forged": true}', 99)
+      returning status, result, attempt`,
+    );
+    expect(row).toEqual({ status: "pending", result: null, attempt: 0 });
+  });
+
+  it("a user can change nothing but status, and only to cancelled", async () => {
+    await expect(
+      run(alice, (tx) => tx`update jobs.queue set payload = '{"x":1}' where id = ${aliceJob}`),
+    ).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      run(alice, (tx) => tx`update jobs.queue set status = 'cancelled', result = '1' where id = ${aliceJob}`),
+    ).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      run(alice, (tx) => tx`update jobs.queue set status = 'completed' where id = ${aliceJob}`),
+    ).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      run(
+        alice,
+        (tx) => tx`update jobs.queue set created_by = ${bob.id}, status = 'cancelled' where id = ${aliceJob}`,
+      ),
+    ).rejects.toMatchObject({ code: "42501" });
+    const [row] = await server.db.sql`select status, payload from jobs.queue where id = ${aliceJob}`;
+    expect(row).toMatchObject({ status: "pending", payload: {} });
+  });
+
+  it("a user's update of another user's job touches nothing", async () => {
+    const updated = await run(
+      alice,
+      (tx) => tx`update jobs.queue set status = 'cancelled' where id = ${bobJob}`,
+    );
+    expect(updated.count).toBe(0);
+    const deleted = await run(alice, (tx) => tx`delete from jobs.queue where id = ${aliceJob}`).catch(
+      (e) => e,
+    );
+    expect(deleted).toMatchObject({ code: "42501" });
+  });
+
+  it("only the owner or an admin can retry through jobs.retry_job", async () => {
+    expect(await run(bob, (tx) => tx`select * from jobs.retry_job(${aliceFailedJob})`)).toHaveLength(0);
+    const [row] = await server.db.sql`select status from jobs.queue where id = ${aliceFailedJob}`;
+    expect(row!.status).toBe("failed");
+  });
+
+  it("workers are visible to admins only", async () => {
+    await server.db
+      .sql`insert into jobs.workers (name, hostname, pid, max_concurrent_jobs) values ('w', 'h', 1, 5)`;
+    expect(await run(alice, (tx) => tx`select * from jobs.workers`)).toHaveLength(0);
+    expect(await run(admin, (tx) => tx`select * from jobs.workers`)).toHaveLength(1);
+  });
+
+  it("forces RLS on every jobs table, and no policy is granted to PUBLIC", async () => {
+    const tables = await server.db.sql<
+      { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }[]
+    >`
+      select c.relname, c.relrowsecurity, c.relforcerowsecurity from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'jobs' and c.relkind = 'r'`;
+    expect(tables.length).toBeGreaterThanOrEqual(4);
+    for (const table of tables)
+      expect(table, table.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
+    const publicPolicies = await server.db
+      .sql`select policyname from pg_policies where schemaname = 'jobs' and 'public' = any(roles)`;
+    expect(publicPolicies).toHaveLength(0);
+  });
+});
+
+describe("RLS through HTTP", () => {
+  const call = (method: string, route: string, user: TestUser | string) =>
+    server.request(method, route, { token: typeof user === "string" ? user : user.token });
+
+  it("another user's job is indistinguishable from a missing one", async () => {
+    const missing = "00000000-0000-4000-8000-000000000000";
+    for (const [method, suffix] of [
+      ["GET", ""],
+      ["GET", "/logs"],
+      ["POST", "/cancel"],
+      ["POST", "/retry"],
+    ] as const) {
+      const theirs = await call(method, `/api/v1/jobs/${aliceJob}${suffix}`, bob);
+      const none = await call(method, `/api/v1/jobs/${missing}${suffix}`, bob);
+      expect(theirs.status, `${method} ${suffix}`).toBe(404);
+      expect(none.status).toBe(404);
+      const [a, b] = [await theirs.json(), await none.json()];
+      expect(a.code).toBe(b.code);
+      expect(a.error.replace(aliceJob, "ID")).toBe(b.error.replace(missing, "ID"));
+    }
+    const failedRetry = await call("POST", `/api/v1/jobs/${aliceFailedJob}/retry`, bob);
+    expect(failedRetry.status).toBe(404);
+  });
+
+  it("a user never learns of another's jobs in a listing, even filtered", async () => {
+    const page = await (await call("GET", "/api/v1/jobs?job_name=work&limit=200", bob)).json();
+    expect(page.jobs.map((j: { id: string }) => j.id)).toEqual([bobJob]);
+    expect(page.total).toBe(1);
+  });
+
+  it("anon sees nothing and cannot cancel", async () => {
+    expect((await (await call("GET", "/api/v1/jobs", server.anonKey)).json()).total).toBe(0);
+    // anon holds no UPDATE grant at all, so the answer is the same 403 whether the job exists or not.
+    const existing = await call("POST", `/api/v1/jobs/${aliceJob}/cancel`, server.anonKey);
+    const missing = await call(
+      "POST",
+      "/api/v1/jobs/00000000-0000-4000-8000-000000000000/cancel",
+      server.anonKey,
+    );
+    expect(existing.status).toBe(403);
+    expect(missing.status).toBe(403);
+    expect((await existing.json()).code).toBe((await missing.json()).code);
+  });
+
+  it("admin endpoints: 403 for users and anon, open to admin and service", async () => {
+    for (const route of [
+      "/api/v1/admin/jobs/queue",
+      "/api/v1/admin/jobs/stats",
+      "/api/v1/admin/jobs/workers",
+    ]) {
+      expect((await call("GET", route, alice)).status).toBe(403);
+      expect((await call("GET", route, server.anonKey)).status).toBe(403);
+      expect((await call("GET", route, admin)).status).toBe(200);
+      expect((await call("GET", route, server.serviceKey)).status).toBe(200);
+    }
+  });
+
+  it("admins cancel and retry anyone's jobs", async () => {
+    const retried = await call("POST", `/api/v1/admin/jobs/queue/${aliceFailedJob}/retry`, admin);
+    expect(retried.status).toBe(200);
+    expect((await retried.json()).status).toBe("pending");
+    const cancelled = await call("POST", `/api/v1/admin/jobs/queue/${bobJob}/terminate`, admin);
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ status: "cancelled", cancel_mode: "terminate" });
+  });
+
+  it("the owner cancels their own job", async () => {
+    const res = await call("POST", `/api/v1/jobs/${aliceJob}/cancel`, alice);
+    expect(res.status).toBe(200);
+    expect((await res.json()).status).toBe("cancelled");
+  });
+});
