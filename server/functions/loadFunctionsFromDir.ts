@@ -1,0 +1,102 @@
+/**
+ * Reads every function in the jobs folder: scan, read, parse annotations, bundle, apply defaults,
+ * then pre-fetch all remote imports with one `deno cache`. A problem in one file is reported with
+ * its file (and line) and never stops the others.
+ */
+import { readFile } from "node:fs/promises";
+import { bundleFunction } from "./bundleFunction.ts";
+import { cacheRemoteImports, type RemoteImport } from "./cacheRemoteImports.ts";
+import { readImportMap } from "./importMap.ts";
+import { parseAnnotations } from "./parseAnnotations.ts";
+import { resolveFunctionSettings, type SettingsDefaults } from "./resolveFunctionSettings.ts";
+import { scanJobsDir } from "./scanJobsDir.ts";
+import {
+  DEFAULT_NAMESPACE,
+  type FunctionProblem,
+  type FunctionSettings,
+  type LoadedFunction,
+} from "./types.ts";
+
+export interface LoadContext {
+  /** The server's job defaults (`config.jobs`). */
+  jobs: SettingsDefaults;
+  /** `DENO_DIR` to pre-fetch remote imports into (`<dataDir>/deno`); omitted: no pre-fetch. */
+  denoDir?: string;
+  /** Namespace of functions without `@fluxbase:namespace`. @default "default" */
+  namespace?: string;
+  /** @default true */
+  sourcemap?: boolean;
+}
+
+export interface LoadResult {
+  /** Sorted by name; functions whose bundle failed are included, with `code: null`. */
+  functions: LoadedFunction[];
+  /** Files that are not functions (bad name, duplicate, unreadable) and bad import maps. */
+  problems: FunctionProblem[];
+}
+
+export async function loadFunctionsFromDir(dir: string, ctx: LoadContext): Promise<LoadResult> {
+  const scan = await scanJobsDir(dir);
+  const { map, problems: mapProblems } = await readImportMap(dir);
+  const problems = [...scan.problems, ...mapProblems];
+  const remote = new Map<LoadedFunction, RemoteImport[]>();
+
+  const loaded = await Promise.all(
+    scan.functions.map(async (entry): Promise<LoadedFunction | undefined> => {
+      let source: string;
+      try {
+        source = await readFile(entry.entryPath, "utf8");
+      } catch (error) {
+        problems.push({ file: entry.sourcePath, message: `could not read: ${(error as Error).message}` });
+        return undefined;
+      }
+      const { settings, errors } = parseAnnotations(source, entry.sourcePath);
+      const clamp = timeoutClamp(settings, ctx.jobs, entry.sourcePath);
+      if (clamp) problems.push(clamp);
+      const bundle = await bundleFunction(
+        { entryPath: entry.entryPath },
+        { jobsDir: dir, importMap: map, sourcemap: ctx.sourcemap },
+      );
+      const fn: LoadedFunction = {
+        name: entry.name,
+        namespace: settings.namespace ?? ctx.namespace ?? DEFAULT_NAMESPACE,
+        source,
+        code: bundle.code,
+        codeHash: bundle.hash,
+        bundleError: bundle.error ?? null,
+        settings: resolveFunctionSettings(settings, ctx.jobs),
+        annotationErrors: errors,
+        sourcePath: entry.sourcePath,
+      };
+      if (bundle.remoteImports.length > 0) remote.set(fn, bundle.remoteImports);
+      return fn;
+    }),
+  );
+  const functions = loaded.filter((fn): fn is LoadedFunction => fn !== undefined);
+  if (ctx.denoDir) await prefetch(remote, ctx.denoDir);
+  return { functions, problems };
+}
+
+/** One `deno cache` for everything; when it fails, one per function, to blame the right ones. */
+async function prefetch(remote: Map<LoadedFunction, RemoteImport[]>, denoDir: string): Promise<void> {
+  if (remote.size === 0) return;
+  const all = await cacheRemoteImports([...remote.values()].flat(), { denoDir });
+  if (!all.error) return;
+  for (const [fn, imports] of remote) {
+    const { error } = remote.size === 1 ? all : await cacheRemoteImports(imports, { denoDir });
+    if (!error) continue;
+    fn.code = null;
+    fn.codeHash = null;
+    fn.bundleError = `${fn.sourcePath ?? fn.name}: ${error}`;
+  }
+}
+
+export function timeoutClamp(
+  settings: FunctionSettings,
+  jobs: SettingsDefaults,
+  file: string,
+): FunctionProblem | undefined {
+  if (settings.timeout === undefined || settings.timeout <= jobs.maxTimeout) return undefined;
+  const message = `@fluxbase:timeout ${settings.timeout} is above the server's maximum (FLUXBASE_JOBS_MAX_TIMEOUT=${jobs.maxTimeout}); ${jobs.maxTimeout} seconds apply`;
+  return { file, message };
+}
