@@ -56,6 +56,8 @@ export async function bundleFunction(input: BundleInput, options: BundleOptions 
       format: "esm",
       platform: "neutral",
       target: "es2022",
+      // Deno understands `with { type: "json" }`; without this, es2022 output silently drops it.
+      supported: { "import-attributes": true },
       minify: false,
       charset: "utf8",
       sourcemap: options.sourcemap === false ? false : "inline",

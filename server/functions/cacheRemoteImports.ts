@@ -89,7 +89,11 @@ function runDeno(args: string[], options: CacheOptions): Promise<void> {
       { env, timeout: options.timeoutMs ?? 120_000 },
       (error, _out, stderr) => {
         if (!error) return resolve();
-        const text = stderr.replace(/\n\s*Stack backtrace:[\s\S]*$/, "").trim();
+        // Deno's own words, without its backtrace or the generated file's location (which means nothing to a reader).
+        const text = stderr
+          .replace(/\n\s*Stack backtrace:[\s\S]*$/, "")
+          .replace(/\n\s*at file:\S*\/prefetch\/\S*/g, "")
+          .trim();
         reject(new Error(text || (error.killed ? "deno cache timed out" : error.message)));
       },
     );
