@@ -17,6 +17,8 @@ export interface WatchOptions {
 }
 
 export interface JobsDirWatcher {
+  /** Resolves once the folder is watched (or found missing, and so polled for). */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,10 +89,12 @@ export function watchJobsDir(dir: string, onChange: () => void, options: WatchOp
       });
   };
   poll();
+  const ready = inFlight!;
   const timer = setInterval(poll, pollIntervalMs);
   timer.unref();
 
   return {
+    ready,
     async close() {
       if (closed) return;
       closed = true;
@@ -98,6 +102,8 @@ export function watchJobsDir(dir: string, onChange: () => void, options: WatchOp
       clearTimeout(debounce);
       await inFlight;
       stopWatcher();
+      // libuv releases closed handles in the loop's close phase, which follows this turn's check phase.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
     },
   };
 }
