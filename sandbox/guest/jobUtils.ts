@@ -1,0 +1,86 @@
+/**
+ * The `job` argument a job function receives: progress reporting, its context and payload, and
+ * cooperative cancellation (a flag readable even from a loop that never yields, plus an AbortSignal).
+ */
+import { type GuestJobContext, MAX_PROGRESS_DATA_BYTES, MAX_PROGRESS_MESSAGE } from "../protocol.ts";
+import type { FromWorker } from "./messages.ts";
+
+export interface JobUtils {
+  /** Reports progress: `percent` is clamped to 0..100; `data` must be JSON (at most 64 KB). */
+  reportProgress(percent: number, message?: string, data?: unknown): void;
+  /** True once the run was asked to stop. A boolean, so `await job.isCancelled()` works as well. */
+  isCancelled(): boolean;
+  /** Same as `isCancelled()`: true once a cancel request arrived. */
+  checkCancellation(): boolean;
+  getJobContext(): GuestJobContext;
+  getJobPayload(): unknown;
+  /** Aborted when the run is cancelled; pass it to fetch() and friends. */
+  readonly signal: AbortSignal;
+}
+
+export interface JobUtilsControl {
+  job: JobUtils;
+  /** Called when the main thread relays a cancel request. */
+  cancelled(): void;
+}
+
+export function createJobUtils(
+  context: GuestJobContext,
+  cancelFlag: SharedArrayBuffer,
+  post: (message: FromWorker) => void,
+): JobUtilsControl {
+  const flag = new Int32Array(cancelFlag);
+  const controller = new AbortController();
+  const isCancelled = () => {
+    const cancelled = Atomics.load(flag, 0) === 1;
+    // A job spinning without awaiting never sees the cancel message; its signal aborts here instead.
+    if (cancelled && !controller.signal.aborted) abort();
+    return cancelled;
+  };
+  const abort = () => controller.abort(new DOMException("The job was cancelled", "AbortError"));
+
+  const job: JobUtils = {
+    reportProgress(percent, message, data) {
+      if (typeof percent !== "number" || Number.isNaN(percent)) {
+        throw new TypeError(`reportProgress: percent must be a number, got ${typeof percent}`);
+      }
+      if (message !== undefined && message !== null && typeof message !== "string") {
+        throw new TypeError(`reportProgress: message must be a string, got ${typeof message}`);
+      }
+      post({
+        t: "progress",
+        percent: Math.min(100, Math.max(0, percent)),
+        message: typeof message === "string" ? message.slice(0, MAX_PROGRESS_MESSAGE) : undefined,
+        data: data === undefined ? undefined : jsonData(data),
+      });
+    },
+    isCancelled,
+    checkCancellation: isCancelled,
+    getJobContext: () => context,
+    getJobPayload: () => context.payload,
+    signal: controller.signal,
+  };
+  return {
+    job,
+    cancelled: () => {
+      if (!controller.signal.aborted) abort();
+    },
+  };
+}
+
+/** Round-trips `data` through JSON so what the host stores is exactly what JSON can carry. */
+function jsonData(data: unknown): unknown {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch (error) {
+    throw new TypeError(`reportProgress: data is not JSON-serialisable (${(error as Error).message})`);
+  }
+  if (json === undefined) throw new TypeError("reportProgress: data is not JSON-serialisable");
+  if (json.length > MAX_PROGRESS_DATA_BYTES) {
+    throw new RangeError(
+      `reportProgress: data is ${json.length} characters of JSON, limit ${MAX_PROGRESS_DATA_BYTES}`,
+    );
+  }
+  return JSON.parse(json);
+}

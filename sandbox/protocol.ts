@@ -1,0 +1,122 @@
+/**
+ * The wire format between the sandbox host (Node) and the guest (Deno). Shared by both sides, so it
+ * imports nothing: no Node, no Deno APIs.
+ *
+ * Host → guest, on the child's stdin, one JSON document per line: first an `InitMessage` (which
+ * carries the per-run nonce and the job's input), then control messages such as `{"t":"cancel"}`.
+ * Only the host holds the write end of that pipe, so these need no authentication.
+ *
+ * Guest → host, on the child's stdout, interleaved with whatever the job prints there:
+ *
+ *     "\n" + FRAME_TAG + " " + nonce + " " + JSON(GuestFrame) + "\n"
+ *
+ * Why stdout and not a dedicated fd: Deno treats /dev/fd/N and /proc/self/fd/N as privileged (they
+ * need --allow-all), so the guest cannot open an extra pipe without handing the same power to the
+ * job. Instead a frame is trusted only when its line starts with the tag followed by the nonce. The
+ * nonce is 256 random bits sent on stdin and read by the guest's main thread before the job's Worker
+ * exists; the job cannot read it back (stdin is consumed, /proc is off limits), so anything the job
+ * prints, on any stream, is at most a log line. The leading "\n" ends any partial line the job left
+ * on stdout, so a frame always starts a line; the host drops blank lines.
+ */
+
+/** Bumped on any incompatible change; the guest refuses an init message of another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** Starts every frame line, followed by a space, the nonce and a space. */
+export const FRAME_TAG = `@@fluxbase-frame/${PROTOCOL_VERSION}`;
+
+/** Nonces are 64 lowercase hex characters (32 random bytes). */
+export const NONCE_PATTERN = /^[0-9a-f]{64}$/;
+
+/** The identity and input of one job run, as the job sees it through `job.getJobContext()`. */
+export interface GuestJobContext {
+  job_id: string;
+  job_name: string;
+  namespace: string;
+  retry_count: number;
+  payload: unknown;
+  user: { id: string; email: string | null; role: string } | null;
+}
+
+/** First line on stdin. Everything the run needs that is not code or environment. */
+export interface InitMessage {
+  t: "init";
+  v: number;
+  nonce: string;
+  /** file: URL of the job's ESM bundle; the guest imports it inside the job Worker. */
+  codeUrl: string;
+  serverUrl: string;
+  context: GuestJobContext;
+  userToken: string | null;
+  serviceToken: string;
+  secrets: { system: Record<string, string>; user: Record<string, string> };
+  /** The guest fails the job instead of sending a larger result. */
+  maxResultBytes: number;
+}
+
+export type HostMessage = InitMessage | { t: "cancel" };
+
+export type GuestFrame =
+  /** The job module is loaded and its entry point is about to be called. */
+  | { t: "ready" }
+  | { t: "progress"; percent: number; message?: string; data?: unknown }
+  | { t: "result"; value: unknown }
+  | { t: "error"; message: string; stack?: string };
+
+export const MAX_PROGRESS_MESSAGE = 2_000;
+export const MAX_PROGRESS_DATA_BYTES = 64 * 1024;
+
+export function encodeHostMessage(message: HostMessage): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/** The text a frame line starts with, for one nonce. */
+export function framePrefix(nonce: string): string {
+  return `${FRAME_TAG} ${nonce} `;
+}
+
+export function encodeFrame(nonce: string, frame: GuestFrame): string {
+  return `\n${framePrefix(nonce)}${JSON.stringify(frame)}\n`;
+}
+
+/** A result frame around JSON the guest already produced (and measured), without re-serialising it. */
+export function encodeResultFrame(nonce: string, resultJson: string): string {
+  return `\n${framePrefix(nonce)}{"t":"result","value":${resultJson}}\n`;
+}
+
+/** Checks the shape of a decoded frame body; returns an error message for anything unexpected. */
+export function parseGuestFrame(value: unknown): GuestFrame | string {
+  if (typeof value !== "object" || value === null) return "frame is not an object";
+  const frame = value as Record<string, unknown>;
+  switch (frame.t) {
+    case "ready":
+      return { t: "ready" };
+    case "result":
+      return "value" in frame ? { t: "result", value: frame.value } : "result frame without value";
+    case "progress": {
+      const { percent, message, data } = frame;
+      if (typeof percent !== "number" || !Number.isFinite(percent)) return "progress percent is not a number";
+      if (message !== undefined && typeof message !== "string") return "progress message is not a string";
+      return { t: "progress", percent: Math.min(100, Math.max(0, percent)), message, data };
+    }
+    case "error": {
+      const { message, stack } = frame;
+      if (typeof message !== "string") return "error frame without message";
+      return { t: "error", message, stack: typeof stack === "string" ? stack : undefined };
+    }
+    default:
+      return `unknown frame type ${JSON.stringify(frame.t)}`;
+  }
+}
+
+/** Checks the first stdin line on the guest side; returns an error message when unusable. */
+export function parseInitMessage(value: unknown): InitMessage | string {
+  if (typeof value !== "object" || value === null) return "init message is not an object";
+  const init = value as Partial<InitMessage>;
+  if (init.t !== "init") return "first message is not an init message";
+  if (init.v !== PROTOCOL_VERSION) return `protocol version ${init.v} is not ${PROTOCOL_VERSION}`;
+  if (typeof init.nonce !== "string" || !NONCE_PATTERN.test(init.nonce)) return "init nonce is malformed";
+  if (typeof init.codeUrl !== "string" || typeof init.serverUrl !== "string") return "init URLs are missing";
+  if (typeof init.context !== "object" || init.context === null) return "init context is missing";
+  return init as InitMessage;
+}
