@@ -1,0 +1,71 @@
+/**
+ * Bundles the Deno guest (supervisor + job Worker, with the SDK inlined) into plain ESM files under
+ * the data dir. The directory is named after the bundle's content hash, so it is written once per
+ * guest version, shared by concurrent servers, and each run loads files V8 has already cached.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
+
+export interface GuestBundle {
+  dir: string;
+  /** The supervisor, `deno run`'s main module (loaded without read permission). */
+  mainPath: string;
+  /** The job Worker's module; every run gets read permission for exactly this file. */
+  workerPath: string;
+}
+
+const guestDir = fileURLToPath(new URL("../guest/", import.meta.url));
+export const defaultSdkEntry = fileURLToPath(new URL("../../sdk/src/index.ts", import.meta.url));
+
+export async function buildGuest(outRoot: string, sdkEntry = defaultSdkEntry): Promise<GuestBundle> {
+  if (!existsSync(sdkEntry)) {
+    throw new Error(`The guest bundles the SDK as @fluxbase/sdk, but ${sdkEntry} does not exist`);
+  }
+  const result = await build({
+    entryPoints: { main: join(guestDir, "main.ts"), worker: join(guestDir, "worker.ts") },
+    bundle: true,
+    write: false,
+    format: "esm",
+    // Deno is a browser-like runtime: the SDK's dependencies pick their fetch/WebSocket builds.
+    platform: "browser",
+    target: "es2022",
+    outdir: "/guest",
+    entryNames: "[name]",
+    minifySyntax: true,
+    minifyWhitespace: true,
+    legalComments: "none",
+    logLevel: "silent",
+    plugins: [sdkAlias(sdkEntry)],
+  });
+  const files = new Map(result.outputFiles.map((f) => [f.path.split("/").pop()!, f.contents]));
+  const hash = createHash("sha256");
+  for (const name of ["main.js", "worker.js"]) hash.update(name).update(files.get(name)!);
+  const dir = join(outRoot, hash.digest("hex").slice(0, 16));
+
+  if (!existsSync(join(dir, "worker.js"))) {
+    // Written to a private directory and renamed into place, so a reader never sees half a bundle.
+    const temp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await mkdir(temp, { recursive: true });
+    for (const [name, contents] of files) await writeFile(join(temp, name), contents);
+    try {
+      await rename(temp, dir);
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      if (!existsSync(join(dir, "worker.js"))) throw error;
+    }
+  }
+  return { dir, mainPath: join(dir, "main.js"), workerPath: join(dir, "worker.js") };
+}
+
+function sdkAlias(entry: string): Plugin {
+  return {
+    name: "fluxbase-sdk",
+    setup(b) {
+      b.onResolve({ filter: /^@fluxbase\/sdk$/ }, () => ({ path: entry }));
+    },
+  };
+}

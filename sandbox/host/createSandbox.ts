@@ -1,0 +1,115 @@
+/**
+ * The sandbox as the worker pool sees it: `prepare()` once (bundle the guest, check that Deno runs),
+ * then `run()` per job, and `close()` to kill whatever is still running. Owns every child it starts.
+ */
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { buildGuest, type GuestBundle } from "./buildGuest.ts";
+import { CodeFiles } from "./codeFiles.ts";
+import { resolveDenoPath } from "./denoBinary.ts";
+import { type RunContext, runJob } from "./runJob.ts";
+import type { CreateSandboxOptions, Sandbox, SandboxLimits, SandboxRun, SandboxRunOptions } from "./types.ts";
+
+export const defaultSandboxLimits = {
+  maxLogLineBytes: 8 * 1024,
+  maxLogBytes: 1024 * 1024,
+  maxResultBytes: 16 * 1024 * 1024,
+  rssHeadroomMb: 192,
+  rssSampleMs: 100,
+} satisfies SandboxLimits;
+
+const WARMUP_CODE = "export default () => ({ ok: true });\n";
+
+export function createSandbox(options: CreateSandboxOptions): Sandbox {
+  const dataDir = resolve(options.dataDir);
+  const root = join(dataDir, "sandbox");
+  const limits: SandboxLimits = { ...defaultSandboxLimits, ...options.limits };
+  const live = new Set<SandboxRun>();
+  let context: RunContext | undefined;
+  let preparing: Promise<void> | undefined;
+  let closed = false;
+
+  const prepareOnce = async () => {
+    const denoDir = join(root, "deno");
+    const homeDir = join(root, "home");
+    await Promise.all([denoDir, homeDir].map((dir) => mkdir(dir, { recursive: true })));
+    const guest: GuestBundle = await buildGuest(join(root, "guest"), options.sdkEntry);
+    const ready: RunContext = {
+      denoPath: options.denoPath ?? resolveDenoPath(),
+      guest,
+      codeFiles: new CodeFiles(join(root, "code")),
+      denoDir,
+      homeDir,
+      protectedDirs: [dataDir],
+      cwd: resolve(options.cwd ?? process.cwd()),
+      limits,
+      logger: options.logger,
+    };
+    // One real run: proves the binary, flags and bundle work, and leaves V8's code cache warm.
+    const started = Date.now();
+    const logs: string[] = [];
+    const outcome = await runJob(ready, warmupOptions(logs)).outcome;
+    if (outcome.status !== "completed") {
+      throw new Error(
+        `Sandbox self-test failed: ${outcome.message}${logs.length ? `\n${logs.join("\n")}` : ""}`,
+      );
+    }
+    options.logger?.debug("sandbox ready", { guest: guest.dir, selfTestMs: Date.now() - started });
+    context = ready;
+  };
+
+  return {
+    prepare() {
+      preparing ??= prepareOnce().catch((error) => {
+        preparing = undefined;
+        throw error;
+      });
+      return preparing;
+    },
+
+    run(runOptions) {
+      if (closed) throw new Error("Sandbox is closed");
+      if (!context) throw new Error("Sandbox.prepare() must finish before run()");
+      const run = runJob(context, runOptions);
+      live.add(run);
+      void run.outcome.then(() => live.delete(run));
+      return run;
+    },
+
+    async close() {
+      closed = true;
+      const runs = [...live];
+      for (const run of runs) run.kill("shutdown");
+      await Promise.all(runs.map((run) => run.outcome));
+    },
+  };
+}
+
+function warmupOptions(logs: string[]): SandboxRunOptions {
+  return {
+    code: WARMUP_CODE,
+    codeHash: createHash("sha256").update(WARMUP_CODE).digest("hex"),
+    permissions: { net: false, env: [], read: [], write: [] },
+    serverUrl: "http://127.0.0.1:9",
+    env: {},
+    memoryMb: 64,
+    timeoutMs: 30_000,
+    progressTimeoutMs: 0,
+    input: {
+      payload: null,
+      context: {
+        job_id: "warmup",
+        job_name: "warmup",
+        namespace: "default",
+        retry_count: 0,
+        payload: null,
+        user: null,
+      },
+      userToken: null,
+      serviceToken: "warmup",
+    },
+    onProgress: () => {},
+    onLog: (line) => logs.length < 20 && logs.push(line.message),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Turns the job's raw output lines into log lines: level, no control characters, secrets masked,
+ * each line capped and the run's total volume capped. Past the cap, one notice and then silence
+ * (the streams are still drained, so the job never blocks on a full pipe).
+ */
+import type { SecretMasker } from "./secretMask.ts";
+import type { LogLevel, SandboxLogLine } from "./types.ts";
+
+export interface LogSinkOptions {
+  maxLineBytes: number;
+  maxTotalBytes: number;
+  masker: SecretMasker;
+  onLog(line: SandboxLogLine): void;
+}
+
+export interface LogSink {
+  /** One line of output (or several, split on newlines); `droppedBytes` were cut off upstream. */
+  write(text: string, fallback: LogLevel, droppedBytes?: number): void;
+}
+
+// CSI/OSC escape sequences first (so "\x1b[31m" does not leave "[31m" behind), then the rest.
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]/g;
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+const LEVEL_PREFIX = /^\[(debug|info|warn|error)\] ?/;
+
+export function createLogSink(options: LogSinkOptions): LogSink {
+  const { maxLineBytes, maxTotalBytes, masker } = options;
+  let total = 0;
+  let full = false;
+
+  const emit = (level: LogLevel, message: string) => {
+    if (full) return;
+    if (total + message.length > maxTotalBytes) {
+      full = true;
+      options.onLog({
+        level: "warn",
+        message: `log limit of ${maxTotalBytes} bytes reached; further output dropped`,
+      });
+      return;
+    }
+    total += message.length;
+    options.onLog({ level, message });
+  };
+
+  const line = (raw: string, fallback: LogLevel, droppedBytes: number) => {
+    let text = masker.mask(masker.mask(raw).replace(ESCAPES, "").replace(CONTROL, ""));
+    let level = fallback;
+    const prefix = LEVEL_PREFIX.exec(text);
+    if (prefix) {
+      level = prefix[1] as LogLevel;
+      text = text.slice(prefix[0].length);
+    }
+    if (text.trim() === "") return;
+    const truncated = droppedBytes > 0 || text.length > maxLineBytes;
+    emit(level, truncated ? `${text.slice(0, maxLineBytes)} …[line truncated]` : text);
+  };
+
+  return {
+    write(text, fallback, droppedBytes = 0) {
+      if (full) return;
+      const lines = text.split("\n");
+      for (let i = 0; i < lines.length; i++)
+        line(lines[i]!, fallback, i === lines.length - 1 ? droppedBytes : 0);
+    },
+  };
+}

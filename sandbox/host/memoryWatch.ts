@@ -1,0 +1,36 @@
+/**
+ * Samples a run's resident memory. --max-old-space-size bounds the V8 heap, but ArrayBuffers live
+ * outside it: `new Uint8Array(1e9)` in a loop would otherwise take the machine down. Linux only
+ * (reads /proc/<pid>/status); elsewhere only the heap limit applies.
+ */
+import { readFile } from "node:fs/promises";
+
+/** Starts sampling; returns the function that stops it. */
+export function watchMemory(
+  pid: number,
+  limitMb: number,
+  everyMs: number,
+  onExceeded: (rssMb: number) => void,
+) {
+  if (process.platform !== "linux") return () => {};
+  let busy = false;
+  let stopped = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const status = await readFile(`/proc/${pid}/status`, "utf8");
+      const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0);
+      if (!stopped && kb / 1024 > limitMb) onExceeded(Math.round(kb / 1024));
+    } catch {
+      // The process is gone; the run's exit handling takes it from here.
+    } finally {
+      busy = false;
+    }
+  }, everyMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

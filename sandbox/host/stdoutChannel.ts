@@ -1,0 +1,41 @@
+/**
+ * Separates the guest's frames from the job's own output on stdout. A line is a frame only when it
+ * starts with the frame tag and this run's nonce (see ../protocol.ts); every other line, including
+ * one that imitates a frame, goes to the log. Frame lines may be large (a result), log lines not.
+ */
+import { framePrefix, type GuestFrame, parseGuestFrame } from "../protocol.ts";
+import { LineSplitter } from "./lineSplitter.ts";
+import type { LogSink } from "./logSink.ts";
+
+export interface StdoutChannelOptions {
+  nonce: string;
+  maxFrameBytes: number;
+  maxLogLineBytes: number;
+  log: LogSink;
+  onFrame(frame: GuestFrame): void;
+  /** An authenticated frame that could not be used (too large, not JSON, unknown shape). */
+  onBadFrame(problem: string): void;
+}
+
+export function createStdoutChannel(options: StdoutChannelOptions): LineSplitter {
+  const prefix = Buffer.from(framePrefix(options.nonce));
+  const isFrame = (line: Buffer) =>
+    line.length >= prefix.length && prefix.equals(line.subarray(0, prefix.length));
+  return new LineSplitter({
+    headBytes: prefix.length,
+    limitFor: (head) => (prefix.equals(head) ? options.maxFrameBytes : options.maxLogLineBytes),
+    onLine(line, droppedBytes) {
+      if (!isFrame(line)) return options.log.write(line.toString("utf8"), "info", droppedBytes);
+      if (droppedBytes > 0) return options.onBadFrame(`frame larger than ${options.maxFrameBytes} bytes`);
+      let body: unknown;
+      try {
+        body = JSON.parse(line.subarray(prefix.length).toString("utf8"));
+      } catch {
+        return options.onBadFrame("frame body is not JSON");
+      }
+      const frame = parseGuestFrame(body);
+      if (typeof frame === "string") return options.onBadFrame(frame);
+      options.onFrame(frame);
+    },
+  });
+}

@@ -1,0 +1,139 @@
+/** The sandbox's public shapes: what a caller passes to run a job and what it gets back. */
+
+/** What a function's `@fluxbase:allow-*` annotations grant. */
+export interface SandboxPermissions {
+  /** false: only the server; true: every host except `deniedNet`; a list: those hosts and the server. */
+  net: boolean | string[];
+  /** Names of environment variables the job may read (the caller puts their values in `env`). */
+  env: string[];
+  /** Paths (absolute, or relative to the server's working directory) the job may read. */
+  read: string[];
+  /** Paths the job may write. */
+  write: string[];
+}
+
+export interface JobProgress {
+  /** 0..100. */
+  percent: number;
+  message?: string;
+  data?: unknown;
+}
+
+export interface JobContext {
+  job_id: string;
+  job_name: string;
+  namespace: string;
+  retry_count: number;
+  payload: unknown;
+  user: { id: string; email: string | null; role: string } | null;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface SandboxLogLine {
+  level: LogLevel;
+  message: string;
+}
+
+export interface SandboxRunOptions {
+  /** ESM bundle of the job function (esbuild output), as stored in the database. */
+  code: string;
+  /** Stable cache key for the files written for this code (the sha256 hex of `code`). */
+  codeHash: string;
+  permissions: SandboxPermissions;
+  /** Becomes FLUXBASE_URL; its host:port is always reachable. */
+  serverUrl: string;
+  /**
+   * Hosts the job must never reach, even with `net: true` or a host list (the database above all).
+   * `host:port`, `ip:port` or CIDR; loopback entries are widened to every loopback address.
+   */
+  deniedNet?: string[];
+  /** Environment for the job, already filtered by `buildJobEnv`. Nothing else is inherited. */
+  env: Record<string, string>;
+  /** V8 heap limit; resident memory is also capped (see `SandboxLimits.rssHeadroomMb`). */
+  memoryMb: number;
+  timeoutMs: number;
+  /** Fail when no progress arrives for this long since start or the last report; 0 disables. */
+  progressTimeoutMs: number;
+  /** @default the sandbox's `limits.maxResultBytes` */
+  maxResultBytes?: number;
+  input: {
+    payload: unknown;
+    context: JobContext;
+    userToken: string | null;
+    serviceToken: string;
+    secrets?: { system: Record<string, string>; user: Record<string, string> };
+  };
+  onProgress(progress: JobProgress): void;
+  onLog(line: SandboxLogLine): void;
+}
+
+export type FailureReason =
+  | "error"
+  | "timeout"
+  | "progress_timeout"
+  | "memory"
+  | "crashed"
+  | "killed"
+  | "cancelled";
+
+export type SandboxOutcome =
+  | { status: "completed"; result: unknown }
+  | { status: "failed"; reason: FailureReason; message: string; stack?: string };
+
+export type KillReason = "cancelled" | "terminated" | "shutdown";
+
+export interface SandboxRun {
+  pid: number;
+  /** Settles once the process is gone; never rejects. */
+  outcome: Promise<SandboxOutcome>;
+  /** Cooperative: `job.isCancelled()` turns true and `job.signal` aborts; the job decides when to stop. */
+  requestCancel(): void;
+  /** Immediate SIGKILL of the whole process group. */
+  kill(reason: KillReason): void;
+}
+
+export interface Sandbox {
+  /** Builds the guest bundle and checks that Deno runs; call once before `run`. */
+  prepare(): Promise<void>;
+  run(options: SandboxRunOptions): SandboxRun;
+  /** Kills every live child and waits for their outcomes. */
+  close(): Promise<void>;
+}
+
+export interface SandboxLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Per-run caps. Every field has a default in `defaultSandboxLimits`. */
+export interface SandboxLimits {
+  /** Longest log line kept; longer lines are cut and marked. @default 8192 */
+  maxLogLineBytes: number;
+  /** Log volume per run; then one "log limit reached" line and the rest is dropped. @default 1048576 */
+  maxLogBytes: number;
+  /** Largest JSON result. @default 16777216 */
+  maxResultBytes: number;
+  /**
+   * ArrayBuffers live outside the V8 heap, so resident memory is watched too: the run is killed
+   * when it exceeds `memoryMb + rssHeadroomMb`. @default 192
+   */
+  rssHeadroomMb: number;
+  /** How often resident memory is sampled (Linux only). @default 100 */
+  rssSampleMs: number;
+}
+
+export interface CreateSandboxOptions {
+  /** The server's data directory; the sandbox works under `<dataDir>/sandbox`. */
+  dataDir: string;
+  logger?: SandboxLogger;
+  /** @default the binary of the pinned `deno` npm package */
+  denoPath?: string;
+  /** Working directory of every run; relative permission paths resolve against it. @default process.cwd() */
+  cwd?: string;
+  limits?: Partial<SandboxLimits>;
+  /** Module that provides `createClient` to the guest. @default the repository's sdk/src/index.ts */
+  sdkEntry?: string;
+}

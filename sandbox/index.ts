@@ -1,0 +1,21 @@
+/** The sandbox's host API: run job code in a permission-scoped Deno subprocess. */
+export { measureRunOverhead } from "./host/benchmark.ts";
+export { createSandbox, defaultSandboxLimits } from "./host/createSandbox.ts";
+export { buildJobEnv, isSecretEnvName, type JobEnvExtra } from "./host/jobEnv.ts";
+export type {
+  CreateSandboxOptions,
+  FailureReason,
+  JobContext,
+  JobProgress,
+  KillReason,
+  LogLevel,
+  Sandbox,
+  SandboxLimits,
+  SandboxLogger,
+  SandboxLogLine,
+  SandboxOutcome,
+  SandboxPermissions,
+  SandboxRun,
+  SandboxRunOptions,
+} from "./host/types.ts";
+export { PROTOCOL_VERSION } from "./protocol.ts";
