@@ -1,0 +1,89 @@
+/** Time and memory limits: every runaway job ends as a failed outcome, within seconds. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCode, startSandbox, type TestSandbox } from "./helpers.ts";
+
+let t: TestSandbox;
+beforeAll(async () => {
+  t = await startSandbox();
+}, 60_000);
+afterAll(() => t?.close());
+
+describe("limits", { timeout: 20_000 }, () => {
+  it("kills a job that runs past its timeout", async () => {
+    const { outcome, ms } = await runCode(t.sandbox, "export default () => new Promise(() => {})", {
+      timeoutMs: 700,
+    });
+    expect(outcome).toEqual({
+      status: "failed",
+      reason: "timeout",
+      message: "Job exceeded its timeout of 0.7 seconds",
+    });
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("kills an infinite loop on timeout", async () => {
+    const { outcome, ms } = await runCode(t.sandbox, "export default () => { while (true) {} }", {
+      timeoutMs: 600,
+    });
+    expect(outcome).toMatchObject({ status: "failed", reason: "timeout" });
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("fails a job that stops reporting progress", async () => {
+    const { outcome, progress, ms } = await runCode(
+      t.sandbox,
+      `export default async (req, a, b, job) => {
+        for (let i = 1; i <= 3; i++) { await new Promise((r) => setTimeout(r, 150)); job.reportProgress(i * 10); }
+        await new Promise(() => {});
+      }`,
+      { progressTimeoutMs: 500, timeoutMs: 10_000 },
+    );
+    expect(outcome).toEqual({
+      status: "failed",
+      reason: "progress_timeout",
+      message: "Job reported no progress for 0.5 seconds (progress timeout)",
+    });
+    // Three reports kept it alive past the first 500 ms.
+    expect(progress.map((p) => p.percent)).toEqual([10, 20, 30]);
+    expect(ms).toBeGreaterThan(900);
+    expect(ms).toBeLessThan(4_000);
+  });
+
+  it("ends an allocation bomb as a memory failure", async () => {
+    const { outcome, ms } = await runCode(
+      t.sandbox,
+      "export default () => { const keep = []; while (true) keep.push(new Array(100_000).fill(Math.random())); }",
+      { memoryMb: 64 },
+    );
+    expect(outcome).toMatchObject({ status: "failed", reason: "memory" });
+    expect(outcome.status === "failed" && outcome.message).toContain("64 MB");
+    expect(ms).toBeLessThan(8_000);
+  });
+
+  it("ends an ArrayBuffer bomb (outside the V8 heap) as a memory failure", async () => {
+    const { outcome, ms } = await runCode(
+      t.sandbox,
+      "export default () => { const keep = []; while (true) { const b = new Uint8Array(32e6); b.fill(1); keep.push(b); } }",
+      { memoryMb: 64 },
+    );
+    expect(outcome).toMatchObject({ status: "failed", reason: "memory" });
+    expect(outcome.status === "failed" && outcome.message).toMatch(
+      /memory limit of 64 MB \(resident memory reached \d+ MB\)/,
+    );
+    expect(ms).toBeLessThan(8_000);
+  });
+
+  it("fails a result over the size limit without sending it", async () => {
+    const { outcome } = await runCode(t.sandbox, "export default () => 'x'.repeat(2_000_000)", {
+      maxResultBytes: 1_000_000,
+    });
+    expect(outcome).toMatchObject({ status: "failed", reason: "error" });
+    expect(outcome.status === "failed" && outcome.message).toMatch(/over the limit of 1000000/);
+  });
+
+  it("carries a large result within the limit", async () => {
+    const { outcome } = await runCode(t.sandbox, "export default () => ({ s: 'é'.repeat(3_000_000) })");
+    expect(outcome.status).toBe("completed");
+    expect(outcome.status === "completed" && (outcome.result as { s: string }).s.length).toBe(3_000_000);
+  });
+});
