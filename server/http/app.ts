@@ -1,6 +1,8 @@
 /** The Hono application: routes mounted under their prefixes, one error handler, JSON 404s. */
 import { Hono } from "hono";
+import { authenticate, requireAdmin } from "./authenticate.ts";
 import { createErrorHandler } from "./onError.ts";
+import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
@@ -19,7 +21,11 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   );
   app.route("/", healthRoutes(deps));
   app.route("/api/v1/jobs", jobsRoutes(deps));
-  app.route("/api/v1/admin/jobs", adminJobsRoutes(deps));
+  // Admin routes share one authentication step: admin or service_role only.
+  const admin = new Hono<AppEnv>().use("*", authenticate(deps.verifyToken), requireAdmin());
+  admin.route("/", adminJobsRoutes(deps));
+  admin.route("/", adminFunctionsRoutes(deps));
+  app.route("/api/v1/admin/jobs", admin);
   extensions.mount?.(app);
   return app;
 }

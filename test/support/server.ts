@@ -2,7 +2,7 @@
  * Starts a real Fluxbase server for a test file: its own database, a random port on loopback, a known
  * JWT secret, and helpers to mint tokens and call the API.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -105,23 +105,55 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
 }
 
+export interface FunctionFixture {
+  name: string;
+  namespace?: string;
+  /** ESM JavaScript the sandbox runs as is (already "bundled"). */
+  code?: string;
+  enabled?: boolean;
+  require_roles?: string[];
+  max_retries?: number;
+  timeout_seconds?: number;
+  progress_timeout_seconds?: number;
+  memory_mb?: number;
+  permissions?: { net?: boolean | string[]; env?: string[]; read?: string[]; write?: string[] };
+}
+
 /** Inserts a job function row directly (tests that do not exercise the loader). */
-export async function insertFunction(
-  server: TestServer,
-  fn: {
-    name: string;
-    namespace?: string;
-    code?: string;
-    enabled?: boolean;
-    require_roles?: string[];
-    max_retries?: number;
-  },
-): Promise<string> {
+export async function insertFunction(server: TestServer, fn: FunctionFixture): Promise<string> {
+  const code = fn.code ?? "export function handler() { return 1 }";
   const [row] = await server.db.sql<{ id: string }[]>`
-    insert into jobs.functions (name, namespace, source, code, enabled, require_roles, max_retries)
-    values (${fn.name}, ${fn.namespace ?? "default"}, ${fn.code ?? "export function handler() { return 1 }"},
-      ${fn.code ?? "export function handler() { return 1 }"}, ${fn.enabled ?? true}, ${fn.require_roles ?? []},
-      ${fn.max_retries ?? 3})
+    insert into jobs.functions (name, namespace, source, code, code_hash, enabled, require_roles, max_retries,
+      timeout_seconds, progress_timeout_seconds, memory_mb, permissions)
+    values (${fn.name}, ${fn.namespace ?? "default"}, ${code}, ${code}, ${createHash("sha256").update(code).digest("hex")},
+      ${fn.enabled ?? true}, ${fn.require_roles ?? []}, ${fn.max_retries ?? 3}, ${fn.timeout_seconds ?? 30},
+      ${fn.progress_timeout_seconds ?? 30}, ${fn.memory_mb ?? 128}, ${server.db.sql.json((fn.permissions ?? {}) as never)})
     returning id`;
   return row!.id;
+}
+
+/** Polls a job (as superuser) until `until` holds or the time runs out; returns the last row. */
+export async function waitForJob(
+  server: TestServer,
+  id: string,
+  until: (job: Record<string, any>) => boolean = (job) =>
+    ["completed", "failed", "cancelled"].includes(job.status),
+  timeoutMs = 20_000,
+): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [job] = await server.db.sql`select * from jobs.queue where id = ${id}`;
+    if (job && until(job)) return job;
+    if (Date.now() > deadline)
+      throw new Error(`job ${id} did not reach the expected state; last: ${JSON.stringify(job)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function jobLogLines(
+  server: TestServer,
+  id: string,
+): Promise<{ level: string; message: string }[]> {
+  return server.db.sql<{ level: string; message: string }[]>`
+    select level, message from jobs.logs where job_id = ${id} order by line_number`;
 }

@@ -1,0 +1,261 @@
+/**
+ * Admin management of job functions: list, read, create, update, delete, and sync (an uploaded set,
+ * or the jobs folder when no set is given). Uploaded code goes through the same bundling and
+ * annotation parsing as files in the folder.
+ */
+import path from "node:path";
+import { Hono } from "hono";
+import { z } from "zod";
+import { asService, withClaims } from "../../db/withClaims.ts";
+import { badRequest, conflict, notFound } from "../../errors.ts";
+import { loadFunctionsFromDir } from "../../functions/loadFunctionsFromDir.ts";
+import { prepareFunctionFromSource } from "../../functions/prepareFunctionFromSource.ts";
+import { syncFunctions } from "../../functions/syncFunctions.ts";
+import type { FunctionSettings } from "../../functions/types.ts";
+import { readJson, validate } from "../readBody.ts";
+import type { AppEnv, HttpDeps } from "../types.ts";
+import { limitBody } from "./jobs.ts";
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, "expected letters, digits, - and _");
+const namespace = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "expected letters, digits, - and _");
+const hosts = z.array(z.string().min(1).max(255));
+const settings = {
+  description: z.string().max(2000).nullable().optional(),
+  enabled: z.boolean().optional(),
+  schedule: z.string().max(200).nullable().optional(),
+  timeout_seconds: z.number().int().positive().optional(),
+  max_retries: z.number().int().min(0).max(100).optional(),
+  memory_mb: z.number().int().min(16).max(16_384).optional(),
+  progress_timeout_seconds: z.number().int().positive().optional(),
+  require_roles: z.array(z.string().min(1).max(63)).optional(),
+  permissions: z
+    .object({
+      net: z.union([z.boolean(), hosts]).optional(),
+      env: hosts.optional(),
+      read: hosts.optional(),
+      write: hosts.optional(),
+    })
+    .strict()
+    .optional(),
+};
+const code = z
+  .string()
+  .min(1)
+  .max(5 * 1024 * 1024);
+const createBody = z.object({ name, namespace: namespace.default("default"), code, ...settings }).strict();
+const updateBody = z.object({ code: code.optional(), ...settings }).strict();
+const syncBody = z
+  .object({
+    namespace: namespace.default("default"),
+    jobs: z
+      .array(z.object({ name, code, ...settings }).strict())
+      .max(500)
+      .optional(),
+    path: z.string().optional(),
+    options: z
+      .object({ delete_missing: z.boolean().default(false), dry_run: z.boolean().default(false) })
+      .strict()
+      .default({
+        delete_missing: false,
+        dry_run: false,
+      }),
+  })
+  .strict();
+
+type SettingsInput = Partial<{ [K in keyof typeof settings]: z.infer<(typeof settings)[K]> }>;
+
+function overrides(input: SettingsInput): Partial<FunctionSettings> {
+  const perms = input.permissions;
+  return {
+    description: input.description ?? undefined,
+    enabled: input.enabled,
+    schedule: input.schedule ?? undefined,
+    timeout: input.timeout_seconds,
+    maxRetries: input.max_retries,
+    memory: input.memory_mb,
+    progressTimeout: input.progress_timeout_seconds,
+    requireRoles: input.require_roles,
+    allowNet: perms?.net === true ? true : Array.isArray(perms?.net) ? perms.net : undefined,
+    allowEnv: perms?.env,
+    allowRead: perms?.read,
+    allowWrite: perms?.write,
+  };
+}
+
+const listColumns = [
+  "id",
+  "name",
+  "namespace",
+  "description",
+  "enabled",
+  "schedule",
+  "timeout_seconds",
+  "memory_mb",
+  "max_retries",
+  "progress_timeout_seconds",
+  "permissions",
+  "require_roles",
+  "origin",
+  "source_path",
+  "version",
+  "bundle_error",
+  "code_hash",
+  "created_at",
+  "updated_at",
+] as const;
+
+export function adminFunctionsRoutes(deps: HttpDeps) {
+  const { sql, config } = deps;
+  const find = (ns: string, fnName: string) =>
+    asService(sql, async (tx) => {
+      const [row] =
+        await tx`select ${tx(listColumns)}, source from jobs.functions where namespace = ${ns} and name = ${fnName}`;
+      return row;
+    });
+  const prepare = async (input: { name: string; namespace: string; code: string } & SettingsInput) => {
+    const fn = await prepareFunctionFromSource(
+      { name: input.name, namespace: input.namespace, code: input.code, overrides: overrides(input) },
+      { config },
+    );
+    if (fn.annotationErrors.length > 0) {
+      const first = fn.annotationErrors[0]!;
+      throw badRequest("INVALID_ANNOTATION", `${first.file}:${first.line}: ${first.message}`, {
+        errors: fn.annotationErrors,
+      });
+    }
+    if (fn.bundleError) throw badRequest("BUNDLE_FAILED", fn.bundleError);
+    return fn;
+  };
+  const store = async (fn: Awaited<ReturnType<typeof prepare>>, createdBy: string | null) => {
+    const result = await syncFunctions(sql, {
+      functions: [fn],
+      deleteMissing: false,
+      dryRun: false,
+      origin: "api",
+      createdBy,
+    });
+    if (result.errors.length > 0)
+      throw conflict("FUNCTION_CONFLICT", result.errors[0]!.message, { errors: result.errors });
+    return find(fn.namespace, fn.name);
+  };
+
+  return new Hono<AppEnv>()
+    .get("/functions", async (c) => {
+      const { namespace: ns } = validate(
+        z.object({ namespace: namespace.optional() }),
+        c.req.query(),
+        "query",
+      );
+      const functions = await withClaims(
+        sql,
+        c.get("identity"),
+        (tx) =>
+          tx`select ${tx(listColumns)} from jobs.functions ${ns ? tx`where namespace = ${ns}` : tx``} order by namespace, name`,
+      );
+      return c.json({ functions });
+    })
+    .get("/functions/:namespace/:name", async (c) => {
+      const row = await find(c.req.param("namespace"), c.req.param("name"));
+      if (!row) throw functionNotFound(c.req.param("namespace"), c.req.param("name"));
+      return c.json(row);
+    })
+    .post("/functions", limitBody(6 * 1024 * 1024), async (c) => {
+      const body = await readJson(c, createBody);
+      if (await find(body.namespace, body.name)) {
+        throw conflict(
+          "FUNCTION_EXISTS",
+          `A function "${body.name}" already exists in namespace "${body.namespace}"`,
+        );
+      }
+      return c.json(await store(await prepare(body), c.get("identity").userId), 201);
+    })
+    .put("/functions/:namespace/:name", limitBody(6 * 1024 * 1024), async (c) => {
+      const [ns, fnName] = [c.req.param("namespace"), c.req.param("name")];
+      const body = await readJson(c, updateBody);
+      const existing = await find(ns, fnName);
+      if (!existing) throw functionNotFound(ns, fnName);
+      const current = {
+        description: existing.description,
+        enabled: existing.enabled,
+        schedule: existing.schedule,
+        timeout_seconds: existing.timeout_seconds,
+        max_retries: existing.max_retries,
+        memory_mb: existing.memory_mb,
+        progress_timeout_seconds: existing.progress_timeout_seconds,
+        require_roles: existing.require_roles,
+        permissions: existing.permissions,
+      };
+      const fn = await prepare({
+        ...current,
+        ...body,
+        name: fnName,
+        namespace: ns,
+        code: body.code ?? existing.source,
+      });
+      fn.namespace = ns;
+      return c.json(await store(fn, null));
+    })
+    .delete("/functions/:namespace/:name", async (c) => {
+      const [ns, fnName] = [c.req.param("namespace"), c.req.param("name")];
+      const rows = await withClaims(
+        sql,
+        c.get("identity"),
+        (tx) =>
+          tx`delete from jobs.functions where namespace = ${ns} and name = ${fnName} returning id, name, namespace`,
+      );
+      if (rows.length === 0) throw functionNotFound(ns, fnName);
+      return c.json({ deleted: rows[0] });
+    })
+    .post("/sync", limitBody(50 * 1024 * 1024), async (c) => {
+      const body = await readJson(c, syncBody);
+      const { delete_missing: deleteMissing, dry_run: dryRun } = body.options;
+      if (body.jobs) {
+        const functions = await Promise.all(
+          body.jobs.map((job) =>
+            prepareFunctionFromSource(
+              { name: job.name, namespace: body.namespace, code: job.code, overrides: overrides(job) },
+              { config },
+            ),
+          ),
+        );
+        for (const fn of functions) fn.namespace = body.namespace;
+        const result = await syncFunctions(sql, {
+          namespace: body.namespace,
+          functions,
+          deleteMissing,
+          dryRun,
+          origin: "api",
+        });
+        return c.json(result);
+      }
+      if (body.path && path.resolve(body.path) !== config.jobs.dir) {
+        throw badRequest("INVALID_PATH", "Only the server's own jobs folder can be synced from disk", {
+          jobs_dir: config.jobs.dir,
+        });
+      }
+      const loaded = await loadFunctionsFromDir(config.jobs.dir, {
+        jobs: config.jobs,
+        denoDir: path.join(config.dataDir, "deno"),
+        namespace: body.namespace,
+      });
+      const functions = loaded.functions.filter((fn) => fn.namespace === body.namespace);
+      const result = await syncFunctions(sql, {
+        namespace: body.namespace,
+        functions,
+        deleteMissing,
+        dryRun,
+        origin: "filesystem",
+      });
+      for (const problem of loaded.problems) {
+        result.errors.push({ name: problem.file, message: problem.message });
+        result.summary.errors++;
+      }
+      return c.json({ ...result });
+    });
+}
+
+const functionNotFound = (ns: string, fnName: string) =>
+  notFound("FUNCTION_NOT_FOUND", `No job function "${fnName}" in namespace "${ns}"`, {
+    namespace: ns,
+    name: fnName,
+  });

@@ -1,0 +1,57 @@
+/**
+ * The writes that end a run. Each is fenced by the lease token and `status = 'running'`: a worker
+ * that lost its job (cancelled, recovered after a missed heartbeat, terminated) changes nothing.
+ * Each returns whether it won.
+ */
+import type { Sql } from "../db/createSql.ts";
+
+export interface Lease {
+  id: string;
+  lease_token: string;
+}
+
+export async function completeJob(sql: Sql, lease: Lease, result: unknown): Promise<boolean> {
+  const rows = await sql`
+    update jobs.queue set status = 'completed', result = ${sql.json(result as never)},
+      progress = jsonb_build_object('percent', 100) || (coalesce(progress, '{}'::jsonb) - 'percent'),
+      last_progress_at = now(), lease_token = null
+    where id = ${lease.id} and lease_token = ${lease.lease_token} and status = 'running'`;
+  return rows.count === 1;
+}
+
+/**
+ * A failed attempt: back to pending after `retryDelayMs` while attempts remain (the attempt was
+ * counted at claim), otherwise failed for good with the last error.
+ */
+export async function failJob(
+  sql: Sql,
+  lease: Lease,
+  message: string,
+  options: { retryable: boolean; retryDelayMs: number },
+): Promise<"retrying" | "failed" | "lost"> {
+  const [row] = await sql<{ status: "pending" | "failed" }[]>`
+    update jobs.queue set
+      status = case when ${options.retryable} and attempt <= max_retries then 'pending' else 'failed' end,
+      scheduled_at = case when ${options.retryable} and attempt <= max_retries
+        then now() + make_interval(secs => ${options.retryDelayMs / 1000}) else scheduled_at end,
+      error_message = ${message}, worker_id = null, lease_token = null
+    where id = ${lease.id} and lease_token = ${lease.lease_token} and status = 'running'
+    returning status`;
+  if (!row) return "lost";
+  return row.status === "pending" ? "retrying" : "failed";
+}
+
+/** Shutdown: the run did not fail, so it goes back to pending without spending its attempt. */
+export async function releaseJob(sql: Sql, lease: Lease): Promise<boolean> {
+  const rows = await sql`
+    update jobs.queue set status = 'pending', attempt = greatest(attempt - 1, 0),
+      retry_count = greatest(attempt - 2, 0), worker_id = null, lease_token = null, started_at = null
+    where id = ${lease.id} and lease_token = ${lease.lease_token} and status = 'running'`;
+  return rows.count === 1;
+}
+
+/** Exponential backoff with full jitter: a random delay in [base*2^(n-1)/2, base*2^(n-1)], capped. */
+export function retryDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

@@ -1,0 +1,28 @@
+/**
+ * Tokens handed to a run: one for the submitting user (the `fluxbase` client) and one for the
+ * service role (`fluxbaseService`). Both name the job and its lease, so the server can attribute
+ * and refuse them once the run is over, and they expire shortly after the run's timeout anyway.
+ */
+import { mintToken } from "../auth/mintToken.ts";
+import type { ClaimedJob } from "../queue/claimJobs.ts";
+
+export interface RunTokens {
+  userToken: string | null;
+  serviceToken: string;
+}
+
+export async function mintRunTokens(secret: string, job: ClaimedJob): Promise<RunTokens> {
+  const expiresIn = job.timeout_seconds + 60;
+  const claims = { job_id: job.id, job_lease: job.lease_token };
+  const serviceToken = await mintToken(secret, { role: "service_role", expiresIn, claims });
+  const userToken = job.created_by
+    ? await mintToken(secret, {
+        role: job.user_role && job.user_role !== "service_role" ? job.user_role : "authenticated",
+        sub: job.created_by,
+        email: job.user_email ?? undefined,
+        expiresIn,
+        claims,
+      })
+    : await mintToken(secret, { role: "anon", expiresIn, claims });
+  return { userToken, serviceToken };
+}

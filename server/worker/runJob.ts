@@ -1,0 +1,183 @@
+/**
+ * Runs one claimed job in the sandbox and records its outcome: progress (coalesced), logs,
+ * result or error — every write fenced by the run's lease.
+ */
+import type { Sandbox, SandboxOutcome, SandboxPermissions, SandboxRun } from "../../sandbox/index.ts";
+import { buildJobEnv } from "../../sandbox/index.ts";
+import type { JobsConfig } from "../config/types.ts";
+import type { Sql } from "../db/createSql.ts";
+import type { Logger } from "../log.ts";
+import type { ClaimedJob } from "../queue/claimJobs.ts";
+import { completeJob, failJob, releaseJob, retryDelay } from "../queue/finishJob.ts";
+import { appendLogs, lastLogLine, type ProgressValue, writeProgress } from "../queue/runWrites.ts";
+import { mintRunTokens } from "./jobTokens.ts";
+import { LogBuffer } from "./logBuffer.ts";
+import { ProgressCoalescer } from "./progressCoalescer.ts";
+
+export interface RunContext {
+  sql: Sql;
+  sandbox: Sandbox;
+  jobs: JobsConfig;
+  logger: Logger;
+  serverUrl: string;
+  jwtSecret: string;
+  /** host:port pairs a job may never reach (the database). */
+  deniedNet: string[];
+  processEnv: NodeJS.ProcessEnv;
+}
+
+interface FunctionCode {
+  code: string | null;
+  code_hash: string | null;
+  bundle_error: string | null;
+  permissions: Partial<SandboxPermissions>;
+  memory_mb: number;
+}
+
+/** How a run is being stopped from outside, if it is. */
+export type StopReason = "cancel" | "terminate" | "shutdown" | "lease_lost";
+
+export interface ActiveRun {
+  job: ClaimedJob;
+  /** Asks the run to stop; see StopReason. */
+  stop(reason: StopReason): void;
+  done: Promise<void>;
+}
+
+export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
+  let sandboxRun: SandboxRun | undefined;
+  let stopReason: StopReason | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (reason: StopReason) => {
+    if (stopReason === "terminate" || stopReason === "shutdown" || stopReason === "lease_lost") return;
+    stopReason = reason;
+    if (!sandboxRun) return;
+    if (reason === "cancel") {
+      sandboxRun.requestCancel();
+      killTimer ??= setTimeout(() => sandboxRun?.kill("cancelled"), ctx.jobs.cancelGrace);
+    } else {
+      sandboxRun.kill(
+        reason === "terminate" ? "terminated" : reason === "shutdown" ? "shutdown" : "cancelled",
+      );
+    }
+  };
+  const done = execute().finally(() => clearTimeout(killTimer));
+  return { job, stop, done };
+
+  async function execute(): Promise<void> {
+    const { sql, logger } = ctx;
+    const lease = { id: job.id, lease_token: job.lease_token };
+    const logs = new LogBuffer(
+      await lastLogLine(sql, job.id),
+      (lines) => appendLogs(sql, lease, job.attempt, lines),
+      (error) => logger.warn("could not write job logs", { job_id: job.id, error: String(error) }),
+    );
+    const progress = new ProgressCoalescer<ProgressValue>(
+      ctx.jobs.progressFlushInterval,
+      (value) => writeProgress(sql, lease, value),
+      (error) => logger.warn("could not write job progress", { job_id: job.id, error: String(error) }),
+    );
+    const [fn] = job.function_id
+      ? await sql<FunctionCode[]>`
+          select code, code_hash, bundle_error, permissions, memory_mb from jobs.functions where id = ${job.function_id}`
+      : [];
+    if (!fn?.code) {
+      const message = fn?.bundle_error
+        ? `Job function failed to bundle: ${fn.bundle_error}`
+        : `Job function "${job.job_name}" no longer exists`;
+      logs.add("error", message);
+      await logs.flush();
+      await failJob(sql, lease, message, { retryable: false, retryDelayMs: 0 });
+      return;
+    }
+    const tokens = await mintRunTokens(ctx.jwtSecret, job);
+    const permissions: SandboxPermissions = {
+      net: fn.permissions.net ?? false,
+      env: fn.permissions.env ?? [],
+      read: fn.permissions.read ?? [],
+      write: fn.permissions.write ?? [],
+    };
+    const context = {
+      job_id: job.id,
+      job_name: job.job_name,
+      namespace: job.namespace,
+      retry_count: job.retry_count,
+      payload: job.payload,
+      user: job.created_by
+        ? { id: job.created_by, email: job.user_email, role: job.user_role ?? "authenticated" }
+        : null,
+    };
+    sandboxRun = ctx.sandbox.run({
+      code: fn.code,
+      codeHash: fn.code_hash ?? job.function_id!,
+      permissions,
+      serverUrl: ctx.serverUrl,
+      deniedNet: ctx.deniedNet,
+      env: buildJobEnv(
+        ctx.processEnv,
+        {
+          serverUrl: ctx.serverUrl,
+          jobId: job.id,
+          jobName: job.job_name,
+          namespace: job.namespace,
+          cancelled: false,
+        },
+        permissions.env,
+      ),
+      memoryMb: fn.memory_mb,
+      timeoutMs: job.timeout_seconds * 1000,
+      progressTimeoutMs: job.progress_timeout_seconds * 1000,
+      input: {
+        payload: job.payload,
+        context,
+        userToken: tokens.userToken,
+        serviceToken: tokens.serviceToken,
+      },
+      onProgress: (value) => progress.push(value),
+      onLog: (line) => logs.add(line.level, line.message),
+    });
+    if (stopReason) stop(stopReason);
+    const outcome: SandboxOutcome = await sandboxRun.outcome;
+    await progress.flush();
+    await record(outcome, logs);
+  }
+
+  async function record(outcome: SandboxOutcome, logs: LogBuffer): Promise<void> {
+    const { sql, logger } = ctx;
+    const lease = { id: job.id, lease_token: job.lease_token };
+    if (stopReason === "shutdown") {
+      logs.add("warn", "Server shutting down: the run was stopped and the job returned to the queue");
+      await logs.flush();
+      await releaseJob(sql, lease);
+      return;
+    }
+    if (stopReason === "cancel" || stopReason === "terminate" || stopReason === "lease_lost") {
+      // The job's row already says cancelled (or belongs to someone else now): nothing to overwrite.
+      logs.add(
+        "warn",
+        stopReason === "terminate"
+          ? "Job terminated"
+          : stopReason === "cancel"
+            ? "Job cancelled"
+            : "Lease lost",
+      );
+      await logs.flush();
+      return;
+    }
+    // Logs are written first: the final write clears the lease that log writes are fenced by.
+    if (outcome.status === "completed") {
+      await logs.flush();
+      if (!(await completeJob(sql, lease, outcome.result))) {
+        logger.info("job finished after it lost its lease; result discarded", { job_id: job.id });
+      }
+      return;
+    }
+    logs.add("error", outcome.stack ?? outcome.message);
+    const delay = retryDelay(job.attempt, ctx.jobs.retryBackoffBase, ctx.jobs.retryBackoffMax);
+    if (job.attempt <= job.max_retries) {
+      logs.add("info", `Attempt ${job.attempt} of ${job.max_retries + 1} failed; retrying in ${delay} ms`);
+    }
+    await logs.flush();
+    await failJob(sql, lease, outcome.message, { retryable: true, retryDelayMs: delay });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The embedded worker pool: N registered workers that claim jobs when NOTIFY says one is pending
+ * (polling only as a backstop), heartbeat, recover the runs of dead workers, watch their own runs
+ * for cancellation, and drain gracefully on stop.
+ */
+import { hostname as osHostname } from "node:os";
+import type { Logger } from "../log.ts";
+import { deadLocalWorkers, recoverJobs } from "../queue/recoverJobs.ts";
+import { heartbeat, setWorkerStatus } from "../queue/workerRegistry.ts";
+import { JobWorker } from "./jobWorker.ts";
+import type { RunContext, StopReason } from "./runJob.ts";
+
+export interface WorkerPool {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Asks idle workers to claim now. */
+  wake(): void;
+  readonly workers: readonly JobWorker[];
+}
+
+interface ChangeMessage {
+  table?: string;
+  type?: string;
+  id?: string;
+  status?: string;
+}
+
+export function createWorkerPool(ctx: RunContext & { logger: Logger }, hostname = osHostname()): WorkerPool {
+  const { sql, jobs, logger } = ctx;
+  const onError = (error: unknown) =>
+    logger.error("worker error", { error: String((error as Error)?.stack ?? error) });
+  const workers = Array.from(
+    { length: jobs.embeddedWorkerCount },
+    () => new JobWorker(ctx, jobs.maxConcurrentPerWorker, hostname, onError),
+  );
+  const timers: NodeJS.Timeout[] = [];
+  let unlisten: (() => Promise<void>) | undefined;
+  let stopped = false;
+
+  const wake = () => {
+    if (stopped) return;
+    for (const worker of workers) if (worker.free > 0) void worker.fill();
+  };
+  const findRun = (jobId: string) => workers.find((worker) => worker.runs.has(jobId));
+
+  async function checkRuns(): Promise<void> {
+    const leases = workers.flatMap((worker) => [...worker.runs.values()].map((run) => run.job));
+    if (leases.length === 0) return;
+    const rows = await sql<
+      { id: string; status: string; cancel_mode: string | null; lease_token: string | null }[]
+    >`
+      select id, status, cancel_mode, lease_token from jobs.queue where id = any(${leases.map((job) => job.id)}::uuid[])`;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    for (const job of leases) {
+      const row = byId.get(job.id);
+      let reason: StopReason | undefined;
+      if (!row || row.lease_token !== job.lease_token) reason = "lease_lost";
+      else if (row.status === "cancelled") reason = row.cancel_mode === "terminate" ? "terminate" : "cancel";
+      else if (row.status !== "running") reason = "lease_lost";
+      if (reason) findRun(job.id)?.stopRun(job.id, reason);
+    }
+  }
+
+  function onNotify(raw: string): void {
+    let message: ChangeMessage;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (message.table !== "queue") return;
+    if (message.status === "pending") wake();
+    else if (message.status === "cancelled" && message.id && findRun(message.id))
+      void checkRuns().catch(onError);
+  }
+
+  function every(ms: number, task: () => Promise<unknown>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || stopped) return;
+      busy = true;
+      task()
+        .catch(onError)
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    timer.unref();
+    timers.push(timer);
+  }
+
+  return {
+    workers,
+    wake,
+    async start() {
+      if (workers.length === 0) return;
+      // Before registering, a row with our own pid on this host is a previous process's (pid reuse).
+      const isAlive = (pid: number) => {
+        if (pid === process.pid) return false;
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch (error) {
+          return (error as NodeJS.ErrnoException).code === "EPERM";
+        }
+      };
+      const dead = await deadLocalWorkers(sql, hostname, isAlive);
+      const recovered = await recoverJobs(sql, jobs.workerTimeout, dead);
+      if (recovered.requeued + recovered.failed > 0)
+        logger.warn("recovered runs of dead workers", { ...recovered });
+      for (const worker of workers) await worker.register({ pool_size: workers.length });
+      const listener = await sql.listen("fluxbase_changes", onNotify, wake);
+      unlisten = () => listener.unlisten();
+      every(jobs.pollInterval, async () => {
+        wake();
+        await checkRuns();
+      });
+      every(jobs.workerHeartbeatInterval, async () => {
+        for (const worker of workers) {
+          if (!(await heartbeat(sql, worker.id, worker.runs.size))) {
+            logger.warn("worker was declared dead by another instance; stopping its runs", {
+              worker: worker.name,
+            });
+            for (const id of worker.runs.keys()) worker.stopRun(id, "lease_lost");
+            await worker.register({ pool_size: workers.length, re_registered: true });
+          }
+        }
+        await recoverJobs(sql, jobs.workerTimeout);
+      });
+      logger.info("workers started", { count: workers.length, per_worker: jobs.maxConcurrentPerWorker });
+      wake();
+    },
+    async stop() {
+      if (stopped || workers.length === 0) return;
+      stopped = true;
+      for (const timer of timers) clearInterval(timer);
+      for (const worker of workers) {
+        worker.stopAccepting();
+        await setWorkerStatus(sql, worker.id, "draining", worker.runs.size).catch(onError);
+      }
+      const drained = Promise.all(workers.map((worker) => worker.drain()));
+      const deadline = new Promise<"timeout">((resolve) =>
+        setTimeout(() => resolve("timeout"), jobs.shutdownTimeout).unref(),
+      );
+      if ((await Promise.race([drained, deadline])) === "timeout") {
+        logger.warn("shutdown timeout reached; stopping running jobs and returning them to the queue");
+        for (const worker of workers) for (const id of worker.runs.keys()) worker.stopRun(id, "shutdown");
+        await drained;
+      }
+      await unlisten?.().catch(onError);
+      for (const worker of workers) await setWorkerStatus(sql, worker.id, "stopped", 0).catch(onError);
+    },
+  };
+}
