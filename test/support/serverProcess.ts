@@ -29,8 +29,11 @@ export async function spawnServer(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
   const exited = new Promise<number | string>((resolve) =>
     child.on("exit", (code, signal) => resolve(code ?? signal ?? -1)),
   );
