@@ -76,9 +76,10 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
       }
     }
     for (const name of result.details.deleted) logger.info(`function ${name} deleted (its file is gone)`);
+    // Annotation and bundle errors were logged above with their full path; log what the sync adds.
+    const logged = new Set(loaded.functions.flatMap((fn) => fileErrors(fn)));
     for (const error of result.errors) {
-      if (!error.message.includes("leaves it alone")) continue; // the others were logged per file above
-      logger.error(`function ${error.name}: ${error.message}`);
+      if (!logged.has(error.message)) logger.error(`function ${error.name}: ${error.message}`);
     }
     const { created, updated, deleted, unchanged, errors } = result.summary;
     logger.info(`synced ${dir} in ${Date.now() - started} ms`, {
@@ -136,6 +137,12 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
 }
 
 const ignore = () => {};
+
+/** The messages a sync reports for a function's own file problems (see syncFunctions). */
+const fileErrors = (fn: LoadedFunction) => [
+  ...(fn.bundleError ? [fn.bundleError] : []),
+  ...fn.annotationErrors.map((e) => `${e.file}:${e.line}: ${e.message}`),
+];
 
 function describe(fn: LoadedFunction | undefined): Record<string, unknown> {
   if (!fn) return {};
