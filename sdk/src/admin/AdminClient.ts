@@ -1,0 +1,14 @@
+/** `client.admin`: operator APIs (service key or an admin's token). */
+import type { HttpClient } from "../http/HttpClient.ts";
+import { AdminJobsClient } from "./AdminJobsClient.ts";
+
+/** `client.admin`: operator APIs; today the jobs system. */
+export class AdminClient {
+  /** All jobs, workers, statistics and job functions. */
+  readonly jobs: AdminJobsClient;
+
+  /** @internal Created by `createClient`. */
+  constructor(http: HttpClient) {
+    this.jobs = new AdminJobsClient(http);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * `client.admin.jobs`: every user's jobs, the workers, statistics and the job functions, through
+ * `/api/v1/admin/jobs`. Needs the service key or an admin's token; others get `403 ADMIN_REQUIRED`.
+ * Functions are addressed as `(name, namespace = "default")` throughout.
+ */
+import { segment } from "../http/buildUrl.ts";
+import type { HttpClient } from "../http/HttpClient.ts";
+import { pageResponse } from "../jobs/pageResponse.ts";
+import type { Job, JobPage } from "../jobs/types.ts";
+import { type FluxbaseListResponse, type FluxbaseResponse, mapResponse } from "../response.ts";
+import type {
+  AdminListJobsOptions,
+  CreateJobFunctionInput,
+  JobFunction,
+  JobStats,
+  JobWorker,
+  SyncJobsInput,
+  SyncJobsResult,
+  UpdateJobFunctionInput,
+} from "./types.ts";
+
+const BASE = "/api/v1/admin/jobs";
+
+/** `client.admin.jobs`: manage all jobs, workers and job functions (admin or service role). */
+export class AdminJobsClient {
+  readonly #http: HttpClient;
+
+  /** @internal Created by `createClient`. */
+  constructor(http: HttpClient) {
+    this.#http = http;
+  }
+
+  /** All users' jobs, newest first; `data` is the page and `count` the total matching jobs. */
+  async listJobs(options: AdminListJobsOptions = {}): Promise<FluxbaseListResponse<Job>> {
+    const response = await this.#http.request<JobPage>("GET", `${BASE}/queue`, {
+      query: {
+        status: options.status,
+        job_name: options.jobName,
+        namespace: options.namespace,
+        worker_id: options.workerId,
+        created_by: options.createdBy,
+        limit: options.limit,
+        offset: options.offset,
+        include_result: options.includeResult,
+      },
+    });
+    return pageResponse(response);
+  }
+
+  /** Any job by id, with its `result`. Errors: `JOB_NOT_FOUND` (404). */
+  getJob(id: string): Promise<FluxbaseResponse<Job>> {
+    return this.#http.request("GET", `${BASE}/queue/${segment(id)}`);
+  }
+
+  /** Cancels a pending or running job; the handler sees `job.signal` abort and may finish cleanly. 409 once finished. */
+  cancel(id: string): Promise<FluxbaseResponse<Job>> {
+    return this.#http.request("POST", `${BASE}/queue/${segment(id)}/cancel`);
+  }
+
+  /** Cancels a job and kills its sandbox at once, without waiting for the handler. 409 once finished. */
+  terminate(id: string): Promise<FluxbaseResponse<Job>> {
+    return this.#http.request("POST", `${BASE}/queue/${segment(id)}/terminate`);
+  }
+
+  /** Puts a failed job back to `pending` (same id). Errors: `JOB_NOT_RETRYABLE` (409). */
+  retry(id: string): Promise<FluxbaseResponse<Job>> {
+    return this.#http.request("POST", `${BASE}/queue/${segment(id)}/retry`);
+  }
+
+  /** Submits a new job (new id) with the same function, payload and submitter as job `id`. */
+  resubmit(id: string): Promise<FluxbaseResponse<Job>> {
+    return this.#http.request("POST", `${BASE}/queue/${segment(id)}/resubmit`);
+  }
+
+  /** Counts per status, mean run time and the same per function; all namespaces unless one is given. */
+  getStats(namespace?: string): Promise<FluxbaseResponse<JobStats>> {
+    return this.#http.request("GET", `${BASE}/stats`, { query: { namespace } });
+  }
+
+  /** The registered workers, newest first; `data` is the array. */
+  async listWorkers(): Promise<FluxbaseResponse<JobWorker[]>> {
+    const response = await this.#http.request<{ workers: JobWorker[] }>("GET", `${BASE}/workers`);
+    return mapResponse(response, (body) => body.workers);
+  }
+
+  /** Every namespace that has functions or jobs; `data` is the array of names. */
+  async listNamespaces(): Promise<FluxbaseResponse<string[]>> {
+    const response = await this.#http.request<{ namespaces: string[] }>("GET", `${BASE}/namespaces`);
+    return mapResponse(response, (body) => body.namespaces);
+  }
+
+  /** The job functions, of one namespace or of all; `data` is the array. */
+  async list(namespace?: string): Promise<FluxbaseResponse<JobFunction[]>> {
+    const response = await this.#http.request<{ functions: JobFunction[] }>("GET", `${BASE}/functions`, {
+      query: { namespace },
+    });
+    return mapResponse(response, (body) => body.functions);
+  }
+
+  /** One job function with its source. Errors: `FUNCTION_NOT_FOUND` (404). */
+  get(name: string, namespace = "default"): Promise<FluxbaseResponse<JobFunction>> {
+    return this.#http.request("GET", functionPath(name, namespace));
+  }
+
+  /**
+   * Uploads a new job function; the server bundles it and reads its `@fluxbase:` annotations
+   * (explicit fields win). Errors: `VALIDATION_ERROR` (400), 409 when it already exists.
+   * @example
+   * await client.admin.jobs.create({ name: "process-data", code, enabled: true });
+   */
+  create(input: CreateJobFunctionInput): Promise<FluxbaseResponse<JobFunction>> {
+    return this.#http.request("POST", `${BASE}/functions`, { body: input });
+  }
+
+  /** Changes the code or settings of a job function. Errors: `FUNCTION_NOT_FOUND` (404). */
+  update(
+    name: string,
+    changes: UpdateJobFunctionInput,
+    namespace = "default",
+  ): Promise<FluxbaseResponse<JobFunction>> {
+    return this.#http.request("PUT", functionPath(name, namespace), { body: changes });
+  }
+
+  /** Deletes a job function (its past jobs stay). `data` is `null`. Errors: `FUNCTION_NOT_FOUND` (404). */
+  async delete(name: string, namespace = "default"): Promise<FluxbaseResponse<null>> {
+    const response = await this.#http.request<unknown>("DELETE", functionPath(name, namespace));
+    return mapResponse(response, () => null);
+  }
+
+  /**
+   * Makes a namespace hold exactly the given functions (creating, updating and, with
+   * `options.delete_missing`, deleting); `options.dry_run` only reports.
+   * @example
+   * const { data } = await client.admin.jobs.sync({ namespace: "default", jobs: [{ name: "hello", code }] });
+   * console.log(data?.summary.created);
+   */
+  sync(input: SyncJobsInput): Promise<FluxbaseResponse<SyncJobsResult>> {
+    const body = { ...input, options: { delete_missing: false, dry_run: false, ...input.options } };
+    return this.#http.request("POST", `${BASE}/sync`, { body });
+  }
+}
+
+function functionPath(name: string, namespace: string): string {
+  return `${BASE}/functions/${segment(namespace)}/${segment(name)}`;
+}

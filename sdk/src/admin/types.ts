@@ -1,0 +1,144 @@
+/** Shapes of the admin jobs API: functions, workers, stats and sync. */
+import type { JobStatus } from "../jobs/types.ts";
+
+/** Sandbox permissions of a function; `net: true` allows every host, a list only those hosts. */
+export interface JobFunctionPermissions {
+  net?: boolean | string[];
+  /** Environment variables the job may read (`FLUXBASE_*` only). */
+  env?: string[];
+  /** Paths the job may read. */
+  read?: string[];
+  /** Paths the job may write. */
+  write?: string[];
+}
+
+/** A job function: the code a job runs and its settings. Timestamps are ISO-8601 strings. */
+export interface JobFunction {
+  id: string;
+  name: string;
+  namespace: string;
+  description: string | null;
+  /** What the author wrote (may be left out of lists). */
+  source?: string;
+  /** The bundle that runs; `null` when bundling failed (see `bundle_error`). */
+  code?: string | null;
+  code_hash?: string | null;
+  bundle_error?: string | null;
+  enabled: boolean;
+  /** Cron expression for scheduled runs, or `null`. */
+  schedule: string | null;
+  timeout_seconds: number;
+  memory_mb: number;
+  max_retries: number;
+  /** Seconds without a progress report before a running job is failed. */
+  progress_timeout_seconds: number;
+  permissions: JobFunctionPermissions;
+  /** Roles allowed to submit it; empty means any signed-in caller. */
+  require_roles: string[];
+  /** `"api"` (uploaded) or `"filesystem"` (loaded from the jobs folder). */
+  origin?: "api" | "filesystem";
+  source_path?: string | null;
+  version?: number;
+  created_by?: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Body of `client.admin.jobs.create`; unset settings come from the code's `@fluxbase:` annotations. */
+export interface CreateJobFunctionInput {
+  /** Letters, digits, `-` and `_`. */
+  name: string;
+  /** @default "default" (or the `@fluxbase:namespace` annotation) */
+  namespace?: string;
+  /** TypeScript/JavaScript source exporting `handler`. */
+  code: string;
+  /** @default true */
+  enabled?: boolean;
+  description?: string;
+  /** @default 300 */
+  timeout_seconds?: number;
+  /** @default 3 */
+  max_retries?: number;
+  /** @default 256 */
+  memory_mb?: number;
+  /** @default 300 */
+  progress_timeout_seconds?: number;
+  /** Cron expression (5 or 6 fields). */
+  schedule?: string;
+  require_roles?: string[];
+  permissions?: JobFunctionPermissions;
+}
+
+/** Body of `client.admin.jobs.update`: any subset of the settings (name and namespace stay). */
+export type UpdateJobFunctionInput = Partial<Omit<CreateJobFunctionInput, "name" | "namespace">>;
+
+/** A worker process of the pool. */
+export interface JobWorker {
+  id: string;
+  name: string;
+  hostname: string;
+  pid: number;
+  status: "active" | "draining" | "stopped";
+  max_concurrent_jobs: number;
+  current_job_count: number;
+  last_heartbeat_at: string;
+  started_at: string;
+}
+
+/** Job counts per status. */
+export interface JobStatusCounts {
+  pending: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  total: number;
+}
+
+/** `client.admin.jobs.getStats()`: counts overall and per function. */
+export interface JobStats extends JobStatusCounts {
+  /** Mean run time of completed jobs, or `null` when none completed. */
+  avg_duration_seconds: number | null;
+  by_function: (JobStatusCounts & { namespace: string; job_name: string })[];
+}
+
+/** One function in a sync: its name and source, plus optional settings. */
+export type SyncJobInput = Omit<CreateJobFunctionInput, "namespace">;
+
+/** Body of `client.admin.jobs.sync`. */
+export interface SyncJobsInput {
+  /** The namespace being synced. */
+  namespace: string;
+  /** The functions the namespace should hold; leave out to re-sync the server's jobs folder. */
+  jobs?: SyncJobInput[];
+  options?: {
+    /** Delete functions of the namespace that are not in `jobs`. @default false */
+    delete_missing?: boolean;
+    /** Report what would change without changing anything. @default false */
+    dry_run?: boolean;
+  };
+}
+
+/** What a sync did (or, with `dry_run`, would do). */
+export interface SyncJobsResult {
+  summary: { created: number; updated: number; deleted: number; unchanged: number; errors: number };
+  details: { created: string[]; updated: string[]; deleted: string[]; unchanged: string[] };
+  errors: { name: string; message: string }[];
+}
+
+/** Filters and paging of `client.admin.jobs.listJobs`. */
+export interface AdminListJobsOptions {
+  status?: JobStatus;
+  jobName?: string;
+  namespace?: string;
+  /** Only jobs claimed by this worker. */
+  workerId?: string;
+  /** Only jobs of this user (UUID). */
+  createdBy?: string;
+  /** Page size, 1–200. @default 50 */
+  limit?: number;
+  /** Rows to skip. @default 0 */
+  offset?: number;
+  /** Include each job's `result`. @default false */
+  includeResult?: boolean;
+}

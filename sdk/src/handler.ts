@@ -1,0 +1,56 @@
+/**
+ * Types for job authors. A job file exports `handler(req, fluxbase, fluxbaseService, job)`; the sandbox
+ * calls it with two SDK clients and a {@link JobUtils}.
+ */
+import type { FluxbaseClient } from "./FluxbaseClient.ts";
+
+/** The user a job runs for (who submitted it, or on whose behalf it was submitted). */
+export interface JobUser {
+  id: string;
+  email: string | null;
+  role: string;
+}
+
+/** What `job.getJobContext()` returns. */
+export interface JobContext<TPayload = any> {
+  job_id: string;
+  job_name: string;
+  namespace: string;
+  /** 0 on the first run, then 1, 2, ... after each retry. */
+  retry_count: number;
+  /** The payload given at submit time. */
+  payload: TPayload;
+  /** `null` when no user submitted the job (service role, schedule). */
+  user: JobUser | null;
+}
+
+/** The `job` argument of a handler: progress, context and cancellation. */
+export interface JobUtils {
+  /**
+   * Reports progress (0–100) with an optional message and custom data; shown to subscribers in real
+   * time. Reporting also keeps the job alive under `progress_timeout_seconds`.
+   */
+  reportProgress(percent: number, message?: string, data?: Record<string, any>): void;
+  /** Whether the job was cancelled; stop work and return soon when it was. */
+  isCancelled(): boolean | Promise<boolean>;
+  /** Same as `isCancelled()`, synchronously (the sandbox keeps the flag current). */
+  checkCancellation(): boolean;
+  /** Who and what this run is about. */
+  getJobContext(): JobContext;
+  /** The payload given at submit time (same as `getJobContext().payload`). */
+  getJobPayload<T = any>(): T;
+  /** Aborts when the job is cancelled or times out; pass it to `fetch` and other abortable work. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The `handler` a job file exports. `fluxbase` acts as the job's user (RLS applies) and is `null` when
+ * no user submitted the job (service role, schedule); `fluxbaseService` has the service role (bypasses RLS).
+ * The return value (JSON) becomes the job's `result`; a throw fails the job.
+ */
+export type JobHandler<TResult = unknown> = (
+  req: Request,
+  fluxbase: FluxbaseClient | null,
+  fluxbaseService: FluxbaseClient,
+  job: JobUtils,
+) => TResult | Promise<TResult>;

@@ -1,0 +1,55 @@
+/**
+ * @fluxbase/sdk — the client for Fluxbase background jobs, realtime and REST.
+ * Runs in browsers, Node 20+ and Deno; every method resolves to `{ data, error }` and never throws.
+ */
+export { AdminClient } from "./admin/AdminClient.ts";
+export { AdminJobsClient } from "./admin/AdminJobsClient.ts";
+export type {
+  AdminListJobsOptions,
+  CreateJobFunctionInput,
+  JobFunction,
+  JobFunctionPermissions,
+  JobStats,
+  JobStatusCounts,
+  JobWorker,
+  SyncJobInput,
+  SyncJobsInput,
+  SyncJobsResult,
+  UpdateJobFunctionInput,
+} from "./admin/types.ts";
+export { FluxbaseAuth, type FluxbaseSession } from "./auth/FluxbaseAuth.ts";
+export { createClient } from "./createClient.ts";
+export { type FluxbaseClientErrorCode, FluxbaseError } from "./errors.ts";
+export { FluxbaseClient } from "./FluxbaseClient.ts";
+export type { JobContext, JobHandler, JobUser, JobUtils } from "./handler.ts";
+export type { FetchLike } from "./http/HttpClient.ts";
+export { JobsClient } from "./jobs/JobsClient.ts";
+export {
+  type Job,
+  type JobLogLine,
+  type JobPage,
+  type JobProgress,
+  type JobStatus,
+  type ListJobsOptions,
+  type OnBehalfOf,
+  type SubmitJobOptions,
+  TERMINAL_JOB_STATUSES,
+} from "./jobs/types.ts";
+export type { WaitForJobOptions } from "./jobs/waitForJob.ts";
+export type { FluxbaseClientConfig, FluxbaseClientOptions } from "./options.ts";
+export { FluxbaseChannel } from "./realtime/FluxbaseChannel.ts";
+export { type FluxbaseChannelOptions, FluxbaseRealtime } from "./realtime/FluxbaseRealtime.ts";
+export type {
+  FluxbaseRealtimeOptions,
+  RealtimeChangePayload,
+  RealtimeChangesFilter,
+  RealtimeSubscribeStatus,
+  RealtimeTableEvent,
+  WebSocketTransport,
+} from "./realtime/types.ts";
+export type {
+  FluxbaseFailure,
+  FluxbaseListResponse,
+  FluxbaseResponse,
+  FluxbaseSuccess,
+} from "./response.ts";
