@@ -82,6 +82,61 @@ export function parseAnnotations(source: string, file: string): ParsedAnnotation
   return { settings, errors };
 }
 
+export interface SettingProblem {
+  setting: keyof FunctionSettings;
+  annotation: string;
+  message: string;
+}
+
+/** Which annotation sets each setting. */
+const annotationFor: Record<keyof FunctionSettings, string> = {
+  namespace: "namespace",
+  requireRoles: "require-role",
+  timeout: "timeout",
+  maxRetries: "max-retries",
+  schedule: "schedule",
+  description: "description",
+  memory: "memory",
+  progressTimeout: "progress-timeout",
+  enabled: "enabled",
+  allowNet: "allow-net",
+  allowEnv: "allow-env",
+  allowRead: "allow-read",
+  allowWrite: "allow-write",
+};
+
+/**
+ * Checks settings that did not come from annotations (an API request's explicit fields) by the
+ * same rules, so a bad cron or host is refused whichever way it arrives. Empty lists grant nothing
+ * and are fine; so is an empty description.
+ */
+export function validateSettings(settings: Partial<FunctionSettings>): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  for (const [key, value] of Object.entries(settings) as [keyof FunctionSettings, unknown][]) {
+    if (value === undefined || (Array.isArray(value) && value.length === 0) || value === "") continue;
+    const annotation = annotationFor[key];
+    const report = (message: string) =>
+      problems.push({ setting: key, annotation, message: `${message}, got ${JSON.stringify(value)}` });
+    // A list item is checked on its own: a separator inside it would split it into other items.
+    const paths = key === "allowRead" || key === "allowWrite";
+    const texts = Array.isArray(value)
+      ? value.map(String)
+      : [value === true && key === "allowNet" ? "" : String(value)];
+    const splitting = Array.isArray(value)
+      ? texts.find((text) => text.trim() === "" || (paths ? text.includes(",") : /[\s,]/.test(text)))
+      : undefined;
+    if (splitting !== undefined) {
+      report(
+        `expected list items without ${paths ? "commas" : "commas or spaces"}, and ${JSON.stringify(splitting)} is not one`,
+      );
+      continue;
+    }
+    const failed = texts.map((text) => rules[annotation]!(text, {})).find((r) => typeof r === "string");
+    if (typeof failed === "string") report(failed);
+  }
+  return problems;
+}
+
 /** Annotation-shaped comment lines below the first statement are ignored, so say so. */
 function misplacedAnnotations(
   source: string,

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { FluxbaseConfig } from "../config/types.ts";
 import { bundleFunction } from "./bundleFunction.ts";
 import { cacheRemoteImports } from "./cacheRemoteImports.ts";
-import { parseAnnotations } from "./parseAnnotations.ts";
+import { parseAnnotations, validateSettings } from "./parseAnnotations.ts";
 import { resolveFunctionSettings } from "./resolveFunctionSettings.ts";
 import { DEFAULT_NAMESPACE, type FunctionSettings, type LoadedFunction } from "./types.ts";
 
@@ -33,7 +33,16 @@ export async function prepareFunctionFromSource(
 ): Promise<LoadedFunction> {
   const file = `${input.name}.ts`;
   const parsed = parseAnnotations(input.code, file);
-  const settings: FunctionSettings = { ...parsed.settings, ...definedOnly(input.overrides ?? {}) };
+  const overrides = definedOnly(input.overrides ?? {});
+  // An explicit field that breaks the annotation rules is reported on line 0 (it is not in the file).
+  const invalid = validateSettings(overrides);
+  for (const { annotation, message } of invalid) {
+    parsed.errors.push({ file, line: 0, message: `request field for @fluxbase:${annotation}: ${message}` });
+  }
+  const valid = Object.fromEntries(
+    Object.entries(overrides).filter(([key]) => !invalid.some((p) => p.setting === key)),
+  );
+  const settings: FunctionSettings = { ...parsed.settings, ...valid };
   const bundle = await bundleFunction({ source: input.code, name: input.name });
   let { code, hash } = bundle;
   let bundleError = bundle.error ?? null;

@@ -125,6 +125,45 @@ describe("prepareFunctionFromSource", () => {
     expect(await runHandler(fn.code!, denoDir)).toEqual({ ok: true });
   });
 
+  it("checks explicit settings by the annotation rules, reporting them on line 0", async () => {
+    const fn = await prepareFunctionFromSource(
+      {
+        name: "upload",
+        code: job("@fluxbase:schedule 0 3 * * *"),
+        overrides: {
+          schedule: "every day",
+          allowNet: ["ok.example", "bad host"],
+          allowEnv: [],
+          allowRead: ["/data/in", "./with space"],
+          requireRoles: ["admin"],
+          timeout: 30,
+        },
+      },
+      { config: { dataDir: denoDir, jobs: jobsConfig as never } },
+    );
+    expect(fn.annotationErrors).toEqual([
+      {
+        file: "upload.ts",
+        line: 0,
+        message: expect.stringMatching(
+          /^request field for @fluxbase:schedule: expected a cron expression of 5 fields/,
+        ),
+      },
+      {
+        file: "upload.ts",
+        line: 0,
+        message:
+          'request field for @fluxbase:allow-net: expected list items without commas or spaces, and "bad host" is not one, got ["ok.example","bad host"]',
+      },
+    ]);
+    expect(fn.settings).toMatchObject({
+      schedule: "0 3 * * *",
+      timeoutSeconds: 30,
+      requireRoles: ["admin"],
+      permissions: { net: false, read: ["/data/in", "./with space"] },
+    });
+  });
+
   it("refuses relative imports in an upload", async () => {
     const fn = await prepareFunctionFromSource(
       { name: "upload", code: 'import { x } from "../_shared/x.ts";\nexport const handler = () => x;\n' },
