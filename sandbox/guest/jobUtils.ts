@@ -1,22 +1,11 @@
 /**
- * The `job` argument a job function receives: progress reporting, its context and payload, and
- * cooperative cancellation (a flag readable even from a loop that never yields, plus an AbortSignal).
+ * The `job` argument a job function receives (the SDK's `JobUtils`): progress reporting, its context
+ * and payload, and cooperative cancellation (a flag readable even from a loop that never yields, plus
+ * an AbortSignal that also fires shortly before the run's timeout).
  */
+import type { JobUtils } from "@fluxbase/sdk";
 import { type GuestJobContext, MAX_PROGRESS_DATA_BYTES, MAX_PROGRESS_MESSAGE } from "../protocol.ts";
 import type { FromWorker } from "./messages.ts";
-
-export interface JobUtils {
-  /** Reports progress: `percent` is clamped to 0..100; `data` must be JSON (at most 64 KB). */
-  reportProgress(percent: number, message?: string, data?: unknown): void;
-  /** True once the run was asked to stop. A boolean, so `await job.isCancelled()` works as well. */
-  isCancelled(): boolean;
-  /** Same as `isCancelled()`: true once a cancel request arrived. */
-  checkCancellation(): boolean;
-  getJobContext(): GuestJobContext;
-  getJobPayload(): unknown;
-  /** Aborted when the run is cancelled; pass it to fetch() and friends. */
-  readonly signal: AbortSignal;
-}
 
 export interface JobUtilsControl {
   job: JobUtils;
@@ -27,20 +16,33 @@ export interface JobUtilsControl {
 export function createJobUtils(
   context: GuestJobContext,
   cancelFlag: SharedArrayBuffer,
+  timeoutMs: number,
   post: (message: FromWorker) => void,
 ): JobUtilsControl {
   const flag = new Int32Array(cancelFlag);
   const controller = new AbortController();
+  const abort = () => controller.abort(new DOMException("The job was cancelled", "AbortError"));
   const isCancelled = () => {
     const cancelled = Atomics.load(flag, 0) === 1;
     // A job spinning without awaiting never sees the cancel message; its signal aborts here instead.
     if (cancelled && !controller.signal.aborted) abort();
     return cancelled;
   };
-  const abort = () => controller.abort(new DOMException("The job was cancelled", "AbortError"));
+  // The host kills the process at the timeout; this gives the job a moment to stop on its own first.
+  // isCancelled() stays false: a timeout is not a cancel.
+  const abortAt = timeoutMs - Math.min(1_000, timeoutMs / 10);
+  if (abortAt < 2 ** 31 - 1) {
+    setTimeout(
+      () => {
+        if (!controller.signal.aborted)
+          controller.abort(new DOMException("The job timed out", "TimeoutError"));
+      },
+      Math.max(0, abortAt),
+    );
+  }
 
-  const job: JobUtils = {
-    reportProgress(percent, message, data) {
+  const job = {
+    reportProgress(percent: number, message?: string, data?: unknown) {
       if (typeof percent !== "number" || Number.isNaN(percent)) {
         throw new TypeError(`reportProgress: percent must be a number, got ${typeof percent}`);
       }
@@ -57,9 +59,9 @@ export function createJobUtils(
     isCancelled,
     checkCancellation: isCancelled,
     getJobContext: () => context,
-    getJobPayload: () => context.payload,
+    getJobPayload: <T>() => context.payload as T,
     signal: controller.signal,
-  };
+  } satisfies JobUtils;
   return {
     job,
     cancelled: () => {

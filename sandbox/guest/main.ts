@@ -116,6 +116,7 @@ const start: ToWorker = {
   serviceToken: init.serviceToken,
   secrets: init.secrets ?? { system: {}, user: {} },
   maxResultBytes: init.maxResultBytes,
+  timeoutMs: init.timeoutMs,
   cancelFlag,
 };
 worker.postMessage(start);

@@ -36,10 +36,12 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   if (message.t === "start") void run(message);
 };
 
-async function run(start: Extract<ToWorker, { t: "start" }>): Promise<void> {
+type Start = Extract<ToWorker, { t: "start" }>;
+
+async function run(start: Start): Promise<void> {
   const { context, serverUrl } = start;
   (globalThis as { secrets?: unknown }).secrets = createSecrets(start.secrets);
-  const control = createJobUtils(context, start.cancelFlag, post);
+  const control = createJobUtils(context, start.cancelFlag, start.timeoutMs, post);
   onCancel = control.cancelled;
 
   let outcome: FromWorker;
@@ -65,7 +67,7 @@ async function run(start: Extract<ToWorker, { t: "start" }>): Promise<void> {
 }
 
 /** The `req` argument: a POST of the payload to the job's URL, as an HTTP-triggered function would get. */
-function jobRequest(serverUrl: string, context: ToWorkerStart["context"]): Request {
+function jobRequest(serverUrl: string, context: Start["context"]): Request {
   const url = `${serverUrl.replace(/\/+$/, "")}/jobs/${encodeURIComponent(context.job_name)}`;
   return new Request(url, {
     method: "POST",
@@ -73,5 +75,3 @@ function jobRequest(serverUrl: string, context: ToWorkerStart["context"]): Reque
     body: JSON.stringify(context.payload ?? null),
   });
 }
-
-type ToWorkerStart = Extract<ToWorker, { t: "start" }>;

@@ -99,12 +99,12 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
   };
 
   const timers: NodeJS.Timeout[] = [];
-  const timeout = setTimeout(() => killGroup("timeout"), o.timeoutMs);
+  const timeout = setTimeout(() => killGroup("timeout"), timerMs(o.timeoutMs));
   let progressTimer: NodeJS.Timeout | undefined;
   const armProgressTimer = () => {
     if (o.progressTimeoutMs <= 0) return;
     clearTimeout(progressTimer);
-    progressTimer = setTimeout(() => killGroup("progress_timeout"), o.progressTimeoutMs);
+    progressTimer = setTimeout(() => killGroup("progress_timeout"), timerMs(o.progressTimeoutMs));
   };
   armProgressTimer();
   timers.push(timeout);
@@ -197,6 +197,7 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     serviceToken: o.input.serviceToken,
     secrets,
     maxResultBytes,
+    timeoutMs: o.timeoutMs,
   };
   // stdin stays open for the whole run: cancel requests follow, and its closing is how the guest
   // learns that this process died.
@@ -212,6 +213,11 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
       killGroup(reason);
     },
   };
+}
+
+/** setTimeout fires at once for delays past 2^31-1 ms (~24.8 days); longer means "that long". */
+function timerMs(ms: number): number {
+  return Math.min(Math.max(ms, 0), 2 ** 31 - 1);
 }
 
 /** Node 20 has no Promise.withResolvers. */

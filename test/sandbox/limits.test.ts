@@ -29,6 +29,16 @@ describe("limits", { timeout: 20_000 }, () => {
     expect(ms).toBeLessThan(3_000);
   });
 
+  it("aborts job.signal shortly before the timeout, so a job can stop on its own", async () => {
+    const { outcome } = await runCode(
+      t.sandbox,
+      `export default (req, a, b, job) => new Promise((resolve) =>
+        job.signal.addEventListener("abort", () => resolve({ reason: job.signal.reason.name, cancelled: job.isCancelled() })))`,
+      { timeoutMs: 1_500 },
+    );
+    expect(outcome).toEqual({ status: "completed", result: { reason: "TimeoutError", cancelled: false } });
+  });
+
   it("fails a job that stops reporting progress", async () => {
     const { outcome, progress, ms } = await runCode(
       t.sandbox,
