@@ -1,0 +1,50 @@
+/** A throwaway server for benchmarks: embedded Postgres in a temp dir, random port, quiet logs. */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createFluxbase, type Fluxbase, type StartedServer } from "../server/app.ts";
+import type { FluxbaseOptions } from "../server/config/types.ts";
+import { createLogger } from "../server/log.ts";
+
+export interface BenchServer extends StartedServer {
+  fluxbase: Fluxbase;
+  stop(): Promise<void>;
+}
+
+/** `jobs` maps file names in the jobs folder to their source. */
+export async function startBenchServer(
+  jobs: Record<string, string>,
+  options: FluxbaseOptions = {},
+): Promise<BenchServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), "fluxbase-bench-"));
+  chmodSync(dir, 0o755); // as root, the embedded Postgres runs as the postgres user
+  const jobsDir = path.join(dir, "jobs");
+  mkdirSync(jobsDir);
+  for (const [file, source] of Object.entries(jobs)) writeFileSync(path.join(jobsDir, file), source);
+  const fluxbase = createFluxbase({
+    env: {},
+    options: {
+      ...options,
+      port: 0,
+      dataDir: path.join(dir, "data"),
+      jobs: { ...options.jobs, dir: jobsDir, watch: false },
+    },
+    logger: createLogger("error"),
+  });
+  const started = await fluxbase.start();
+  return {
+    ...started,
+    fluxbase,
+    async stop() {
+      await fluxbase.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
