@@ -38,6 +38,7 @@ export interface BundleResult {
 
 const REMOTE = /^(npm|jsr|https?):/;
 const LOCAL = /^(\.{0,2}\/|file:)/;
+const ENTRY_EXPORTS = ["handler", "default", "main"];
 
 export async function bundleFunction(input: BundleInput, options: BundleOptions = {}): Promise<BundleResult> {
   const inline = "source" in input;
@@ -70,9 +71,11 @@ export async function bundleFunction(input: BundleInput, options: BundleOptions 
     });
     const code = result.outputFiles[0]!.text;
     const output = Object.values(result.metafile.outputs)[0]!;
-    if (!output.exports.includes("handler")) {
+    // The sandbox runs `handler`, else a default export, else `main`; a module with none cannot run.
+    if (!ENTRY_EXPORTS.some((name) => output.exports.includes(name))) {
       const file = inline ? `${input.name}.ts` : path.relative(jobsDir, input.entryPath);
-      const error = `${file}: no exported handler; expected \`export async function handler(req, fluxbase, fluxbaseService, job)\``;
+      const found = output.exports.length ? output.exports.map((n) => `"${n}"`).join(", ") : "nothing";
+      const error = `${file}: no exported handler; expected \`export async function handler(req, fluxbase, fluxbaseService, job)\` (or a default export, or main), found ${found}`;
       return { code: null, hash: null, error, remoteImports: [] };
     }
     const remoteImports = output.imports

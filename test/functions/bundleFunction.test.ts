@@ -146,15 +146,19 @@ export async function handler() {
     jobs = await makeJobsDir({
       "bare.ts": 'import _ from "lodash";\nexport const handler = () => _;\n',
       "missing.ts": 'import { x } from "./nope.ts";\nexport const handler = () => x;\n',
-      "nohandler.ts": "export function run() {}\n",
+      "nohandler.ts": "export function run() {}\nexport const x = 1;\n",
+      "main.ts": "export function main() {}\n",
+      "default.ts": "export default async function () {}\n",
     });
     expect((await bundle("bare.ts")).error).toBe(
       'bare.ts:1:15: Cannot resolve "lodash": a bare import needs an entry in the jobs folder\'s deno.json "imports" (or use an npm:, jsr: or https: specifier)',
     );
     expect((await bundle("missing.ts")).error).toBe('missing.ts:1:19: Could not resolve "./nope.ts"');
     expect((await bundle("nohandler.ts")).error).toBe(
-      "nohandler.ts: no exported handler; expected `export async function handler(req, fluxbase, fluxbaseService, job)`",
+      'nohandler.ts: no exported handler; expected `export async function handler(req, fluxbase, fluxbaseService, job)` (or a default export, or main), found "run", "x"',
     );
+    expect((await bundle("main.ts")).error).toBeUndefined();
+    expect((await bundle("default.ts")).error).toBeUndefined();
   });
 
   it("bundles an upload as one file: remote imports allowed, local ones refused", async () => {
