@@ -17,6 +17,7 @@ import { migrate } from "./db/migrate.ts";
 import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createScheduler } from "./worker/scheduler.ts";
 import { createWorkerPool } from "./worker/workerPool.ts";
 
 export interface StartedServer extends ProjectKeys {
@@ -133,6 +134,9 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     });
     closers.push(() => pool.stop());
     await pool.start();
+    const scheduler = createScheduler(workerSql, logger.child("scheduler"));
+    closers.push(() => scheduler.stop());
+    scheduler.start();
   }
 
   return {

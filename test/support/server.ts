@@ -63,6 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       jobs: {
         embeddedWorkerCount: workers ? 1 : 0,
         pollInterval: 200,
+        shutdownTimeout: 2000,
         ...options.jobs,
         dir: jobsDir,
       },
