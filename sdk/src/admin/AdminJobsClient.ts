@@ -104,7 +104,7 @@ export class AdminJobsClient {
 
   /**
    * Uploads a new job function; the server bundles it and reads its `@fluxbase:` annotations
-   * (explicit fields win). Errors: `VALIDATION_ERROR` (400), 409 when it already exists.
+   * (explicit fields win). Errors: `VALIDATION_ERROR` (400), `FUNCTION_EXISTS` (409).
    * @example
    * await client.admin.jobs.create({ name: "process-data", code, enabled: true });
    */
@@ -129,7 +129,8 @@ export class AdminJobsClient {
 
   /**
    * Makes a namespace hold exactly the given functions (creating, updating and, with
-   * `options.delete_missing`, deleting); `options.dry_run` only reports.
+   * `options.delete_missing`, deleting); `options.dry_run` only reports. Without `jobs` the server
+   * re-reads its own jobs folder.
    * @example
    * const { data } = await client.admin.jobs.sync({ namespace: "default", jobs: [{ name: "hello", code }] });
    * console.log(data?.summary.created);

@@ -54,7 +54,7 @@ export interface CreateJobFunctionInput {
   code: string;
   /** @default true */
   enabled?: boolean;
-  description?: string;
+  description?: string | null;
   /** @default 300 */
   timeout_seconds?: number;
   /** @default 3 */
@@ -63,8 +63,8 @@ export interface CreateJobFunctionInput {
   memory_mb?: number;
   /** @default 300 */
   progress_timeout_seconds?: number;
-  /** Cron expression (5 or 6 fields). */
-  schedule?: string;
+  /** Cron expression (5 or 6 fields); `null` for none. */
+  schedule?: string | null;
   require_roles?: string[];
   permissions?: JobFunctionPermissions;
 }
@@ -111,6 +111,11 @@ export interface SyncJobsInput {
   namespace: string;
   /** The functions the namespace should hold; leave out to re-sync the server's jobs folder. */
   jobs?: SyncJobInput[];
+  /**
+   * Without `jobs`: the folder to sync, as the server sees it. Only the server's own jobs folder is
+   * accepted (`400 INVALID_PATH` otherwise); leave out to mean that folder.
+   */
+  path?: string;
   options?: {
     /** Delete functions of the namespace that are not in `jobs`. @default false */
     delete_missing?: boolean;
