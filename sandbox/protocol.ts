@@ -52,8 +52,8 @@ export interface InitMessage {
   secrets: { system: Record<string, string>; user: Record<string, string> };
   /** The guest fails the job instead of sending a larger result. */
   maxResultBytes: number;
-  /** The host kills the run after this long; the guest aborts `job.signal` just before. */
-  timeoutMs: number;
+  /** When the host kills the run (epoch ms, same clock); the guest aborts `job.signal` just before. */
+  deadline: number;
 }
 
 export type HostMessage = InitMessage | { t: "cancel" };
@@ -120,7 +120,7 @@ export function parseInitMessage(value: unknown): InitMessage | string {
   if (typeof init.nonce !== "string" || !NONCE_PATTERN.test(init.nonce)) return "init nonce is malformed";
   if (typeof init.codeUrl !== "string" || typeof init.serverUrl !== "string") return "init URLs are missing";
   if (typeof init.context !== "object" || init.context === null) return "init context is missing";
-  if (typeof init.maxResultBytes !== "number" || typeof init.timeoutMs !== "number")
+  if (typeof init.maxResultBytes !== "number" || typeof init.deadline !== "number")
     return "init limits are missing";
   return init as InitMessage;
 }

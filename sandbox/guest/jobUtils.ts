@@ -16,7 +16,7 @@ export interface JobUtilsControl {
 export function createJobUtils(
   context: GuestJobContext,
   cancelFlag: SharedArrayBuffer,
-  timeoutMs: number,
+  deadline: number,
   post: (message: FromWorker) => void,
 ): JobUtilsControl {
   const flag = new Int32Array(cancelFlag);
@@ -28,16 +28,17 @@ export function createJobUtils(
     if (cancelled && !controller.signal.aborted) abort();
     return cancelled;
   };
-  // The host kills the process at the timeout; this gives the job a moment to stop on its own first.
-  // isCancelled() stays false: a timeout is not a cancel.
-  const abortAt = timeoutMs - Math.min(1_000, timeoutMs / 10);
-  if (abortAt < 2 ** 31 - 1) {
+  // The host kills the process at the deadline; this gives the job a moment to stop on its own
+  // first (up to 1 s, less for short runs). isCancelled() stays false: a timeout is not a cancel.
+  const now = Date.now();
+  const abortIn = deadline - Math.min(1_000, (deadline - now) / 4) - now;
+  if (abortIn < 2 ** 31 - 1) {
     setTimeout(
       () => {
         if (!controller.signal.aborted)
           controller.abort(new DOMException("The job timed out", "TimeoutError"));
       },
-      Math.max(0, abortAt),
+      Math.max(0, abortIn),
     );
   }
 

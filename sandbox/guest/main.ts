@@ -51,16 +51,19 @@ const nonce = init.nonce;
 const send = (frame: GuestFrame) => writeAll(encodeFrame(nonce, frame));
 let finished = false;
 
+const cancelFlag = new SharedArrayBuffer(4);
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "job" });
+
 /** Sends the run's last frame and ends the process; later messages from the job are ignored. */
 function finish(text: string, code: number): void {
   if (finished) return;
   finished = true;
+  // Stop the job first: output it still writes from timers could interleave with a frame larger
+  // than a pipe's atomic write size.
+  worker.terminate();
   writeAll(text);
   Deno.exit(code);
 }
-
-const cancelFlag = new SharedArrayBuffer(4);
-const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "job" });
 
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const message = event.data;
@@ -116,7 +119,7 @@ const start: ToWorker = {
   serviceToken: init.serviceToken,
   secrets: init.secrets ?? { system: {}, user: {} },
   maxResultBytes: init.maxResultBytes,
-  timeoutMs: init.timeoutMs,
+  deadline: init.deadline,
   cancelFlag,
 };
 worker.postMessage(start);

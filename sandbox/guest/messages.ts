@@ -15,7 +15,8 @@ export type ToWorker =
       serviceToken: string;
       secrets: { system: Record<string, string>; user: Record<string, string> };
       maxResultBytes: number;
-      timeoutMs: number;
+      /** Epoch ms at which the host kills the run. */
+      deadline: number;
       /** One Int32 set to 1 on cancel: readable from a job that never yields to the event loop. */
       cancelFlag: SharedArrayBuffer;
     }

@@ -41,7 +41,7 @@ type Start = Extract<ToWorker, { t: "start" }>;
 async function run(start: Start): Promise<void> {
   const { context, serverUrl } = start;
   (globalThis as { secrets?: unknown }).secrets = createSecrets(start.secrets);
-  const control = createJobUtils(context, start.cancelFlag, start.timeoutMs, post);
+  const control = createJobUtils(context, start.cancelFlag, start.deadline, post);
   onCancel = control.cancelled;
 
   let outcome: FromWorker;

@@ -98,6 +98,7 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     }
   };
 
+  const startedAt = Date.now();
   const timers: NodeJS.Timeout[] = [];
   const timeout = setTimeout(() => killGroup("timeout"), timerMs(o.timeoutMs));
   let progressTimer: NodeJS.Timeout | undefined;
@@ -197,7 +198,7 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     serviceToken: o.input.serviceToken,
     secrets,
     maxResultBytes,
-    timeoutMs: o.timeoutMs,
+    deadline: startedAt + o.timeoutMs,
   };
   // stdin stays open for the whole run: cancel requests follow, and its closing is how the guest
   // learns that this process died.
