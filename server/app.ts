@@ -8,6 +8,7 @@ import { serve } from "@hono/node-server";
 import { createSandbox } from "../sandbox/index.ts";
 import { ensureSecret } from "./auth/jwtSecret.ts";
 import { type ProjectKeys, projectKeys } from "./auth/mintToken.ts";
+import { createJobLeaseCheck } from "./auth/jobLeaseCheck.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth/verifyToken.ts";
 import { resolveConfig } from "./config/resolveConfig.ts";
 import type { FluxbaseConfig, FluxbaseOptions } from "./config/types.ts";
@@ -73,7 +74,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
 
     const jwtSecret = ensureSecret(config.jwtSecret, config.dataDir, "jwt_secret");
     const keys = await projectKeys(jwtSecret);
-    verifyToken = createTokenVerifier(jwtSecret);
+    verifyToken = createTokenVerifier(jwtSecret, createJobLeaseCheck(db));
 
     let url = "";
     if (config.role !== "worker") {

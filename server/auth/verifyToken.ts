@@ -2,13 +2,16 @@
 import { errors as joseErrors, jwtVerify } from "jose";
 import { unauthorized } from "../errors.ts";
 import type { Identity } from "./identity.ts";
+import type { JobLeaseCheck } from "./jobLeaseCheck.ts";
 import { resolveRole } from "./roles.ts";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type TokenVerifier = (token: string) => Promise<Identity>;
 
-export function createTokenVerifier(secret: string): TokenVerifier {
+const uuidLike = (value: unknown): value is string => typeof value === "string" && uuidPattern.test(value);
+
+export function createTokenVerifier(secret: string, checkJobLease?: JobLeaseCheck): TokenVerifier {
   const key = new TextEncoder().encode(secret);
   return async (token) => {
     let payload: Record<string, unknown>;
@@ -28,6 +31,13 @@ export function createTokenVerifier(secret: string): TokenVerifier {
       if (!sub || !uuidPattern.test(sub)) {
         throw unauthorized("INVALID_TOKEN", "A user token needs a `sub` claim holding the user's uuid");
       }
+    }
+    if (payload.job_id !== undefined || payload.job_lease !== undefined) {
+      const live =
+        uuidLike(payload.job_id) && uuidLike(payload.job_lease) && checkJobLease
+          ? await checkJobLease(payload.job_id, payload.job_lease)
+          : false;
+      if (!live) throw unauthorized("TOKEN_EXPIRED", "The job run this token was issued for has ended");
     }
     const email = typeof payload.email === "string" ? payload.email : null;
     return {
