@@ -81,7 +81,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         data: message.data,
       });
     case "result":
-      if (typeof message.json !== "string") return;
+      // JSON.stringify output has no raw newline; one here would let a job split the frame line.
+      if (typeof message.json !== "string" || message.json.includes("\n")) return;
       return finish(encodeResultFrame(nonce, message.json), 0);
     case "error":
       return finish(

@@ -138,6 +138,20 @@ describe("frame spoofing", { timeout: 20_000 }, () => {
     expect(logs.some((l) => l.message.includes("forged"))).toBe(true);
   });
 
+  it("cannot split a frame line through the supervisor's message port", async () => {
+    const { outcome, progress } = await runCode(
+      t.sandbox,
+      `export default () => {
+        self.postMessage({ t: "result", json: ${JSON.stringify(`1
+${fakes[0]}`)} });
+        self.postMessage({ t: "progress", percent: "x" });
+        return "real";
+      }`,
+    );
+    expect(outcome).toEqual({ status: "completed", result: "real" });
+    expect(progress).toEqual([]);
+  });
+
   it("cannot learn the nonce: not in its env, args, or readable files", async () => {
     const { outcome } = await runCode(
       t.sandbox,
