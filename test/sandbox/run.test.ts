@@ -228,7 +228,7 @@ describe("overhead", { timeout: 60_000 }, () => {
   it("runs a trivial job well under 100 ms (median)", async () => {
     const report = await measureRunOverhead(t.sandbox, 10);
     console.info(`sandbox per-run overhead: ${JSON.stringify(report)}`);
-    // Generous bound: CI machines are slower and busier than the target.
-    expect(report.p50Ms).toBeLessThan(250);
+    // Generous bound: the target is < 100 ms on an idle machine; shared CI boxes are far busier.
+    expect(report.p50Ms).toBeLessThan(400);
   });
 });
