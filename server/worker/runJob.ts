@@ -10,6 +10,8 @@ import type { Logger } from "../log.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import { completeJob, failJob, releaseJob, retryDelay } from "../queue/finishJob.ts";
 import { appendLogs, lastLogLine, type ProgressValue, writeProgress } from "../queue/runWrites.ts";
+import type { Keyring } from "../secrets/keyring.ts";
+import { loadRunSecrets, type RunSecrets } from "../secrets/loadRunSecrets.ts";
 import { mintRunTokens } from "./jobTokens.ts";
 import { LogBuffer } from "./logBuffer.ts";
 import { ProgressCoalescer } from "./progressCoalescer.ts";
@@ -24,6 +26,8 @@ export interface RunContext {
   /** host:port pairs a job may never reach (the database). */
   deniedNet: string[];
   processEnv: NodeJS.ProcessEnv;
+  /** Opens the secrets a run may read; they reach the sandbox on stdin, never in its environment. */
+  keyring: Keyring;
 }
 
 interface FunctionCode {
@@ -68,7 +72,7 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
     const { sql, logger } = ctx;
     const lease = { id: job.id, lease_token: job.lease_token };
     const logs = new LogBuffer(
-      await lastLogLine(sql, job.id),
+      (await lastLogLine(sql, job.id)) + 1,
       (lines) => appendLogs(sql, lease, job.attempt, lines),
       (error) => logger.warn("could not write job logs", { job_id: job.id, error: String(error) }),
     );
@@ -90,6 +94,8 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
       await failJob(sql, lease, message, { retryable: false, retryDelayMs: 0 });
       return;
     }
+    const secrets = await runSecrets(logs);
+    if (!secrets) return;
     const tokens = await mintRunTokens(ctx.jwtSecret, job);
     const permissions: SandboxPermissions = {
       net: fn.permissions.net ?? false,
@@ -132,6 +138,7 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
         context,
         userToken: tokens.userToken,
         serviceToken: tokens.serviceToken,
+        secrets,
       },
       onProgress: (value) => progress.push(value),
       onLog: (line) => logs.add(line.level, line.message),
@@ -140,6 +147,32 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
     const outcome: SandboxOutcome = await sandboxRun.outcome;
     await progress.flush();
     await record(outcome, logs);
+  }
+
+  /** The run's secrets; undefined when they could not be read (the job is failed, to be retried). */
+  async function runSecrets(logs: LogBuffer): Promise<RunSecrets | undefined> {
+    const lease = { id: job.id, lease_token: job.lease_token };
+    try {
+      const { secrets, problems } = await loadRunSecrets(ctx.sql, ctx.keyring, {
+        namespace: job.namespace,
+        userId: job.created_by,
+      });
+      for (const problem of problems) {
+        ctx.logger.warn("secret could not be decrypted", { job_id: job.id, secret: problem.secretName });
+        logs.add("warn", `${problem.message}; it is not available to this run`);
+      }
+      return secrets;
+    } catch (error) {
+      ctx.logger.warn("could not load job secrets", { job_id: job.id, error: String(error) });
+      const delay = retryDelay(job.attempt, ctx.jobs.retryBackoffBase, ctx.jobs.retryBackoffMax);
+      logs.add("error", "Could not load the job's secrets; the run did not start");
+      await logs.flush();
+      await failJob(ctx.sql, lease, "Could not load the job's secrets", {
+        retryable: true,
+        retryDelayMs: delay,
+      });
+      return undefined;
+    }
   }
 
   async function record(outcome: SandboxOutcome, logs: LogBuffer): Promise<void> {

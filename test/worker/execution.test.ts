@@ -135,6 +135,9 @@ describe("running jobs", () => {
     expect(job.completed_at).not.toBeNull();
     const logs = await jobLogLines(server, id);
     expect(logs).toContainEqual({ level: "info", message: `processed 4 items for ${alice.email}` });
+    // Line numbers start at 1, so the API's default after_line=0 returns the very first line.
+    const api = await (await server.request("GET", `/api/v1/jobs/${id}/logs`, { token: alice.token })).json();
+    expect(api.logs[0]).toMatchObject({ line_number: 1, message: `processed 4 items for ${alice.email}` });
   });
 
   it("stores any JSON value as the result, and supports default and main exports", async () => {
