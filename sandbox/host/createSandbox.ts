@@ -31,7 +31,9 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
   let closed = false;
 
   const prepareOnce = async () => {
-    const denoDir = join(root, "deno");
+    // The loader pre-fetches a function's npm:/jsr:/https: imports into <dataDir>/deno at load time;
+    // runs read that cache and nothing else (--cached-only).
+    const denoDir = join(dataDir, "deno");
     const homeDir = join(root, "home");
     await Promise.all([denoDir, homeDir].map((dir) => mkdir(dir, { recursive: true })));
     const guest: GuestBundle = await buildGuest(join(root, "guest"), options.sdkEntry);

@@ -1,7 +1,7 @@
 /**
  * Turns a run's permissions into `deno run` flags. Everything is explicit: no config file, no lock
- * file, no remote or npm resolution, no prompts, and never --allow-run, --allow-ffi, --allow-sys or
- * --allow-all. Deno itself keeps /proc and /dev behind --allow-all, so /proc/self/environ and the
+ * file, no prompts, remote and npm modules only from the cache the loader filled (--cached-only), and
+ * never --allow-run, --allow-ffi, --allow-sys or --allow-all. Deno itself keeps /proc and /dev behind --allow-all, so /proc/self/environ and the
  * guest's own pipes stay out of reach whatever paths a function is granted.
  */
 import { isAbsolute, resolve } from "node:path";
@@ -30,9 +30,9 @@ export function buildDenoArgs(input: DenoArgsInput): string[] {
     "--no-prompt",
     "--no-config",
     "--no-lock",
-    "--no-remote",
-    "--no-npm",
     "--cached-only",
+    // Remote modules come only from the pre-filled cache, so allowing their import fetches nothing.
+    "--allow-import",
     `--v8-flags=--max-old-space-size=${Math.max(16, Math.floor(input.memoryMb))}`,
   ];
 
