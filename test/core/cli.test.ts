@@ -1,0 +1,89 @@
+/** The `fluxbase` command as a user runs it. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+
+const bin = fileURLToPath(new URL("../../cli/bin.mjs", import.meta.url));
+let dataDir: string;
+let db: TestDatabase;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-cli-"));
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  await db.drop();
+});
+
+function fluxbase(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    env: { PATH: process.env.PATH ?? "", FLUXBASE_DATA_DIR: dataDir, ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("fluxbase CLI", () => {
+  it("keys prints stable anon and service keys", () => {
+    const first = fluxbase(["keys"]);
+    expect(first.code).toBe(0);
+    const [anon, service] = [...first.stdout.matchAll(/key:\s+(\S+)/g)].map((m) => m[1]!);
+    expect(decodeJwt(anon!)).toMatchObject({ role: "anon" });
+    expect(decodeJwt(service!)).toMatchObject({ role: "service_role" });
+    expect(fluxbase(["keys"]).stdout).toBe(first.stdout);
+  });
+
+  it("token mints a user token with the given claims", () => {
+    const sub = "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b";
+    const out = fluxbase([
+      "token",
+      "--sub",
+      sub,
+      "--email",
+      "a@example.com",
+      "--role",
+      "admin",
+      "--expires",
+      "2h",
+    ]);
+    expect(out.code).toBe(0);
+    const claims = decodeJwt(out.stdout.trim());
+    expect(claims).toMatchObject({ sub, email: "a@example.com", role: "admin" });
+    expect(claims.exp! - claims.iat!).toBe(7200);
+  });
+
+  it("token refuses a bad sub or a reserved role with a clear message", () => {
+    const badSub = fluxbase(["token", "--sub", "alice"]);
+    expect(badSub.code).toBe(1);
+    expect(badSub.stderr).toMatch(/--sub must be a uuid/);
+    const badRole = fluxbase(["token", "--role", "postgres"]);
+    expect(badRole.code).toBe(1);
+    expect(badRole.stderr).toMatch(/not an allowed role/);
+  });
+
+  it("migrate applies nothing to an up-to-date database", () => {
+    const out = fluxbase(["migrate"], { FLUXBASE_DATABASE_URL: db.url });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/up to date/);
+  });
+
+  it("start fails with one clear line on bad configuration", () => {
+    const out = fluxbase(["start"], { FLUXBASE_PORT: "eighty" });
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim()).toBe('fluxbase: Invalid FLUXBASE_PORT: expected a whole number, got "eighty"');
+  });
+
+  it("answers an unknown command with the usage", () => {
+    const out = fluxbase(["frobnicate"]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/Unknown command "frobnicate"/);
+    expect(out.stderr).toMatch(/Usage: fluxbase/);
+  });
+});
