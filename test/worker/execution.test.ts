@@ -96,6 +96,18 @@ beforeAll(async () => {
     }`,
   });
   await insertFunction(server, {
+    name: "chatty",
+    code: `export async function handler(req, fb, svc, job) {
+      for (let i = 1; i <= 20000; i++) {
+        job.reportProgress(Math.floor(i / 200), "tick " + i);
+        if (i % 2000 === 0) await new Promise((r) => setTimeout(r, 30));
+      }
+      job.reportProgress(42, "last word");
+      await new Promise((r) => setTimeout(r, 300));
+      return "done";
+    }`,
+  });
+  await insertFunction(server, {
     name: "child",
     code: "export async function handler(r, f, s, job) { return job.getJobPayload(); }",
   });
@@ -194,6 +206,31 @@ describe("running jobs", () => {
     expect(job.result.child_owner).toBe(alice.id);
     const child = await waitForJob(server, job.result.child_id);
     expect(child).toMatchObject({ status: "completed", created_by: alice.id, result: { from: job.id } });
+  });
+});
+
+describe("progress", () => {
+  it("coalesces a tight loop of reports into a few writes and lands the last value", async () => {
+    const updates: string[] = [];
+    let id = "";
+    const listener = await server.db.sql.listen("fluxbase_changes", (raw) => {
+      const message = JSON.parse(raw);
+      if (message.table === "queue" && message.type === "UPDATE" && message.id === id)
+        updates.push(message.status);
+    });
+    try {
+      id = await submit("chatty");
+      const running = await waitForJob(server, id, (job) => job.progress?.message === "last word");
+      expect(running.progress.percent).toBe(42);
+      const job = await waitForJob(server, id);
+      expect(job.status).toBe("completed");
+      expect(job.progress.percent).toBe(100);
+      // 20 001 reports: claim + a handful of coalesced progress writes + completion.
+      expect(updates.length).toBeGreaterThan(2);
+      expect(updates.length).toBeLessThan(60);
+    } finally {
+      await listener.unlisten();
+    }
   });
 });
 
