@@ -18,6 +18,7 @@ import { migrate } from "./db/migrate.ts";
 import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createRealtimeServer } from "./realtime/index.ts";
 import { createScheduler } from "./worker/scheduler.ts";
 import { createWorkerPool } from "./worker/workerPool.ts";
 
@@ -97,6 +98,9 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
             (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
           }),
       );
+      // Closed before the HTTP server and the pool (closers run in reverse): sockets first, then LISTEN.
+      const realtime = createRealtimeServer({ server, sql: db, verifyToken, logger: logger.child("realtime") });
+      closers.push(() => realtime.close());
       const { port } = server.address() as AddressInfo;
       url =
         config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;

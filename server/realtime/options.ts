@@ -1,0 +1,62 @@
+/** The realtime server's tunables: one defaults object, resolved and validated once at creation. */
+import { ConfigError } from "../errors.ts";
+
+export interface RealtimeOptions {
+  /** Path of the WebSocket endpoint. @default "/realtime/v1/websocket" */
+  path?: string;
+  /** How often each socket is pinged; a peer that missed the previous ping is terminated. @default 30000 */
+  pingIntervalMs?: number;
+  /** Largest frame a client may send, in bytes; larger frames close the socket with 1009. @default 65536 */
+  maxPayload?: number;
+  /** Channels one socket may have joined at once. @default 100 */
+  maxChannelsPerSocket?: number;
+  /** postgres_changes bindings one channel may hold. @default 100 */
+  maxBindingsPerChannel?: number;
+  /** A socket whose unsent bytes exceed this is a slow consumer and is cut off. @default 4194304 (4 MB) */
+  maxBufferedBytes?: number;
+  /** Messages of one socket waiting to be handled before it is closed for flooding. @default 1000 */
+  maxPendingMessages?: number;
+  /** Row reads (RLS checks) that may run at once; the rest of the pool stays free for HTTP. @default 8 */
+  maxConcurrentChecks?: number;
+  /** Changes read but not yet delivered; past this, new changes are dropped and counted. @default 10000 */
+  maxPendingChanges?: number;
+  /** How often the LISTEN connection is probed (a self-NOTIFY); a lost listener is re-established. @default 30000 */
+  listenerCheckIntervalMs?: number;
+  /** How long a join waits for the LISTEN connection before it is refused. @default 5000 */
+  joinTimeoutMs?: number;
+}
+
+export type ResolvedRealtimeOptions = Required<RealtimeOptions>;
+
+export const realtimeDefaults = {
+  path: "/realtime/v1/websocket",
+  pingIntervalMs: 30_000,
+  maxPayload: 64 * 1024,
+  maxChannelsPerSocket: 100,
+  maxBindingsPerChannel: 100,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxPendingMessages: 1000,
+  maxConcurrentChecks: 8,
+  maxPendingChanges: 10_000,
+  listenerCheckIntervalMs: 30_000,
+  joinTimeoutMs: 5000,
+} satisfies ResolvedRealtimeOptions;
+
+export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedRealtimeOptions {
+  const resolved: ResolvedRealtimeOptions = { ...realtimeDefaults };
+  for (const [key, value] of Object.entries(options) as [keyof RealtimeOptions, unknown][]) {
+    if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
+  }
+  if (!resolved.path.startsWith("/")) {
+    throw new ConfigError(`realtime path must start with "/"; got ${JSON.stringify(resolved.path)}`);
+  }
+  for (const [key, value] of Object.entries(resolved)) {
+    if (key === "path") continue;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+      throw new ConfigError(
+        `realtime option ${key} must be a positive integer; got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  return resolved;
+}

@@ -1,0 +1,24 @@
+/**
+ * Reads a changed row as one subscriber identity: role and claims set for the transaction, so the
+ * table's row-level security policies decide. A role without SELECT on the table (anon on jobs.logs)
+ * sees nothing rather than failing.
+ */
+import type { Sql } from "../db/createSql.ts";
+import { type DbIdentity, withClaims } from "../db/withClaims.ts";
+import type { Row, TableSpec } from "./tables.ts";
+
+const insufficientPrivilege = "42501";
+
+export async function readVisibleRow(
+  sql: Sql,
+  identity: DbIdentity,
+  table: TableSpec,
+  id: string | number,
+): Promise<Row | null> {
+  try {
+    return await withClaims(sql, identity, (tx) => table.read(tx, id));
+  } catch (error) {
+    if ((error as { code?: string }).code === insufficientPrivilege) return null;
+    throw error;
+  }
+}
