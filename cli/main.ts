@@ -2,6 +2,7 @@
 import { ConfigError } from "../server/errors.ts";
 import { keysCommand, tokenCommand } from "./keysCommands.ts";
 import { migrateCommand } from "./migrateCommand.ts";
+import { settingsCommand } from "./secretsCommand.ts";
 import { startCommand } from "./startCommand.ts";
 
 const usage = `Usage: fluxbase <command> [options]
@@ -12,6 +13,7 @@ Commands:
   migrate                                               Apply database migrations and exit
   keys                                                  Print the anon and service keys
   token --sub <uuid> [--email E] [--role R] [--expires 1h]   Mint a user token for development
+  settings secrets set|get|list|delete ...              Manage job secrets on a running server
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -27,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return keysCommand();
     case "token":
       return tokenCommand(rest);
+    case "settings":
+      return settingsCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -19,6 +19,7 @@ import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
+import { keyringFor } from "./secrets/encryptionKey.ts";
 import { createScheduler } from "./worker/scheduler.ts";
 import { createWorkerPool } from "./worker/workerPool.ts";
 
@@ -58,6 +59,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   let verifyToken: TokenVerifier | undefined;
 
   async function boot(): Promise<StartedServer> {
+    keyringFor(config); // reads or generates the secrets key; a bad FLUXBASE_ENCRYPTION_KEY stops here
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres(
@@ -136,6 +138,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       jwtSecret,
       deniedNet: databaseAddresses(databaseUrl),
       processEnv: process.env,
+      keyring: keyringFor(config),
     });
     closers.push(() => pool.stop());
     await pool.start();

@@ -6,6 +6,7 @@ import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
+import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
 import type { AppEnv, HttpDeps } from "./types.ts";
 
 export interface HttpExtensions {
@@ -26,6 +27,8 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   admin.route("/", adminJobsRoutes(deps));
   admin.route("/", adminFunctionsRoutes(deps));
   app.route("/api/v1/admin/jobs", admin);
+  app.route("/api/v1/admin/secrets", adminSecretsRoutes(deps));
+  app.route("/api/v1/secrets", userSecretsRoutes(deps));
   extensions.mount?.(app);
   return app;
 }
