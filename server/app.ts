@@ -6,9 +6,9 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createSandbox } from "../sandbox/index.ts";
+import { createJobLeaseCheck } from "./auth/jobLeaseCheck.ts";
 import { ensureSecret } from "./auth/jwtSecret.ts";
 import { type ProjectKeys, projectKeys } from "./auth/mintToken.ts";
-import { createJobLeaseCheck } from "./auth/jobLeaseCheck.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth/verifyToken.ts";
 import { resolveConfig } from "./config/resolveConfig.ts";
 import type { FluxbaseConfig, FluxbaseOptions } from "./config/types.ts";
@@ -101,7 +101,12 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
           }),
       );
       // Closed before the HTTP server and the pool (closers run in reverse): sockets first, then LISTEN.
-      const realtime = createRealtimeServer({ server, sql: db, verifyToken, logger: logger.child("realtime") });
+      const realtime = createRealtimeServer({
+        server,
+        sql: db,
+        verifyToken,
+        logger: logger.child("realtime"),
+      });
       closers.push(() => realtime.close());
       const { port } = server.address() as AddressInfo;
       url =
