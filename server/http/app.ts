@@ -4,6 +4,7 @@ import { authenticate, requireAdmin } from "./authenticate.ts";
 import { createErrorHandler } from "./onError.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
+import { examplesRoutes } from "./routes/examples.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
@@ -22,6 +23,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   );
   app.route("/", healthRoutes(deps));
   app.route("/api/v1/jobs", jobsRoutes(deps));
+  app.route("/examples", examplesRoutes());
   // Admin routes share one authentication step: admin or service_role only.
   const admin = new Hono<AppEnv>().use("*", authenticate(deps.verifyToken), requireAdmin());
   admin.route("/", adminJobsRoutes(deps));
