@@ -18,7 +18,7 @@ interface Payload {
 
 export async function handler(
   _req: Request,
-  _fluxbase: FluxbaseClient | null,
+  _fluxbase: FluxbaseClient,
   _service: FluxbaseClient,
   job: JobUtils,
 ) {

@@ -13,7 +13,7 @@ interface Payload {
 
 export async function handler(
   _req: Request,
-  fluxbase: FluxbaseClient | null,
+  fluxbase: FluxbaseClient,
   service: FluxbaseClient,
   job: JobUtils,
 ) {
@@ -26,8 +26,8 @@ export async function handler(
 
   let next: string | null = null;
   if (current_batch + 1 < total_batches) {
-    // The user's client submits as the user; a job with no user falls back to the service client.
-    const client = job.getJobContext().user ? fluxbase! : service;
+    // The user's client submits as the user; a job with no user (a schedule) submits as the service role.
+    const client = job.getJobContext().user ? fluxbase : service;
     const { data, error } = await client.jobs.submit("process-batch", {
       total_batches,
       current_batch: current_batch + 1,

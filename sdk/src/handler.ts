@@ -44,13 +44,14 @@ export interface JobUtils {
 }
 
 /**
- * The `handler` a job file exports. `fluxbase` acts as the job's user (RLS applies) and is `null` when
- * no user submitted the job (service role, schedule); `fluxbaseService` has the service role (bypasses RLS).
+ * The `handler` a job file exports. `fluxbase` acts as the job's user (RLS applies); when no user
+ * submitted the job (service role, schedule) it acts as `anon`. `fluxbaseService` has the service role
+ * (bypasses RLS). Both carry tokens that stop working when the run ends.
  * The return value (JSON) becomes the job's `result`; a throw fails the job.
  */
 export type JobHandler<TResult = unknown> = (
   req: Request,
-  fluxbase: FluxbaseClient | null,
+  fluxbase: FluxbaseClient,
   fluxbaseService: FluxbaseClient,
   job: JobUtils,
 ) => TResult | Promise<TResult>;
