@@ -151,6 +151,22 @@ describe("server processes", () => {
     await db.sql`update jobs.queue set status = 'cancelled' where id = ${id}`;
   });
 
+  it("--role api serves HTTP but runs no workers; a worker process picks the job up", async () => {
+    const api = await start({}, ["start", "--role", "api"]);
+    const id = await submit(api.url, "quick");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await jobRow(id)).status).toBe("pending");
+    const workers =
+      await db.sql`select 1 from jobs.workers where pid = ${api.child.pid!} and status <> 'stopped'`;
+    expect(workers).toHaveLength(0);
+    const worker = await start({}, ["worker"]);
+    await until(async () => ((await jobRow(id)).status === "completed" ? true : undefined));
+    api.child.kill("SIGTERM");
+    worker.child.kill("SIGTERM");
+    expect(await api.exited).toBe(0);
+    expect(await worker.exited).toBe(0);
+  });
+
   it("two servers on one database share the work and never run a job twice", async () => {
     const a = await start({ FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER: "3" });
     const b = await start({ FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER: "3" }, ["worker"]);
