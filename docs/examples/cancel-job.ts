@@ -26,6 +26,11 @@ console.log(`Final status: ${done?.status}`); // cancelled
 const again = await client.jobs.cancel(job.id);
 console.log(again.error?.code); // JOB_NOT_CANCELLABLE
 
-// The job's own last words are in its logs.
-const { data: lines } = await client.jobs.getLogs(job.id);
-for (const line of lines ?? []) console.log(`[${line.level}] ${line.message}`);
+// The row said cancelled at once; the handler stops a moment later, and the server then logs
+// "Job cancelled" after the job's own last words.
+let lines: { level: string; message: string }[] = [];
+for (let i = 0; i < 100 && !lines.some((line) => line.message === "Job cancelled"); i++) {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  lines = (await client.jobs.getLogs(job.id)).data ?? [];
+}
+for (const line of lines) console.log(`[${line.level}] ${line.message}`);
