@@ -1,5 +1,6 @@
 /** The Hono application: routes mounted under their prefixes, one error handler, JSON 404s. */
 import { Hono } from "hono";
+import { restRoutes } from "../rest/restRoutes.ts";
 import { authenticate, requireAdmin } from "./authenticate.ts";
 import { createErrorHandler } from "./onError.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
@@ -29,6 +30,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   admin.route("/", adminJobsRoutes(deps));
   admin.route("/", adminFunctionsRoutes(deps));
   app.route("/api/v1/admin/jobs", admin);
+  app.route("/rest/v1", restRoutes(deps));
   app.route("/api/v1/admin/secrets", adminSecretsRoutes(deps));
   app.route("/api/v1/secrets", userSecretsRoutes(deps));
   extensions.mount?.(app);

@@ -1,0 +1,115 @@
+/**
+ * The REST read path costs one Postgres round trip per request on a warm connection: BEGIN, the
+ * role/claims set_config, the statement and COMMIT leave in one write. A TCP proxy between the server
+ * and its database counts round trips (the client speaking again after the server answered).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFluxbase, type Fluxbase } from "../../server/app.ts";
+import { mintToken } from "../../server/auth/mintToken.ts";
+import { createLogger } from "../../server/log.ts";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { testJwtSecret } from "../support/server.ts";
+
+let db: TestDatabase;
+let proxy: net.Server;
+let turns = 0;
+let fluxbase: Fluxbase;
+let url: string;
+let token: string;
+let dataDir: string;
+const userId = crypto.randomUUID();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const target = Number(new URL(db.url).port);
+  proxy = net.createServer((client) => {
+    const upstream = net.connect(target, "127.0.0.1");
+    let serverSpokeLast = true;
+    client.on("data", (chunk) => {
+      if (serverSpokeLast) turns++;
+      serverSpokeLast = false;
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk) => {
+      serverSpokeLast = true;
+      client.write(chunk);
+    });
+    for (const socket of [client, upstream]) socket.setNoDelay(true).on("error", () => {});
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const proxied = new URL(db.url);
+  proxied.port = String((proxy.address() as net.AddressInfo).port);
+  dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-rt-"));
+  fluxbase = createFluxbase({
+    env: {},
+    options: {
+      port: 0,
+      host: "127.0.0.1",
+      databaseUrl: proxied.toString(),
+      jwtSecret: testJwtSecret,
+      dataDir,
+      jobs: { enabled: false },
+    },
+    logger: createLogger("error"),
+  });
+  url = (await fluxbase.start()).url;
+  await db.sql.unsafe(`
+    create table app.items (id int primary key, owner uuid not null, title text);
+    alter table app.items enable row level security;
+    alter table app.items force row level security;
+    create policy own on app.items for all to authenticated using (owner = auth.uid()) with check (owner = auth.uid());
+    grant select, insert on app.items to authenticated;
+    insert into app.items select i, '${userId}', 'item ' || i from generate_series(1, 100) i;`);
+  token = await mintToken(testJwtSecret, { role: "authenticated", sub: userId });
+});
+afterAll(async () => {
+  await fluxbase.stop();
+  proxy.close();
+  await db.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function roundTrips(request: (i: number) => Promise<Response>, count = 20): Promise<number> {
+  for (let i = 0; i < 5; i++) await (await request(1000 + i)).arrayBuffer(); // fills the cache, prepares
+  const before = turns;
+  for (let i = 0; i < count; i++) {
+    const res = await request(i);
+    expect(res.status).toBeLessThan(300);
+    await res.arrayBuffer();
+  }
+  return (turns - before) / count;
+}
+
+const headers = () => ({
+  authorization: `Bearer ${token}`,
+  "accept-profile": "app",
+  "content-profile": "app",
+});
+
+describe("round trips to Postgres per request", () => {
+  it("a primary-key select: exactly one", async () => {
+    const perRequest = await roundTrips((i) =>
+      fetch(`${url}/rest/v1/items?select=id,title&id=eq.${(i % 100) + 1}`, { headers: headers() }),
+    );
+    expect(perRequest).toBe(1);
+  });
+
+  it("an insert with return=minimal: one; a .single() insert that must check its row count: two", async () => {
+    const insert = (body: unknown, extra: Record<string, string> = {}) =>
+      fetch(`${url}/rest/v1/items`, {
+        method: "POST",
+        headers: { ...headers(), "content-type": "application/json", ...extra },
+        body: JSON.stringify(body),
+      });
+    let next = 10_000;
+    expect(await roundTrips(() => insert({ id: next++, owner: userId }))).toBe(1);
+    const single = { accept: "application/vnd.pgrst.object+json", prefer: "return=representation" };
+    expect(await roundTrips(() => insert({ id: next++, owner: userId }, single))).toBe(2);
+  });
+});
