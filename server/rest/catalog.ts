@@ -2,7 +2,7 @@
  * The schema cache: tables, views, columns, keys and functions of the exposed schemas, read from the
  * system catalogs. Every identifier the REST API puts into SQL comes from here.
  */
-import { unknownColumn, unknownRelation } from "./restError.ts";
+import { RestError, unknownColumn, unknownRelation } from "./restError.ts";
 
 export interface Column {
   name: string;
@@ -61,6 +61,8 @@ export interface Catalog {
   version: number;
   relations: Map<string, Relation>;
   routines: Map<string, Routine[]>;
+  /** Type name (pg_catalog first, then the exposed schemas) → its quoted, qualified SQL name. */
+  types: Map<string, string>;
   foreignKeys: ForeignKey[];
   /** True when the `ddl_command_end` trigger that announces schema changes is installed. */
   eventTrigger: boolean;
@@ -78,6 +80,30 @@ export function findColumn(relation: Relation, name: string): Column {
   const column = relation.columns.get(name);
   if (!column) throw unknownColumn(relation.name, name);
   return column;
+}
+
+/** The SQL spelling of a user-named cast type (`::text`, `::int`, `::numeric[]`), from the catalog only. */
+const typeAliases: Record<string, string> = {
+  int: "int4",
+  integer: "int4",
+  smallint: "int2",
+  bigint: "int8",
+  real: "float4",
+  float: "float8",
+  double: "float8",
+  boolean: "bool",
+  decimal: "numeric",
+  character: "bpchar",
+  char: "bpchar",
+};
+
+export function findType(catalog: Catalog, name: string): string {
+  const array = name.endsWith("[]");
+  const base = (array ? name.slice(0, -2) : name).toLowerCase();
+  const canonical = typeAliases[base] ?? base;
+  const sql = catalog.types.get(array ? `_${canonical}` : canonical);
+  if (!sql) throw new RestError(400, "42704", `type "${name}" does not exist`, { catalogMiss: true });
+  return sql;
 }
 
 export const isJsonColumn = (column: Column) => column.typname === "json" || column.typname === "jsonb";

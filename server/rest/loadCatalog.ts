@@ -8,6 +8,7 @@ import {
   type Relation,
   type Routine,
 } from "./catalog.ts";
+import { quoteIdent } from "./sqlText.ts";
 
 export const schemaChangedTrigger = "fluxbase_rest_schema_changed";
 
@@ -58,6 +59,11 @@ select json_build_object(
         where a.attrelid = rt.typrelid and a.attnum > 0 and not a.attisdropped) end))
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_type rt on rt.oid = p.prorettype
     where n.nspname in (select name from exposed) and p.prokind = 'f'), '[]'),
+  'types', coalesce((
+    select json_agg(json_build_object('schema', n.nspname, 'name', t.typname) order by n.nspname <> 'pg_catalog')
+    from pg_type t join pg_namespace n on n.oid = t.typnamespace
+    where (n.nspname = 'pg_catalog' or n.nspname in (select name from exposed))
+      and t.typtype in ('b', 'd', 'e', 'r', 'm') and t.typisdefined), '[]'),
   'eventTrigger', exists(select 1 from pg_event_trigger where evtname = '${schemaChangedTrigger}' and evtenabled <> 'D')
 )::text as catalog`;
 
@@ -77,6 +83,7 @@ interface RawRoutine {
 }
 
 interface RawCatalog {
+  types: { schema: string; name: string }[];
   relations: RawRelation[];
   foreignKeys: ForeignKey[];
   routines: RawRoutine[];
@@ -100,10 +107,14 @@ export async function loadCatalog(sql: Sql, schemas: readonly string[]): Promise
     const key = catalogKey(r.schema, r.name);
     routines.set(key, [...(routines.get(key) ?? []), toRoutine(r)]);
   }
+  const types = new Map<string, string>();
+  for (const t of raw.types)
+    if (!types.has(t.name)) types.set(t.name, `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`);
   return {
     version: ++loads,
     relations,
     routines,
+    types,
     foreignKeys: raw.foreignKeys,
     eventTrigger: raw.eventTrigger,
   };

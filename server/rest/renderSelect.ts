@@ -3,7 +3,7 @@
  * as correlated subqueries (an object for a to-one relationship, an array for a to-many one). An
  * `!inner` embed also filters the parent through an `exists` condition.
  */
-import type { Catalog, Relation } from "./catalog.ts";
+import { type Catalog, findType, type Relation } from "./catalog.ts";
 import { fieldLabel } from "./parseField.ts";
 import { parsePage } from "./parsePaging.ts";
 import type { RequestQuery } from "./parseQuery.ts";
@@ -11,7 +11,7 @@ import type { SelectItem } from "./parseSelect.ts";
 import { renderField, renderOrder, renderWhere, type Scope } from "./renderFilter.ts";
 import { resolveEmbed } from "./resolveEmbed.ts";
 import { parseError, RestError } from "./restError.ts";
-import { type Params, quoteIdent } from "./sqlText.ts";
+import { checkAlias, type Params, quoteIdent } from "./sqlText.ts";
 
 export interface RenderContext {
   catalog: Catalog;
@@ -43,8 +43,9 @@ export function renderSelect(
     if (item.kind === "star") {
       out.columns.push(`${scope.alias}.*`);
     } else if (item.kind === "field") {
-      const cast = item.cast ? `::${item.cast}` : "";
-      const name = item.alias ?? fieldLabel(item.field);
+      const cast = item.cast ? `::${findType(ctx.catalog, item.cast)}` : "";
+      // A JSON key becomes the output name: past 63 bytes Postgres would truncate it, so it needs an alias.
+      const name = item.alias ?? checkAlias(fieldLabel(item.field));
       out.columns.push(`${renderField(scope, item.field, ctx.params)}${cast} as ${quoteIdent(name)}`);
     } else {
       if (item.spread) throw parseError("Spread embeds (...relation) are not supported");

@@ -1,5 +1,6 @@
 /** The query-string grammars and the SQL-text helpers, without a server. */
 import { describe, expect, it } from "vitest";
+import { resolveExposedSchemas } from "../../server/rest/exposedSchemas.ts";
 import { parseFilter, parseList, parseLogicParam } from "../../server/rest/parseFilter.ts";
 import { parseOrder, parsePage } from "../../server/rest/parsePaging.ts";
 import { parseQuery } from "../../server/rest/parseQuery.ts";
@@ -226,5 +227,30 @@ describe("SQL text", () => {
     expect(pgStatus("P0001", false)).toBe(400);
     expect(pgStatus("PT418", false)).toBe(418);
     expect(pgStatus("57014", false)).toBe(500);
+  });
+});
+
+describe("exposed schemas", () => {
+  it("never exposes the server's own schemas or the system catalogs, whatever the configuration", () => {
+    const { schemas, refused } = resolveExposedSchemas([
+      "app",
+      "jobs",
+      "auth",
+      "fluxbase",
+      "pg_catalog",
+      "information_schema",
+      "pg_temp_1",
+      "public",
+      "app",
+    ]);
+    expect(schemas).toEqual(["app", "public"]);
+    expect(refused.map((r) => r.schema)).toEqual([
+      "jobs",
+      "auth",
+      "fluxbase",
+      "pg_catalog",
+      "information_schema",
+      "pg_temp_1",
+    ]);
   });
 });

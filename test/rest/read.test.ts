@@ -292,6 +292,14 @@ describe("errors", () => {
     expect([operator.status, operator.error?.code]).toEqual([400, "PGRST100"]);
     const value = await db().from("todos").select("id").eq("id", "abc");
     expect([value.status, value.error?.code]).toEqual([400, "22P02"]);
+    const cast = await db().from("todos").select("id::nonsense");
+    expect([cast.status, cast.error?.code]).toEqual([400, "42704"]);
+    const casts = await db()
+      .from("todos")
+      .select("a:id::int,b:id::bigint,c:priority::numeric,d:tags::text[],e:id::double")
+      .eq("id", ids[0])
+      .single();
+    expect(casts.data).toEqual({ a: ids[0], b: ids[0], c: 2, d: ["home", "shop"], e: ids[0] });
     const path = await db().from("todos").select("title->>x");
     expect([path.status, path.error?.code]).toEqual([400, "PGRST100"]);
   });
