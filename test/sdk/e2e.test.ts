@@ -1,7 +1,7 @@
 /**
  * The SDK end to end against a real Fluxbase server (own database, real sockets): every method, and
  * the error shapes callers branch on. Features the server has not shipped yet (function management,
- * sync, realtime, REST) are probed first and skipped with a note until their routes answer.
+ * sync, realtime, REST) first check that their routes are served, so a missing one fails clearly.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
@@ -48,11 +48,11 @@ async function submitted(
 const setRow = (id: string, fields: Record<string, unknown>) =>
   server.db.sql`update jobs.queue set ${server.db.sql(fields as Record<string, string>)} where id = ${id}`;
 
-/** Skips the test when the server answers this route with ROUTE_NOT_FOUND (feature not shipped yet). */
-async function requireRoute(ctx: TestContext, method: string, route: string): Promise<void> {
+/** Fails clearly when the server does not serve a route the SDK method relies on. */
+async function requireRoute(_ctx: TestContext, method: string, route: string): Promise<void> {
   const res = await server.request(method, route, { token: server.serviceKey });
   const body = (await res.json().catch(() => ({}))) as { code?: string };
-  if (res.status === 404 && body.code === "ROUTE_NOT_FOUND") ctx.skip(`${method} ${route} is not served yet`);
+  expect(body.code, `${method} ${route} must be served`).not.toBe("ROUTE_NOT_FOUND");
 }
 
 describe("client.jobs", () => {
@@ -338,7 +338,7 @@ describe("client.realtime", () => {
       socket.once("error", () => resolve(false));
       socket.once("open", () => socket.close());
     });
-    if (!served) ctx.skip("the server has no realtime endpoint yet");
+    expect(served, "the realtime endpoint must accept the anon key").toBe(true);
     const job = await submitted();
     const seen: RealtimeChangePayload<Job>[] = [];
     let subscribed = false;
@@ -365,13 +365,31 @@ describe("client.realtime", () => {
 });
 
 describe("client.from", () => {
-  it("reads the user's own jobs through REST with RLS", async (ctx) => {
-    await requireRoute(ctx, "GET", "/rest/v1/queue");
-    const job = await submitted();
-    const { data, error } = await aliceClient.from("jobs.queue").select("id, status").eq("id", job.id);
+  it("reads and writes the user's own rows through REST with RLS, and never the jobs schema", async (ctx) => {
+    await requireRoute(ctx, "GET", "/rest/v1/todos");
+    await server.db.sql.unsafe(`
+      create table app.todos (
+        id bigint generated always as identity primary key,
+        user_id uuid not null default auth.uid(),
+        title text not null
+      );
+      alter table app.todos enable row level security;
+      alter table app.todos force row level security;
+      create policy own on app.todos for all to authenticated using (user_id = auth.uid()) with check (user_id = auth.uid());
+      grant select, insert on app.todos to authenticated;`);
+    const inserted = await aliceClient
+      .from("app.todos")
+      .insert({ title: "write docs" })
+      .select("title")
+      .single();
+    expect(inserted.error).toBeNull();
+    expect(inserted.data).toEqual({ title: "write docs" });
+    const { data, error } = await aliceClient.from("app.todos").select("title");
     expect(error).toBeNull();
-    expect(data).toEqual([{ id: job.id, status: "pending" }]);
-    const other = await bobClient.from("jobs.queue").select("id").eq("id", job.id);
+    expect(data).toEqual([{ title: "write docs" }]);
+    const other = await bobClient.from("app.todos").select("title");
     expect(other.data).toEqual([]);
+    const internals = await aliceClient.from("jobs.queue").select("id");
+    expect(internals.error?.code).toBe("PGRST106");
   });
 });
