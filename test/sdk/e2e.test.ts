@@ -330,7 +330,7 @@ describe("client.admin.jobs", () => {
 });
 
 describe("client.realtime", () => {
-  it("delivers jobs.queue updates of the user's own jobs on table:jobs.queue", async (ctx) => {
+  it("delivers jobs.queue updates of the user's own jobs on table:jobs.queue", async () => {
     const wsUrl = `${server.url.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${server.anonKey}&vsn=1.0.0`;
     const served = await new Promise<boolean>((resolve) => {
       const socket = new WebSocket(wsUrl);
