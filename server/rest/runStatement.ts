@@ -23,7 +23,7 @@ const unknownOid = 705;
  * so the set is capped; texts beyond it still work, only with one more round trip each time. Texts
  * start with a comment naming the catalog version; a new version starts a new set.
  */
-const maxPrepared = 2000;
+const maxPrepared = 500;
 let prepared = new Set<string>();
 let preparedVersion = "";
 
