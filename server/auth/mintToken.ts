@@ -1,5 +1,17 @@
 /** Signs tokens: the anon and service keys, development user tokens, and short-lived job tokens. */
+import { createSecretKey, type KeyObject } from "node:crypto";
 import { SignJWT } from "jose";
+
+// Job runs mint two tokens each; the key object is built once per secret.
+const keys = new Map<string, KeyObject>();
+function signingKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, "utf8"));
+    keys.set(secret, key);
+  }
+  return key;
+}
 
 export interface MintOptions {
   role: string;
@@ -23,7 +35,7 @@ export async function mintToken(secret: string, options: MintOptions): Promise<s
   if (options.sub) jwt.setSubject(options.sub);
   const expires = options.expiresIn ?? "1h";
   jwt.setExpirationTime(typeof expires === "number" ? Math.floor(Date.now() / 1000) + expires : expires);
-  return jwt.sign(new TextEncoder().encode(secret));
+  return jwt.sign(signingKey(secret));
 }
 
 const tenYears = 10 * 365 * 24 * 3600;
@@ -41,6 +53,6 @@ export async function projectKeys(secret: string): Promise<ProjectKeys> {
     new SignJWT({ role, iss: "fluxbase", iat })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setExpirationTime(iat + tenYears)
-      .sign(new TextEncoder().encode(secret));
+      .sign(signingKey(secret));
   return { anonKey: await sign("anon"), serviceKey: await sign("service_role") };
 }

@@ -1,4 +1,5 @@
 /** Verifies an HS256 JWT with pinned algorithms and required claims, and resolves its role. */
+import { createSecretKey } from "node:crypto";
 import { errors as joseErrors, jwtVerify } from "jose";
 import { unauthorized } from "../errors.ts";
 import type { Identity } from "./identity.ts";
@@ -12,7 +13,8 @@ export type TokenVerifier = (token: string) => Promise<Identity>;
 const uuidLike = (value: unknown): value is string => typeof value === "string" && uuidPattern.test(value);
 
 export function createTokenVerifier(secret: string, checkJobLease?: JobLeaseCheck): TokenVerifier {
-  const key = new TextEncoder().encode(secret);
+  // A KeyObject made once: jose would otherwise import the raw secret again on every request.
+  const key = createSecretKey(Buffer.from(secret, "utf8"));
   return async (token) => {
     let payload: Record<string, unknown>;
     try {
