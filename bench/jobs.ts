@@ -1,8 +1,9 @@
 /**
  * Jobs benchmark: pickup latency from idle, throughput of trivial sandboxed jobs, and what the
  * sandbox adds per run. Goals on a 2-core machine: pickup p50 < 10 ms; >= 50 sandboxed jobs/s.
+ * CPU per job is what bounds throughput there: Deno's (the sandbox) and this process's (the server).
  */
-import { createSandbox, measureRunOverhead } from "../sandbox/index.ts";
+import { childrenCpuMs, createSandbox, measureRunOverhead } from "../sandbox/index.ts";
 import { ensureSecret } from "../server/auth/jwtSecret.ts";
 import { mintToken } from "../server/auth/mintToken.ts";
 import { type BenchServer, fmt, percentile, startBenchServer } from "./benchServer.ts";
@@ -77,9 +78,14 @@ export async function runJobsBench(): Promise<void> {
     );
 
     const started = performance.now();
+    const denoCpuBefore = childrenCpuMs();
+    const serverCpuBefore = process.cpuUsage();
     const ids = await Promise.all(Array.from({ length: total }, () => submit(server, token)));
     await waitAllDone(server, ids);
     const seconds = (performance.now() - started) / 1000;
+    const denoCpu = denoCpuBefore === null ? null : (childrenCpuMs()! - denoCpuBefore) / total;
+    const serverCpuUs = process.cpuUsage(serverCpuBefore);
+    const serverCpu = (serverCpuUs.user + serverCpuUs.system) / 1000 / total;
     const rows = await timings(server, ids);
     const failed = rows.filter((r) => r.status !== "completed").length;
     const { embeddedWorkerCount, maxConcurrentPerWorker } = server.fluxbase.config.jobs;
@@ -88,6 +94,9 @@ export async function runJobsBench(): Promise<void> {
     );
     console.log(
       `  throughput: ${(total / seconds).toFixed(1)} jobs/s (${seconds.toFixed(2)} s, ${failed} failed)`,
+    );
+    console.log(
+      `  CPU per job: Deno ${denoCpu === null ? "n/a" : fmt(denoCpu)}, server (this process) ${fmt(serverCpu)}`,
     );
     console.log(
       `  ${stats(
@@ -110,6 +119,8 @@ export async function runJobsBench(): Promise<void> {
     console.log(
       `  p50 ${fmt(overhead.p50Ms)}  p95 ${fmt(overhead.p95Ms)}  min ${fmt(overhead.minMs)}  mean ${fmt(overhead.meanMs)}`,
     );
+    const cpu = overhead.cpuMsPerRun === null ? "n/a" : fmt(overhead.cpuMsPerRun);
+    console.log(`  CPU (user + system) per run: ${cpu}`);
   } finally {
     await server.stop();
   }

@@ -1,5 +1,5 @@
 /** The sandbox's host API: run job code in a permission-scoped Deno subprocess. */
-export { measureRunOverhead, type OverheadReport } from "./host/benchmark.ts";
+export { childrenCpuMs, measureRunOverhead, type OverheadReport } from "./host/benchmark.ts";
 export { createSandbox, defaultSandboxLimits } from "./host/createSandbox.ts";
 export { buildJobEnv, isSecretEnvName, type JobEnvExtra } from "./host/jobEnv.ts";
 export type {
@@ -7,6 +7,7 @@ export type {
   FailureReason,
   JobContext,
   JobProgress,
+  JobThread,
   KillReason,
   LogLevel,
   Sandbox,

@@ -2,9 +2,9 @@
  * The wire format between the sandbox host (Node) and the guest (Deno). Shared by both sides, so it
  * imports nothing: no Node, no Deno APIs.
  *
- * Host → guest, on the child's stdin, one JSON document per line: first an `InitMessage` (which
- * carries the per-run nonce and the job's input), then control messages such as `{"t":"cancel"}`.
- * Only the host holds the write end of that pipe, so these need no authentication.
+ * Host → guest, on the child's stdin: first the per-run nonce alone on a line (64 hex characters),
+ * then one JSON document per line: an `InitMessage` (the job's input), then control messages such as
+ * `{"t":"cancel"}`. Only the host holds the write end of that pipe, so these need no authentication.
  *
  * Guest → host, on the child's stdout, interleaved with whatever the job prints there:
  *
@@ -13,20 +13,22 @@
  * Why stdout and not a dedicated fd: Deno treats /dev/fd/N and /proc/self/fd/N as privileged (they
  * need --allow-all), so the guest cannot open an extra pipe without handing the same power to the
  * job. Instead a frame is trusted only when its line starts with the tag followed by the nonce. The
- * nonce is 256 random bits sent on stdin and read by the guest's main thread before the job's Worker
- * exists; the job cannot read it back (stdin is consumed, /proc is off limits), so anything the job
- * prints, on any stream, is at most a log line. The leading "\n" ends any partial line the job left
- * on stdout, so a frame always starts a line; the host drops blank lines.
+ * nonce is 256 random bits sent on stdin and consumed by the guest before any job code is loaded; the
+ * job cannot read it back (stdin is consumed, /proc is off limits). The guest keeps it as bytes, never
+ * as a JS string, because a job sharing its isolate can dump the heap's strings (node:v8
+ * getHeapSnapshot) but not the contents of typed arrays. So anything the job prints, on any stream,
+ * is at most a log line. The leading "\n" ends any partial line the job left on stdout, so a frame
+ * always starts a line; the host drops blank lines.
  */
 
 /** Bumped on any incompatible change; the guest refuses an init message of another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Starts every frame line, followed by a space, the nonce and a space. */
 export const FRAME_TAG = `@@fluxbase-frame/${PROTOCOL_VERSION}`;
 
 /** Nonces are 64 lowercase hex characters (32 random bytes). */
-export const NONCE_PATTERN = /^[0-9a-f]{64}$/;
+export const NONCE_LENGTH = 64;
 
 /** The identity and input of one job run, as the job sees it through `job.getJobContext()`. */
 export interface GuestJobContext {
@@ -38,12 +40,11 @@ export interface GuestJobContext {
   user: { id: string; email: string | null; role: string } | null;
 }
 
-/** First line on stdin. Everything the run needs that is not code or environment. */
+/** Second line on stdin, after the nonce. Everything the run needs that is not code or environment. */
 export interface InitMessage {
   t: "init";
   v: number;
-  nonce: string;
-  /** file: URL of the job's ESM bundle; the guest imports it inside the job Worker. */
+  /** file: URL of the job's ESM bundle; the guest imports it where the job runs (main isolate or Worker). */
   codeUrl: string;
   serverUrl: string;
   context: GuestJobContext;
@@ -54,6 +55,16 @@ export interface InitMessage {
   maxResultBytes: number;
   /** When the host kills the run (epoch ms, same clock); the guest aborts `job.signal` just before. */
   deadline: number;
+  /**
+   * The host's pid. A guest whose parent is another process was orphaned before its parent-death
+   * signal was armed (which then never fires), and exits at once.
+   */
+  hostPid: number;
+  /**
+   * A file the host creates on cancel, so a job that never yields to the event loop still sees the
+   * request through `job.checkCancellation()` (main-isolate mode; null in Worker mode).
+   */
+  cancelFile: string | null;
 }
 
 export type HostMessage = InitMessage | { t: "cancel" };
@@ -68,6 +79,11 @@ export type GuestFrame =
 export const MAX_PROGRESS_MESSAGE = 2_000;
 export const MAX_PROGRESS_DATA_BYTES = 64 * 1024;
 
+/** The first two stdin lines of a run: the nonce on its own, then the init message. */
+export function encodeHandshake(nonce: string, init: InitMessage): string {
+  return `${nonce}\n${JSON.stringify(init)}\n`;
+}
+
 export function encodeHostMessage(message: HostMessage): string {
   return `${JSON.stringify(message)}\n`;
 }
@@ -75,15 +91,6 @@ export function encodeHostMessage(message: HostMessage): string {
 /** The text a frame line starts with, for one nonce. */
 export function framePrefix(nonce: string): string {
   return `${FRAME_TAG} ${nonce} `;
-}
-
-export function encodeFrame(nonce: string, frame: GuestFrame): string {
-  return `\n${framePrefix(nonce)}${JSON.stringify(frame)}\n`;
-}
-
-/** A result frame around JSON the guest already produced (and measured), without re-serialising it. */
-export function encodeResultFrame(nonce: string, resultJson: string): string {
-  return `\n${framePrefix(nonce)}{"t":"result","value":${resultJson}}\n`;
 }
 
 /** Checks the shape of a decoded frame body; returns an error message for anything unexpected. */
@@ -117,10 +124,11 @@ export function parseInitMessage(value: unknown): InitMessage | string {
   const init = value as Partial<InitMessage>;
   if (init.t !== "init") return "first message is not an init message";
   if (init.v !== PROTOCOL_VERSION) return `protocol version ${init.v} is not ${PROTOCOL_VERSION}`;
-  if (typeof init.nonce !== "string" || !NONCE_PATTERN.test(init.nonce)) return "init nonce is malformed";
   if (typeof init.codeUrl !== "string" || typeof init.serverUrl !== "string") return "init URLs are missing";
   if (typeof init.context !== "object" || init.context === null) return "init context is missing";
   if (typeof init.maxResultBytes !== "number" || typeof init.deadline !== "number")
     return "init limits are missing";
+  if (typeof init.hostPid !== "number") return "init host pid is missing";
+  if (init.cancelFile !== null && typeof init.cancelFile !== "string") return "init cancel file is malformed";
   return init as InitMessage;
 }

@@ -5,42 +5,57 @@
  */
 import type { JobUtils } from "@fluxbase/sdk";
 import { type GuestJobContext, MAX_PROGRESS_DATA_BYTES, MAX_PROGRESS_MESSAGE } from "../protocol.ts";
-import type { FromWorker } from "./messages.ts";
+import type { JobMessage } from "./messages.ts";
 
 export interface JobUtilsControl {
   job: JobUtils;
-  /** Called when the main thread relays a cancel request. */
+  /** Called when the cancel request arrives on stdin (relayed by the supervisor in Worker mode). */
   cancelled(): void;
 }
 
+/**
+ * `cancelRequested` answers synchronously whether the host asked to cancel: a shared flag in Worker
+ * mode, a marker file in main-isolate mode (see inline.ts).
+ */
 export function createJobUtils(
   context: GuestJobContext,
-  cancelFlag: SharedArrayBuffer,
+  cancelRequested: () => boolean,
   deadline: number,
-  post: (message: FromWorker) => void,
+  post: (message: JobMessage) => void,
 ): JobUtilsControl {
-  const flag = new Int32Array(cancelFlag);
-  const controller = new AbortController();
-  const abort = () => controller.abort(new DOMException("The job was cancelled", "AbortError"));
+  // The host kills the process at the deadline; the signal gives the job a moment to stop on its own
+  // first (up to 1 s, less for short runs). isCancelled() stays false: a timeout is not a cancel.
+  const startedAt = Date.now();
+  const abortAt = deadline - Math.min(1_000, (deadline - startedAt) / 4);
+  let cancelled = false;
+  let controller: AbortController | undefined;
+  const cancel = (c: AbortController) => c.abort(new DOMException("The job was cancelled", "AbortError"));
+  /** Made on first use: most jobs never look at it, and the timer behind it costs ~3 ms of CPU per run. */
+  const signal = (): AbortSignal => {
+    if (controller) return controller.signal;
+    const c = new AbortController();
+    controller = c;
+    const abortIn = abortAt - Date.now();
+    if (cancelled) cancel(c);
+    else if (abortIn < 2 ** 31 - 1) {
+      setTimeout(
+        () => {
+          if (!c.signal.aborted) c.abort(new DOMException("The job timed out", "TimeoutError"));
+        },
+        Math.max(0, abortIn),
+      );
+    }
+    return c.signal;
+  };
+  const markCancelled = () => {
+    cancelled = true;
+    if (controller && !controller.signal.aborted) cancel(controller);
+  };
   const isCancelled = () => {
-    const cancelled = Atomics.load(flag, 0) === 1;
     // A job spinning without awaiting never sees the cancel message; its signal aborts here instead.
-    if (cancelled && !controller.signal.aborted) abort();
+    if (!cancelled && cancelRequested()) markCancelled();
     return cancelled;
   };
-  // The host kills the process at the deadline; this gives the job a moment to stop on its own
-  // first (up to 1 s, less for short runs). isCancelled() stays false: a timeout is not a cancel.
-  const now = Date.now();
-  const abortIn = deadline - Math.min(1_000, (deadline - now) / 4) - now;
-  if (abortIn < 2 ** 31 - 1) {
-    setTimeout(
-      () => {
-        if (!controller.signal.aborted)
-          controller.abort(new DOMException("The job timed out", "TimeoutError"));
-      },
-      Math.max(0, abortIn),
-    );
-  }
 
   const job = {
     reportProgress(percent: number, message?: string, data?: unknown) {
@@ -61,14 +76,11 @@ export function createJobUtils(
     checkCancellation: isCancelled,
     getJobContext: () => context,
     getJobPayload: <T>() => context.payload as T,
-    signal: controller.signal,
-  } satisfies JobUtils;
-  return {
-    job,
-    cancelled: () => {
-      if (!controller.signal.aborted) abort();
+    get signal() {
+      return signal();
     },
-  };
+  } satisfies JobUtils;
+  return { job, cancelled: markCancelled };
 }
 
 /** Round-trips `data` through JSON so what the host stores is exactly what JSON can carry. */

@@ -2,6 +2,7 @@
  * How a job module is called and how its outcome becomes a message: which export is the entry
  * point, how the result becomes JSON, and how a thrown value becomes a message and a stack.
  */
+import { captured as $ } from "./captured.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -24,19 +25,22 @@ export function pickEntry(module: Record<string, unknown>): Entry | string {
 
 export type Serialised = { json: string } | { error: string };
 
-/** Any JSON value is a valid result; `undefined` becomes null. */
+/**
+ * Any JSON value is a valid result; `undefined` becomes null. Uses the JSON.stringify captured before
+ * the job loaded: a replaced one could return text with a raw newline, which the frame writer refuses.
+ */
 export function serialiseResult(value: unknown, maxBytes: number): Serialised {
   if (value === undefined) return { json: "null" };
   let json: string | undefined;
   try {
-    json = JSON.stringify(value);
+    json = $.stringify(value);
   } catch (error) {
     return { error: `Job result is not JSON-serialisable: ${(error as Error).message}` };
   }
   if (json === undefined) return { error: `Job result is not JSON-serialisable: got a ${typeof value}` };
   // UTF-8 is at most 3 bytes per UTF-16 unit; count exactly only when that bound is over the limit.
   if (json.length * 3 > maxBytes) {
-    const bytes = new TextEncoder().encode(json).length;
+    const bytes = $.byteLength($.encode(json));
     if (bytes > maxBytes)
       return { error: `Job result is ${bytes} bytes of JSON, over the limit of ${maxBytes}` };
   }

@@ -3,6 +3,7 @@
  * `prepare()` is already warm (prepare runs a self-test), so every sample is a steady-state run.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Sandbox } from "./types.ts";
 
 export interface OverheadReport {
@@ -11,6 +12,23 @@ export interface OverheadReport {
   meanMs: number;
   p50Ms: number;
   p95Ms: number;
+  /**
+   * CPU (user + system) the Deno processes used, per run: what bounds throughput on a busy machine.
+   * Null where /proc is missing. Counts every child this process reaped meanwhile, so measure alone.
+   */
+  cpuMsPerRun: number | null;
+}
+
+/** User + system CPU of this process's reaped children, in ms (Linux: /proc/self/stat, 100 Hz ticks). */
+export function childrenCpuMs(): number | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 of stat(5), cutime and cstime; `fields` starts at field 3.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }
 
 const TRIVIAL = "export default () => 1;\n";
@@ -19,6 +37,7 @@ const TRIVIAL = "export default () => 1;\n";
 export async function measureRunOverhead(sandbox: Sandbox, runs = 20): Promise<OverheadReport> {
   const codeHash = createHash("sha256").update(TRIVIAL).digest("hex");
   const samples: number[] = [];
+  const cpuBefore = childrenCpuMs();
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     const outcome = await sandbox.run({
@@ -49,6 +68,7 @@ export async function measureRunOverhead(sandbox: Sandbox, runs = 20): Promise<O
     if (outcome.status !== "completed") throw new Error(`benchmark run failed: ${outcome.message}`);
     samples.push(performance.now() - started);
   }
+  const cpuAfter = childrenCpuMs();
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   const round = (n: number) => Math.round(n * 10) / 10;
@@ -58,5 +78,6 @@ export async function measureRunOverhead(sandbox: Sandbox, runs = 20): Promise<O
     meanMs: round(samples.reduce((a, b) => a + b, 0) / runs),
     p50Ms: round(at(0.5)),
     p95Ms: round(at(0.95)),
+    cpuMsPerRun: cpuBefore === null || cpuAfter === null ? null : round((cpuAfter - cpuBefore) / runs),
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Bundles the Deno guest (supervisor + job Worker, with the SDK inlined) into plain ESM files under
- * the data dir. The directory is named after the bundle's content hash, so it is written once per
- * guest version, shared by concurrent servers, and each run loads files V8 has already cached.
+ * Bundles the Deno guest (both modes, with the SDK inlined) into plain ESM files under the data dir.
+ * The directory is named after the bundle's content hash, so it is written once per guest version,
+ * shared by concurrent servers, and each run loads files V8 has already cached. realtime-js is
+ * replaced by a stub (guest/realtimeStub.ts): jobs do not subscribe, and every run parses the bundle.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -12,11 +13,15 @@ import { build, type Plugin } from "esbuild";
 
 export interface GuestBundle {
   dir: string;
-  /** The supervisor, `deno run`'s main module (loaded without read permission). */
-  mainPath: string;
-  /** The job Worker's module; every run gets read permission for exactly this file. */
+  /** Main-isolate mode: `deno run`'s main module, and the job runs in it (no read permission needed). */
+  inlinePath: string;
+  /** Worker mode: the supervisor, `deno run`'s main module. */
+  supervisorPath: string;
+  /** Worker mode: the job Worker's module; each run gets read permission for exactly this file. */
   workerPath: string;
 }
+
+const ENTRIES = ["inline", "supervisor", "worker"] as const;
 
 const guestDir = fileURLToPath(new URL("../guest/", import.meta.url));
 export const defaultSdkEntry = fileURLToPath(new URL("../../sdk/src/index.ts", import.meta.url));
@@ -26,7 +31,7 @@ export async function buildGuest(outRoot: string, sdkEntry = defaultSdkEntry): P
     throw new Error(`The guest bundles the SDK as @fluxbase/sdk, but ${sdkEntry} does not exist`);
   }
   const result = await build({
-    entryPoints: { main: join(guestDir, "main.ts"), worker: join(guestDir, "worker.ts") },
+    entryPoints: Object.fromEntries(ENTRIES.map((name) => [name, join(guestDir, `${name}.ts`)])),
     bundle: true,
     write: false,
     format: "esm",
@@ -39,11 +44,11 @@ export async function buildGuest(outRoot: string, sdkEntry = defaultSdkEntry): P
     minifyWhitespace: true,
     legalComments: "none",
     logLevel: "silent",
-    plugins: [sdkAlias(sdkEntry)],
+    plugins: [guestAliases(sdkEntry)],
   });
   const files = new Map(result.outputFiles.map((f) => [f.path.split("/").pop()!, f.contents]));
   const hash = createHash("sha256");
-  for (const name of ["main.js", "worker.js"]) hash.update(name).update(files.get(name)!);
+  for (const name of ENTRIES) hash.update(name).update(files.get(`${name}.js`)!);
   const dir = join(outRoot, hash.digest("hex").slice(0, 16));
 
   if (!existsSync(join(dir, "worker.js"))) {
@@ -58,14 +63,22 @@ export async function buildGuest(outRoot: string, sdkEntry = defaultSdkEntry): P
       if (!existsSync(join(dir, "worker.js"))) throw error;
     }
   }
-  return { dir, mainPath: join(dir, "main.js"), workerPath: join(dir, "worker.js") };
+  return {
+    dir,
+    inlinePath: join(dir, "inline.js"),
+    supervisorPath: join(dir, "supervisor.js"),
+    workerPath: join(dir, "worker.js"),
+  };
 }
 
-function sdkAlias(entry: string): Plugin {
+function guestAliases(sdkEntry: string): Plugin {
   return {
-    name: "fluxbase-sdk",
+    name: "fluxbase-guest",
     setup(b) {
-      b.onResolve({ filter: /^@fluxbase\/sdk$/ }, () => ({ path: entry }));
+      b.onResolve({ filter: /^@fluxbase\/sdk$/ }, () => ({ path: sdkEntry }));
+      b.onResolve({ filter: /^@supabase\/realtime-js$/ }, () => ({
+        path: join(guestDir, "realtimeStub.ts"),
+      }));
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * The sandbox as the worker pool sees it: `prepare()` once (bundle the guest, check that Deno runs),
- * then `run()` per job, and `close()` to kill whatever is still running. Owns every child it starts.
+ * The sandbox as the worker pool sees it: `prepare()` once (bundle the guest, pick the run mode,
+ * check that Deno runs), then `run()` per job, and `close()` to kill whatever is still running. Owns
+ * every child it starts.
  */
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
@@ -9,6 +10,7 @@ import { buildGuest, type GuestBundle } from "./buildGuest.ts";
 import { CodeFiles } from "./codeFiles.ts";
 import { resolveDenoPath } from "./denoBinary.ts";
 import { type RunContext, runJob } from "./runJob.ts";
+import { resolveRunMode } from "./runMode.ts";
 import type { CreateSandboxOptions, Sandbox, SandboxLimits, SandboxRun, SandboxRunOptions } from "./types.ts";
 
 export const defaultSandboxLimits = {
@@ -35,12 +37,22 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
     // runs read that cache and nothing else (--cached-only).
     const denoDir = join(dataDir, "deno");
     const homeDir = join(root, "home");
-    await Promise.all([denoDir, homeDir].map((dir) => mkdir(dir, { recursive: true })));
+    const cancelDir = join(root, "cancel");
+    await Promise.all([denoDir, homeDir, cancelDir].map((dir) => mkdir(dir, { recursive: true })));
     const guest: GuestBundle = await buildGuest(join(root, "guest"), options.sdkEntry);
+    const denoPath = options.denoPath ?? resolveDenoPath();
+    const mode = resolveRunMode(
+      options.jobThread ?? "auto",
+      options.setprivPath ?? "/usr/bin/setpriv",
+      denoPath,
+      options.logger,
+    );
     const ready: RunContext = {
-      denoPath: options.denoPath ?? resolveDenoPath(),
+      denoPath,
       guest,
+      mode,
       codeFiles: new CodeFiles(join(root, "code")),
+      cancelDir,
       denoDir,
       homeDir,
       protectedDirs: [dataDir],
@@ -57,7 +69,11 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
         `Sandbox self-test failed: ${outcome.message}${logs.length ? `\n${logs.join("\n")}` : ""}`,
       );
     }
-    options.logger?.debug("sandbox ready", { guest: guest.dir, selfTestMs: Date.now() - started });
+    options.logger?.debug("sandbox ready", {
+      guest: guest.dir,
+      jobThread: mode.kind,
+      selfTestMs: Date.now() - started,
+    });
     context = ready;
   };
 

@@ -1,13 +1,20 @@
 /**
- * One job run: spawn Deno in its own process group with explicit flags and environment, hand it
- * its input on stdin, read frames and logs from its output, enforce the time and memory limits,
+ * One job run: spawn Deno in its own process group with explicit flags and environment (through
+ * `setpriv --pdeathsig KILL` in main-isolate mode, see runMode.ts), hand it its input on stdin, read frames and logs from its output, enforce the time and memory limits,
  * and settle one outcome when the process is gone.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { encodeHostMessage, type GuestFrame, type InitMessage, PROTOCOL_VERSION } from "../protocol.ts";
+import {
+  encodeHandshake,
+  encodeHostMessage,
+  type GuestFrame,
+  type InitMessage,
+  PROTOCOL_VERSION,
+} from "../protocol.ts";
 import type { GuestBundle } from "./buildGuest.ts";
+import { CancelFile } from "./cancelFile.ts";
 import type { CodeFiles } from "./codeFiles.ts";
 import { buildDenoArgs } from "./denoArgs.ts";
 import { isPassableEnvName, sanitizeJobEnv } from "./jobEnv.ts";
@@ -15,6 +22,7 @@ import { LineSplitter } from "./lineSplitter.ts";
 import { createLogSink } from "./logSink.ts";
 import { watchMemory } from "./memoryWatch.ts";
 import { decideOutcome, HEAP_EXHAUSTED, type HostKillReason, type RunEnd } from "./outcome.ts";
+import type { RunMode } from "./runMode.ts";
 import { createSecretMasker } from "./secretMask.ts";
 import { createStdoutChannel } from "./stdoutChannel.ts";
 import type { SandboxLimits, SandboxLogger, SandboxOutcome, SandboxRun, SandboxRunOptions } from "./types.ts";
@@ -22,7 +30,10 @@ import type { SandboxLimits, SandboxLogger, SandboxOutcome, SandboxRun, SandboxR
 export interface RunContext {
   denoPath: string;
   guest: GuestBundle;
+  mode: RunMode;
   codeFiles: CodeFiles;
+  /** Where main-isolate runs' cancel files go. */
+  cancelDir: string;
   denoDir: string;
   homeDir: string;
   /** Kept out of the job's reach (the data dir). */
@@ -47,6 +58,8 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
   // Names the function may read but that are unset still get permission: Deno.env.get() then
   // returns undefined instead of throwing.
   const envNames = [...Object.keys(env), ...o.permissions.env.filter((n) => isPassableEnvName(n))];
+  const { mode, guest } = ctx;
+  const cancelFile = mode.kind === "main" ? new CancelFile(ctx.cancelDir) : null;
   const args = buildDenoArgs({
     permissions: o.permissions,
     serverUrl: o.serverUrl,
@@ -54,12 +67,18 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     envNames,
     memoryMb: o.memoryMb,
     cwd: ctx.cwd,
-    guestFiles: [ctx.guest.workerPath, codePath],
+    guestFiles: mode.kind === "main" ? [codePath, cancelFile!.path] : [guest.workerPath, codePath],
     protectedDirs: ctx.protectedDirs,
-    mainPath: ctx.guest.mainPath,
+    mainPath: mode.kind === "main" ? guest.inlinePath : guest.supervisorPath,
   });
+  // The parent-death signal is tied to the thread that forks: libuv spawns on Node's main thread,
+  // which lives as long as the server process does.
+  const [command, ...commandArgs] =
+    mode.kind === "main"
+      ? [mode.setprivPath, "--pdeathsig", "KILL", "--", ctx.denoPath, ...args]
+      : [ctx.denoPath, ...args];
 
-  const child: ChildProcess = spawn(ctx.denoPath, args, {
+  const child: ChildProcess = spawn(command!, commandArgs, {
     cwd: ctx.cwd,
     // Explicit, never process.env: this plus what Deno itself needs.
     env: { ...env, HOME: ctx.homeDir, DENO_DIR: ctx.denoDir, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
@@ -173,6 +192,7 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     exited = true;
     stopTimers();
     child.stdin!.destroy();
+    cancelFile?.remove();
     stdout.end();
     stderr.end();
     resolveOutcome(decideOutcome({ ...end, exitCode, signal }));
@@ -190,7 +210,6 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
   const init: InitMessage = {
     t: "init",
     v: PROTOCOL_VERSION,
-    nonce,
     codeUrl: pathToFileURL(codePath).href,
     serverUrl: o.serverUrl,
     context: { ...o.input.context, payload: o.input.payload },
@@ -199,16 +218,25 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     secrets,
     maxResultBytes,
     deadline: startedAt + o.timeoutMs,
+    hostPid: process.pid,
+    cancelFile: cancelFile?.path ?? null,
   };
-  // stdin stays open for the whole run: cancel requests follow, and its closing is how the guest
-  // learns that this process died.
-  child.stdin!.write(encodeHostMessage(init));
+  // stdin stays open for the whole run: cancel requests follow, and its closing is how a guest whose
+  // job awaits learns that this process died (a spinning one gets the parent-death signal, or has a
+  // supervising thread in Worker mode).
+  child.stdin!.write(encodeHandshake(nonce, init));
 
   return {
     pid: child.pid ?? -1,
     outcome,
     requestCancel() {
-      if (!exited && child.stdin!.writable) child.stdin!.write(encodeHostMessage({ t: "cancel" }));
+      if (exited) return;
+      if (child.stdin!.writable) child.stdin!.write(encodeHostMessage({ t: "cancel" }));
+      try {
+        cancelFile?.create();
+      } catch (error) {
+        ctx.logger?.warn("sandbox: could not create the cancel file", { error, pid: child.pid });
+      }
     },
     kill(reason) {
       killGroup(reason);

@@ -125,15 +125,32 @@ export interface SandboxLimits {
   rssSampleMs: number;
 }
 
+/**
+ * Where job code runs: "main" (Deno's main isolate, started through `setpriv --pdeathsig KILL`),
+ * "worker" (a Web Worker; about twice the CPU per run), or "auto" ("main" when setpriv works here).
+ */
+export type JobThread = "auto" | "main" | "worker";
+
 export interface CreateSandboxOptions {
   /** The server's data directory; the sandbox works under `<dataDir>/sandbox`. */
   dataDir: string;
   logger?: SandboxLogger;
-  /** @default the binary of the pinned `deno` npm package */
+  /**
+   * Deno itself, or a script that `exec`s it: the guest refuses to run unless its parent is this
+   * process (see ../README.md, "Parent-death signal"). @default the binary of the pinned `deno` npm package
+   */
   denoPath?: string;
   /** Working directory of every run; relative permission paths resolve against it. @default process.cwd() */
   cwd?: string;
   limits?: Partial<SandboxLimits>;
   /** Module that provides `createClient` to the guest. @default the repository's sdk/src/index.ts */
   sdkEntry?: string;
+  /**
+   * Where job code runs. "main" needs Linux and util-linux's setpriv (the kernel kills a run when
+   * the server dies) and fails `prepare()` without them; "auto" falls back to "worker" with a
+   * logged warning. @default "auto"
+   */
+  jobThread?: JobThread;
+  /** @default "/usr/bin/setpriv" */
+  setprivPath?: string;
 }

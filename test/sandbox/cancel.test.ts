@@ -1,6 +1,8 @@
 /** Cooperative cancellation and hard kills. */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startJob, startSandbox, type TestSandbox } from "./helpers.ts";
+import { JOB_THREADS, startJob, startSandbox, type TestSandbox } from "./helpers.ts";
 
 let t: TestSandbox;
 beforeAll(async () => {
@@ -20,10 +22,17 @@ function reached(progress: { percent: number }[], percent: number): Promise<void
   });
 }
 
-describe("cancellation", { timeout: 20_000 }, () => {
+// Each mode carries a cancel to a spinning job its own way: a shared flag (Worker) or a file (main).
+describe.each(JOB_THREADS)("cancellation (job on the %s thread)", { timeout: 20_000 }, (jobThread) => {
+  let s: TestSandbox;
+  beforeAll(async () => {
+    s = await startSandbox(undefined, { jobThread });
+  }, 60_000);
+  afterAll(() => s?.close());
+
   it("lets an awaiting job see the cancel through isCancelled, checkCancellation and its signal", async () => {
     const job = startJob(
-      t.sandbox,
+      s.sandbox,
       `export default async (req, a, b, job) => {
         const aborted = new Promise((resolve) => job.signal.addEventListener("abort", () => resolve(job.signal.reason?.name)));
         job.reportProgress(1, "waiting");
@@ -44,7 +53,7 @@ describe("cancellation", { timeout: 20_000 }, () => {
 
   it("reaches a job that never yields to the event loop", async () => {
     const job = startJob(
-      t.sandbox,
+      s.sandbox,
       `export default (req, a, b, job) => {
         job.reportProgress(1);
         let spins = 0;
@@ -60,6 +69,19 @@ describe("cancellation", { timeout: 20_000 }, () => {
     expect(Date.now() - asked).toBeLessThan(1_000);
   });
 
+  it("leaves no cancel file behind", async () => {
+    const job = startJob(
+      s.sandbox,
+      "export default (req, a, b, job) => { job.reportProgress(1); while (!job.checkCancellation()) {} }",
+    );
+    await reached(job.progress, 1);
+    job.run.requestCancel();
+    expect((await job.finished).outcome.status).toBe("completed");
+    expect(readdirSync(join(s.dataDir, "sandbox", "cancel"))).toEqual([]);
+  });
+});
+
+describe("cancellation by kill", { timeout: 20_000 }, () => {
   it("kills a job that ignores the request: reason cancelled", async () => {
     const job = startJob(
       t.sandbox,

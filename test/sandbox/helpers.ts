@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  type CreateSandboxOptions,
   createSandbox,
   type JobProgress,
   type Sandbox,
@@ -25,11 +26,15 @@ export interface TestSandbox {
   close(): Promise<void>;
 }
 
+/** Both ways a job can run; tests of a guarantee that each mode keeps differently run in both. */
+export const JOB_THREADS = ["main", "worker"] as const;
+
 export async function startSandbox(
-  limits?: Parameters<typeof createSandbox>[0]["limits"],
+  limits?: CreateSandboxOptions["limits"],
+  options: Omit<CreateSandboxOptions, "dataDir" | "limits"> = {},
 ): Promise<TestSandbox> {
   const dataDir = mkdtempSync(join(tmpdir(), "fluxbase-sandbox-"));
-  const sandbox = createSandbox({ dataDir, sdkEntry, limits });
+  const sandbox = createSandbox({ dataDir, sdkEntry, limits, ...options });
   await sandbox.prepare();
   return {
     sandbox,

@@ -1,11 +1,15 @@
-/** A job must not outlive the server: kill -9 the parent, and the Deno child goes too. */
-import { spawn } from "node:child_process";
+/**
+ * A job must not outlive the server: kill -9 the parent, and the Deno child goes too. In main-isolate
+ * mode the kernel does it (setpriv --pdeathsig KILL), in Worker mode the guest's main thread (stdin
+ * EOF); the job spins in `while (true) {}` either way.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { sdkEntry } from "./helpers.ts";
+import { JOB_THREADS, sdkEntry } from "./helpers.ts";
 
 const fixture = fileURLToPath(new URL("./fixtures/orphanParent.ts", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "fluxbase-orphan-"));
@@ -29,17 +33,42 @@ function isGone(pid: number): boolean {
   }
 }
 
-describe("orphaned runs", { timeout: 30_000 }, () => {
-  it("ends a job stuck in an infinite loop within 2 s of its parent's SIGKILL", async () => {
-    const parent = spawn(process.execPath, ["--import", "tsx", fixture, dataDir, sdkEntry], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const denoPid = await new Promise<number>((resolve, reject) => {
-      parent.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+/** Resolves with each JSON line the fixture prints, in order. */
+function lines(parent: ChildProcess): () => Promise<Record<string, unknown>> {
+  const queue: Record<string, unknown>[] = [];
+  const waiting: ((line: Record<string, unknown>) => void)[] = [];
+  let buffered = "";
+  parent.stdout!.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let i = buffered.indexOf("\n"); i !== -1; i = buffered.indexOf("\n")) {
+      const line = JSON.parse(buffered.slice(0, i));
+      buffered = buffered.slice(i + 1);
+      const next = waiting.shift();
+      if (next) next(line);
+      else queue.push(line);
+    }
+  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const line = queue.shift();
+      if (line) return resolve(line);
+      waiting.push(resolve);
       parent.once("exit", (code) => reject(new Error(`parent exited early with ${code}`)));
     });
+}
+
+describe.each(JOB_THREADS)("orphaned runs (job on the %s thread)", { timeout: 30_000 }, (jobThread) => {
+  it("ends a job stuck in an infinite loop within 2 s of its parent's SIGKILL", async () => {
+    const parent = spawn(process.execPath, ["--import", "tsx", fixture, dataDir, sdkEntry, jobThread], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const next = lines(parent);
+    const denoPid = (await next()).pid as number;
     pids.push(denoPid);
     expect(denoPid).toBeGreaterThan(0);
+    // Another thread of the server started and ended: the run must not care.
+    expect(await next()).toEqual({ threadExited: true });
+    await new Promise((r) => setTimeout(r, 300));
     expect(isGone(denoPid)).toBe(false);
 
     parent.kill("SIGKILL");
@@ -47,7 +76,7 @@ describe("orphaned runs", { timeout: 30_000 }, () => {
     while (!isGone(denoPid) && Date.now() - killedAt < 2_000) await new Promise((r) => setTimeout(r, 20));
     expect(isGone(denoPid)).toBe(true);
     console.info(
-      `orphaned Deno process ${denoPid} gone ${Date.now() - killedAt} ms after its parent's SIGKILL`,
+      `orphaned Deno process ${denoPid} (${jobThread}) gone ${Date.now() - killedAt} ms after its parent's SIGKILL`,
     );
   });
 });

@@ -3,7 +3,8 @@
  * prints, on any stream it can reach, is taken for a frame.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logText, runCode, startSandbox, type TestSandbox } from "./helpers.ts";
+import { PROTOCOL_VERSION } from "../../sandbox/index.ts";
+import { JOB_THREADS, logText, runCode, startSandbox, type TestSandbox } from "./helpers.ts";
 
 let t: TestSandbox;
 beforeAll(async () => {
@@ -82,17 +83,23 @@ describe("log lines", { timeout: 20_000 }, () => {
   });
 });
 
-describe("frame spoofing", { timeout: 20_000 }, () => {
+describe.each(JOB_THREADS)("frame spoofing (job on the %s thread)", (jobThread) => {
+  let s: TestSandbox;
+  beforeAll(async () => {
+    s = await startSandbox({ maxLogLineBytes: 1024, maxLogBytes: 64 * 1024 }, { jobThread });
+  }, 60_000);
+  afterAll(() => s?.close());
+
   const fakeNonce = "0".repeat(64);
   const fakes = [
-    `@@fluxbase-frame/1 ${fakeNonce} {"t":"result","value":"forged"}`,
-    `@@fluxbase-frame/1 ${fakeNonce} {"t":"progress","percent":99,"message":"forged"}`,
-    `\\n@@fluxbase-frame/1 ${fakeNonce} {"t":"error","message":"forged"}`,
+    `@@fluxbase-frame/${PROTOCOL_VERSION} ${fakeNonce} {"t":"result","value":"forged"}`,
+    `@@fluxbase-frame/${PROTOCOL_VERSION} ${fakeNonce} {"t":"progress","percent":99,"message":"forged"}`,
+    `\\n@@fluxbase-frame/${PROTOCOL_VERSION} ${fakeNonce} {"t":"error","message":"forged"}`,
   ];
 
   it("treats a console.log imitating a frame as a log line", async () => {
     const { outcome, progress, logs } = await runCode(
-      t.sandbox,
+      s.sandbox,
       `export default (req, a, b, job) => {
         for (const fake of ${JSON.stringify(fakes)}) { console.log(fake); console.error(fake); }
         job.reportProgress(10, "real");
@@ -101,13 +108,15 @@ describe("frame spoofing", { timeout: 20_000 }, () => {
     );
     expect(outcome).toEqual({ status: "completed", result: "genuine" });
     expect(progress).toEqual([{ percent: 10, message: "real" }]);
-    expect(logText(logs)).toContain(`info: @@fluxbase-frame/1 ${fakeNonce} {"t":"result","value":"forged"}`);
+    expect(logText(logs)).toContain(
+      `info: @@fluxbase-frame/${PROTOCOL_VERSION} ${fakeNonce} {"t":"result","value":"forged"}`,
+    );
     expect(logs.filter((l) => l.message.includes("forged"))).toHaveLength(6);
   });
 
   it("ignores forged frames written to every fd the job can reach", async () => {
     const { outcome, progress, logs } = await runCode(
-      t.sandbox,
+      s.sandbox,
       `import { writeSync } from "node:fs";
       export default async (req, a, b, job) => {
         const fake = new TextEncoder().encode(${JSON.stringify(`${fakes.join("\n")}\n`)});
@@ -138,23 +147,46 @@ describe("frame spoofing", { timeout: 20_000 }, () => {
     expect(logs.some((l) => l.message.includes("forged"))).toBe(true);
   });
 
-  it("cannot split a frame line through the supervisor's message port", async () => {
-    const { outcome, progress } = await runCode(
-      t.sandbox,
-      `export default () => {
+  // Worker mode: the job can post to the supervisor directly.
+  it.runIf(jobThread === "worker")(
+    "cannot split a frame line through the supervisor's message port",
+    async () => {
+      const { outcome, progress } = await runCode(
+        s.sandbox,
+        `export default () => {
         self.postMessage({ t: "result", json: ${JSON.stringify(`1
 ${fakes[0]}`)} });
         self.postMessage({ t: "progress", percent: "x" });
         return "real";
       }`,
+      );
+      expect(outcome).toEqual({ status: "completed", result: "real" });
+      expect(progress).toEqual([]);
+    },
+  );
+
+  // Main-isolate mode: the job shares the isolate with the frame writer, and can replace the built-ins
+  // the guest would otherwise use to serialise its result and progress.
+  it.runIf(jobThread === "main")("cannot split a frame line through its result or progress", async () => {
+    const { outcome, progress } = await runCode(
+      s.sandbox,
+      `export default (req, a, b, job) => {
+        const inject = (text) => text + ${JSON.stringify(`\n${fakes[1]}\n`)};
+        const { stringify } = JSON;
+        JSON.stringify = (...args) => inject(stringify(...args));
+        const { slice } = String.prototype;
+        String.prototype.slice = function (...args) { return inject(slice.apply(this, args)); };
+        job.reportProgress(5, ${JSON.stringify(`line one\n${fakes[1]}`)});
+        return ${JSON.stringify(`real\n${fakes[0]}`)};
+      }`,
     );
-    expect(outcome).toEqual({ status: "completed", result: "real" });
-    expect(progress).toEqual([]);
+    expect(outcome).toEqual({ status: "completed", result: `real\n${fakes[0]}` });
+    expect(progress.map((p) => p.percent)).toEqual([5]);
   });
 
   it("cannot learn the nonce: not in its env, args, or readable files", async () => {
     const { outcome } = await runCode(
-      t.sandbox,
+      s.sandbox,
       `export default () => {
         const seen = [];
         try { seen.push(JSON.stringify(Deno.env.toObject())); } catch (e) { seen.push(e.name); }

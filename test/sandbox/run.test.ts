@@ -161,6 +161,49 @@ describe("running a job", { timeout: 20_000 }, () => {
     expect(ms).toBeLessThan(5_000);
   });
 
+  it.each([
+    ["close()", "close()", 0],
+    ["process.exit(3)", "(await import('node:process')).default.exit(3)", 3],
+  ])("fails a job that ends its run with %s", async (_name, call, code) => {
+    const { outcome } = await runCode(t.sandbox, `export default async () => { ${call}; return "after"; }`);
+    expect(outcome).toMatchObject({
+      status: "failed",
+      message: `Job called Deno.exit(${code}) before returning`,
+    });
+  });
+
+  it("builds the request and the clients on first use; they behave as the real ones", async () => {
+    const { outcome } = await runCode(
+      t.sandbox,
+      `export default async (req, fluxbase, fluxbaseService) => {
+        const { jobs, from } = fluxbaseService;
+        let realtime;
+        try { fluxbaseService.realtime.channel("table:jobs.queue"); } catch (e) { realtime = e.message; }
+        return { isRequest: req instanceof Request, body: await req.json(), submit: typeof jobs.submit,
+          select: typeof from("app.items").select, has: "jobs" in fluxbase, keys: Object.keys(fluxbase).includes("jobs"),
+          sameMethod: fluxbase.from === fluxbase.from, url: fluxbase.url,
+          shown: Deno.inspect(fluxbase, { depth: 0 }).startsWith("FluxbaseClient"), realtime };
+      }`,
+      { serverUrl: "http://127.0.0.1:8080", input: { payload: { n: 1 } } },
+    );
+    expect(outcome).toEqual({
+      status: "completed",
+      result: {
+        isRequest: true,
+        body: { n: 1 },
+        submit: "function",
+        select: "function",
+        has: true,
+        keys: true,
+        sameMethod: true,
+        url: "http://127.0.0.1:8080",
+        shown: true,
+        // Jobs get no realtime-js (see sandbox/guest/realtimeStub.ts).
+        realtime: "realtime is not available inside jobs",
+      },
+    });
+  });
+
   it("reports an unhandled rejection as the job's failure", async () => {
     const { outcome } = await runCode(
       t.sandbox,

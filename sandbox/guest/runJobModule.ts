@@ -1,0 +1,71 @@
+/**
+ * One job run, in whichever isolate hosts the job: installs the `secrets` global, imports the job
+ * module, calls its entry point with the request and the two SDK clients (all three built on first
+ * use) and `job`, and reports the outcome.
+ */
+import { createJobUtils } from "./jobUtils.ts";
+import { lazyObject } from "./lazyObject.ts";
+import type { JobMessage, RunInput } from "./messages.ts";
+import { describeThrown, pickEntry, serialiseResult } from "./runEntry.ts";
+import { createSecrets } from "./secrets.ts";
+
+// `require`, not `import`: esbuild (which always bundles the guest, see host/buildGuest.ts) then wraps
+// the SDK in a lazy initialiser, so a run whose job never touches a client does not even evaluate the
+// SDK's modules (~1.5 ms of CPU per run). Deno itself has no `require`; the bundle never calls it.
+declare const require: (id: "@fluxbase/sdk") => typeof import("@fluxbase/sdk");
+const createClient = (url: string, key: string) => require("@fluxbase/sdk").createClient(url, key);
+
+/** Starts the run; returns what to call when a cancel request arrives. */
+export function startJobRun(
+  input: RunInput,
+  cancelRequested: () => boolean,
+  report: (message: JobMessage) => void,
+): () => void {
+  (globalThis as { secrets?: unknown }).secrets = createSecrets(input.secrets);
+  const control = createJobUtils(input.context, cancelRequested, input.deadline, report);
+  void run(input, control.job, report);
+  return control.cancelled;
+}
+
+async function run(
+  input: RunInput,
+  job: ReturnType<typeof createJobUtils>["job"],
+  report: (message: JobMessage) => void,
+): Promise<void> {
+  const { context, serverUrl, userToken, serviceToken } = input;
+  let outcome: JobMessage;
+  try {
+    const entry = pickEntry(await import(input.codeUrl));
+    if (typeof entry === "string") throw new Error(entry);
+    const fluxbase = userToken === null ? null : lazyObject(() => createClient(serverUrl, userToken));
+    const fluxbaseService = lazyObject(() => createClient(serverUrl, serviceToken));
+    report({ t: "ready" });
+    const value =
+      entry.kind === "main"
+        ? await entry.fn(context.payload, fluxbase, fluxbaseService, job)
+        : await entry.fn(
+            lazyObject(() => jobRequest(serverUrl, context)),
+            fluxbase,
+            fluxbaseService,
+            job,
+          );
+    const serialised = serialiseResult(value, input.maxResultBytes);
+    outcome =
+      "json" in serialised
+        ? { t: "result", json: serialised.json }
+        : { t: "error", message: serialised.error };
+  } catch (thrown) {
+    outcome = { t: "error", ...describeThrown(thrown) };
+  }
+  report(outcome);
+}
+
+/** The `req` argument: a POST of the payload to the job's URL, as an HTTP-triggered function would get. */
+function jobRequest(serverUrl: string, context: RunInput["context"]): Request {
+  const url = `${serverUrl.replace(/\/+$/, "")}/jobs/${encodeURIComponent(context.job_name)}`;
+  return new Request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(context.payload ?? null),
+  });
+}
