@@ -83,11 +83,21 @@ describe("worker pool", () => {
   });
 
   it("claims the highest priority first", async () => {
-    const blockers = await Promise.all([1, 2].map(() => submit({ payload: { ms: 800 } })));
-    await waitForJob(server, blockers[1]!, (j) => j.status === "running");
-    const low = await submit({ priority: -5, payload: { ms: 1, tag: "low" } });
-    const high = await submit({ priority: 10, payload: { ms: 1, tag: "high" } });
-    const [lowJob, highJob] = [await waitForJob(server, low), await waitForJob(server, high)];
+    // Two blockers fill the namespace (limit 2), so both waiting jobs are queued before any slot frees;
+    // they end a second apart, so one slot frees first and the claim must choose.
+    const blockers = await Promise.all([1000, 2200].map((ms) => submit({ payload: { ms } })));
+    for (const id of blockers) await waitForJob(server, id, (j) => j.status === "running");
+    const [low, high] = (
+      await server.db.sql<{ id: string; priority: number }[]>`
+        insert into jobs.queue (job_name, function_id, priority, payload, created_by)
+        select 'sleep', f.id, p.priority, jsonb_build_object('ms', 1, 'tag', p.tag), ${user.id}
+        from jobs.functions f, (values (-5, 'low'), (10, 'high')) as p(priority, tag)
+        where f.name = 'sleep' and f.namespace = 'default'
+        returning id, priority`
+    )
+      .sort((a, b) => a.priority - b.priority)
+      .map((row) => row.id);
+    const [lowJob, highJob] = [await waitForJob(server, low!), await waitForJob(server, high!)];
     expect(new Date(highJob.started_at).getTime()).toBeLessThan(new Date(lowJob.started_at).getTime());
   });
 
