@@ -82,6 +82,12 @@ for (const name of ["call", "apply", "bind", "toString"]) hook(Function.prototyp
 for (const name of ["then", "catch", "finally"]) hook(Promise.prototype, name);
 for (const name of ["writeSync", "write"]) { hook(Deno.stdout, name); hook(Object.getPrototypeOf(Deno.stdout), name); }
 for (const name of ["read", "readSync"]) { hook(Deno.stdin, name); hook(Object.getPrototypeOf(Deno.stdin), name); }
+// And Deno.stdout itself, where Deno lets it be replaced.
+try {
+  const fake = { writeSync: (bytes) => { scan(bytes); return write(bytes); }, write: async (bytes) => { scan(bytes); return write(bytes); } };
+  Object.defineProperty(Deno, "stdout", { value: fake, configurable: true });
+  stolen.hooks++;
+} catch {}
 for (const name of ["nonce", "json", "message", "data", "t", "prefix"]) {
   try {
     Object.defineProperty(Object.prototype, name, { configurable: true, set(v) { scan(v); Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true }); } });
@@ -179,6 +185,19 @@ describe.each(JOB_THREADS)("nonce secrecy (job on the %s thread)", (jobThread) =
       expect(logText(logs)).toContain(`@@fluxbase-frame/${PROTOCOL_VERSION} ${"0".repeat(64)}`);
     },
   );
+
+  it("cannot read it back from /proc or /dev (its own or the server's), even granted read access to /", async () => {
+    const { outcome } = await runCode(
+      t.sandbox,
+      `export default () => {
+        const paths = ["/proc/self/mem", "/proc/self/fd/0", "/proc/self/environ", "/proc/self/cmdline",
+          "/proc/self/maps", "/dev/fd/0", "/dev/stdin", "/proc/" + Deno.ppid + "/mem", "/proc/" + Deno.ppid + "/environ"];
+        return paths.map((path) => { try { Deno.readFileSync(path); return "read"; } catch (error) { return error.name; } });
+      }`,
+      { permissions: { net: false, env: [], read: ["/"], write: [] } },
+    );
+    expect(outcome).toEqual({ status: "completed", result: Array(9).fill("NotCapable") });
+  });
 
   it("cannot reach the guest's frame writer through the job's arguments", async () => {
     // Everything the job is given, walked breadth-first through own properties: no byte array, no hex.
