@@ -1,6 +1,6 @@
 /**
  * Main-isolate mode: the job runs on this thread, in this isolate, next to the frame writer. It saves
- * the ~20 ms of CPU a Worker costs per run, and is only used when the host starts Deno through
+ * the ~15 ms of CPU a Worker costs per run, and is only used when the host starts Deno through
  * `setpriv --pdeathsig KILL`, so the kernel kills a run whose host died even while the job spins in
  * `while (true) {}` (which no code of ours could then notice).
  *

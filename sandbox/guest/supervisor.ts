@@ -5,7 +5,7 @@
  *
  * Why a Worker: the job may block its thread forever (`while (true) {}`). This thread stays free to
  * notice that the host died (stdin EOF) and end the process, and the nonce never enters the job's
- * isolate. Costs about 20 ms of CPU per run over main-isolate mode (see ../README.md).
+ * isolate. Costs about 15 ms of CPU per run over main-isolate mode (see ../README.md).
  */
 import { captured as $ } from "./captured.ts";
 import { connectToHost, followHost } from "./hostLink.ts";
