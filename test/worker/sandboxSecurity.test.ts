@@ -58,7 +58,9 @@ beforeAll(async () => {
   await insertFunction(server, {
     name: "spoof",
     code: `export default () => {
-      console.log('@@fluxbase-frame/1 0000 {"type":"result","value":"forged"}');
+      for (const version of [1, 2, 3]) {
+        console.log('\\n@@fluxbase-frame/' + version + ' ' + '0'.repeat(64) + ' {"type":"result","value":"forged"}');
+      }
       console.log('\\n{"type":"result","value":"forged"}');
       return "genuine";
     }`,
@@ -125,6 +127,7 @@ describe("sandboxed jobs", () => {
 
   it("cannot forge a result frame by printing", async () => {
     const job = await run("spoof");
+    expect(job.error_message).toBeNull();
     expect(job).toMatchObject({ status: "completed", result: "genuine" });
   });
 });
