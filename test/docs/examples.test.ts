@@ -62,7 +62,7 @@ function fencedBlocks(page: string): Block[] {
 const pages = readdirSync(docsDir).filter((name) => name.endsWith(".md") && name !== "CONTRIBUTING.md");
 const blocks = pages.flatMap(fencedBlocks);
 const quoteOf = (block: Block) =>
-  /^(?:\/\/|#)\s*(docs\/examples\/\S+)\s*$/.exec(block.body.split("\n")[0]!)?.[1];
+  /^(?:\/\/|#|--)\s*(docs\/examples\/\S+)\s*$/.exec(block.body.split("\n")[0]!)?.[1];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -132,6 +132,8 @@ let ada: TestUser;
 
 beforeAll(async () => {
   server = await startTestServer({ workers: true, jobs: { dir: jobsDir, watch: false } });
+  // The table the REST examples use, created the way the pages say: by running the SQL file.
+  await server.db.sql.unsafe(readFileSync(path.join(examplesDir, "app-notes.sql"), "utf8"));
   ada = await server.user();
 }, 120_000);
 afterAll(() => server?.stop());
@@ -239,6 +241,7 @@ describe("job function examples", () => {
       "process-items",
       "report",
       "sandbox-tour",
+      "save-note",
       "sum",
       "use-secret",
       "with-deadline",
@@ -344,6 +347,19 @@ describe("job function examples", () => {
     });
   });
 
+  it("save-note writes as the user and counts as the service role", async () => {
+    const first = await run("save-note", { body: "from a job" });
+    expect(first).toMatchObject({ status: "completed", result: { saved: { body: "from a job" }, mine: 1 } });
+    const other = await server.user();
+    const second = await run("save-note", { body: "another user" }, other.token);
+    expect(second.result).toMatchObject({ mine: 1, everyone: 2 });
+    const rows = await server.db.sql`select user_id, body from app.notes order by id`;
+    expect(rows).toEqual([
+      { user_id: ada.id, body: "from a job" },
+      { user_id: other.id, body: "another user" },
+    ]);
+  });
+
   it("nightly-summary, run by hand with the service key, has no user and no scheduled_for", async () => {
     const job = await run("nightly-summary", {}, server.serviceKey);
     expect(job).toMatchObject({ status: "completed", created_by: null, result: { scheduled_for: null } });
@@ -351,6 +367,18 @@ describe("job function examples", () => {
 });
 
 describe("SDK examples", () => {
+  it("rest-notes reads and writes the user's own rows, and a DELETE needs a filter", async () => {
+    const fresh = await server.user();
+    const out = await expectRuns("rest-notes", { FLUXBASE_KEY: fresh.token });
+    expect(out.trim().split("\n")).toEqual([
+      "added 2 notes",
+      "2 notes visible to me: first, second",
+      "after update: first, edited",
+      "unfiltered delete: 21000",
+      "deleted 2 notes",
+    ]);
+  }, 90_000);
+
   it("first-job submits hello and prints the result", async () => {
     const out = await expectRuns("first-job");
     expect(out.trim()).toBe(`completed { greeting: 'Hello, Ada!', submitted_by: '${ada.email}' }`);
