@@ -66,6 +66,8 @@ export interface Catalog {
   foreignKeys: ForeignKey[];
   /** True when the `ddl_command_end` trigger that announces schema changes is installed. */
   eventTrigger: boolean;
+  /** `fluxbase.schema_version` when this catalog was read (bumped by every DDL statement). */
+  schemaVersion: number;
 }
 
 export const catalogKey = (schema: string, name: string) => `${schema}\u0000${name}`;

@@ -4,12 +4,13 @@
  * channel; the cache listens, and every (re)listen also invalidates because notifications may have been
  * missed while disconnected. Without the trigger (the login user could not create it) or without a
  * listening connection the cache falls back to a short time-to-live. A request that names something
- * missing may force one reload, at most once per `missInterval`, so misses cannot become a reload storm.
+ * missing reloads only when the DDL counter moved since its catalog was read (with the trigger), or at
+ * most once per `missInterval` (without it), so misses cannot become a reload storm.
  */
 import type { Sql } from "../db/createSql.ts";
 import type { Logger } from "../log.ts";
 import type { Catalog } from "./catalog.ts";
-import { loadCatalog } from "./loadCatalog.ts";
+import { currentSchemaVersion, loadCatalog } from "./loadCatalog.ts";
 
 export const schemaChannel = "fluxbase_schema";
 
@@ -111,6 +112,15 @@ export function createCatalogCache(options: CatalogCacheOptions): CatalogCache {
     },
     async refreshAfterMiss(used) {
       if (current && current.catalog !== used && fresh(current)) return current.catalog;
+      if (used.eventTrigger) {
+        // DDL bumps a counter: reload only when something changed since `used` was read, so a name
+        // created a moment ago is found, and names that do not exist never cause a reload.
+        const version = await currentSchemaVersion(sql);
+        if (version === used.schemaVersion) return undefined;
+        if (current && current.catalog.schemaVersion >= version) return current.catalog;
+        invalidate();
+        return load();
+      }
       if (Date.now() - lastMissReload < missInterval) return undefined;
       lastMissReload = Date.now();
       invalidate();

@@ -64,7 +64,8 @@ select json_build_object(
     from pg_type t join pg_namespace n on n.oid = t.typnamespace
     where (n.nspname = 'pg_catalog' or n.nspname in (select name from exposed))
       and t.typtype in ('b', 'd', 'e', 'r', 'm') and t.typisdefined), '[]'),
-  'eventTrigger', exists(select 1 from pg_event_trigger where evtname = '${schemaChangedTrigger}' and evtenabled <> 'D')
+  'eventTrigger', exists(select 1 from pg_event_trigger where evtname = '${schemaChangedTrigger}' and evtenabled <> 'D'),
+  'schemaVersion', (select case when is_called then last_value else 0 end from fluxbase.schema_version)
 )::text as catalog`;
 
 interface RawRelation extends Omit<Relation, "columns"> {
@@ -88,6 +89,7 @@ interface RawCatalog {
   foreignKeys: ForeignKey[];
   routines: RawRoutine[];
   eventTrigger: boolean;
+  schemaVersion: number;
 }
 
 let loads = 0;
@@ -117,6 +119,7 @@ export async function loadCatalog(sql: Sql, schemas: readonly string[]): Promise
     types,
     foreignKeys: raw.foreignKeys,
     eventTrigger: raw.eventTrigger,
+    schemaVersion: raw.schemaVersion,
   };
 }
 
@@ -139,4 +142,12 @@ function toRoutine(r: RawRoutine): Routine {
     returns,
     columns: outputs.length > 0 ? outputs.map((a) => a.name) : (r.typeColumns ?? []),
   };
+}
+
+/** The DDL counter (migration 0006): compared on a miss to tell a new name from a wrong one. */
+export async function currentSchemaVersion(sql: Sql): Promise<number> {
+  const [row] = await sql<
+    { v: number }[]
+  >`select (case when is_called then last_value else 0 end)::float8 as v from fluxbase.schema_version`;
+  return row!.v;
 }

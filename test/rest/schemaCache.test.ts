@@ -85,12 +85,36 @@ describe("the cache", () => {
     expect(after).not.toBe(before);
   });
 
-  it("reloads after a miss at most once per interval", async () => {
+  it("with the trigger, reloads after a miss only when DDL ran since the catalog was read", async () => {
     const cache = createCatalogCache({ sql: server.db.sql, schemas: ["app"], logger, missInterval: 60_000 });
     const catalog = await cache.get();
+    expect(catalog.eventTrigger).toBe(true);
+    // Names that do not exist: no reload, however many misses.
+    expect(await cache.refreshAfterMiss(catalog)).toBeUndefined();
+    expect(await cache.refreshAfterMiss(catalog)).toBeUndefined();
+    await server.db.sql.unsafe(`create table app.just_now (id int)`);
     const fresher = await cache.refreshAfterMiss(catalog);
-    expect(fresher).toBeDefined();
+    expect(fresher?.relations.has("app\u0000just_now")).toBe(true);
     expect(await cache.refreshAfterMiss(fresher!)).toBeUndefined();
+  });
+
+  it("without the trigger, reloads after a miss at most once per interval", async () => {
+    await server.db.sql.unsafe(`alter event trigger fluxbase_rest_schema_changed disable`);
+    try {
+      const cache = createCatalogCache({
+        sql: server.db.sql,
+        schemas: ["app"],
+        logger,
+        missInterval: 60_000,
+      });
+      const catalog = await cache.get();
+      expect(catalog.eventTrigger).toBe(false);
+      const fresher = await cache.refreshAfterMiss(catalog);
+      expect(fresher).toBeDefined();
+      expect(await cache.refreshAfterMiss(fresher!)).toBeUndefined();
+    } finally {
+      await server.db.sql.unsafe(`alter event trigger fluxbase_rest_schema_changed enable`);
+    }
   });
 
   it("falls back to a time-to-live when the event trigger is missing", async () => {
