@@ -3,7 +3,16 @@
  * their data under `<dataDir>/postgres` so a restart finds everything again.
  */
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { readOrCreate } from "../dataDir.ts";
@@ -22,6 +31,15 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   const password = readOrCreate(path.join(dataDir, "pg_password"), () =>
     randomBytes(18).toString("base64url"),
   );
+  const url = (port: number) =>
+    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const shared = runningPostmasterOfLiveOwner(dataDir, pgDir);
+  if (shared) {
+    // Another Fluxbase process (a running server, while this is `fluxbase migrate` or a worker)
+    // started this data dir's Postgres: use it, and leave stopping it to its owner.
+    logger.info("using the embedded Postgres started by another process", shared);
+    return { url: url(shared.port), port: shared.port, stop: async () => {} };
+  }
   const port = await freePort();
   const lines: string[] = [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -60,14 +78,17 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     throw new Error(`Could not start Postgres in ${pgDir}: ${String(error ?? "")}\n${lines.join("")}`);
   });
   logger.info("embedded Postgres started", { port });
+  const ownerFile = path.join(dataDir, "postgres.owner");
+  writeFileSync(ownerFile, `${process.pid}\n`);
   let stopped = false;
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    url: url(port),
     port,
     async stop() {
       if (stopped) return;
       stopped = true;
       await pg.stop();
+      rmSync(ownerFile, { force: true });
     },
   };
 }
@@ -101,6 +122,26 @@ function statMode(dir: string): number | undefined {
     return statSync(dir).mode;
   } catch {
     return undefined;
+  }
+}
+
+/** The live postmaster of this data dir when the process that started it is still alive. */
+function runningPostmasterOfLiveOwner(
+  dataDir: string,
+  pgDir: string,
+): { pid: number; port: number; owner: number } | undefined {
+  try {
+    const [pidLine, , , portLine] = readFileSync(path.join(pgDir, "postmaster.pid"), "utf8").split("\n");
+    const owner = Number(readFileSync(path.join(dataDir, "postgres.owner"), "utf8").trim());
+    const pid = Number(pidLine);
+    if (!(owner > 0) || !isAlive(owner) || !isAlive(pid)) return undefined;
+    if (owner === process.pid) {
+      throw new Error(`The embedded Postgres in ${pgDir} is already running in this process`);
+    }
+    return { pid, port: Number(portLine), owner };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
   }
 }
 
