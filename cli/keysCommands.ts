@@ -34,11 +34,17 @@ export async function tokenCommand(args: string[]): Promise<number> {
     process.stderr.write(`--sub must be a uuid, got ${sub}\n`);
     return 1;
   }
+  const expires = values.expires!;
+  const span = /^\d+\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|years?)$/;
+  if (!/^\d+$/.test(expires) && !span.test(expires)) {
+    process.stderr.write(`--expires takes seconds or a span like 30m, 1h, 7d; got ${expires}\n`);
+    return 1;
+  }
   const token = await mintToken(secret(), {
     role: values.role!,
     sub,
     email: values.email,
-    expiresIn: values.expires,
+    expiresIn: /^\d+$/.test(expires) ? Number(expires) : expires,
   });
   process.stdout.write(`${token}\n`);
   return 0;

@@ -1,5 +1,5 @@
 /** The `fluxbase` command: maps flags onto the server's options and prints what a person needs. */
-import { ConfigError } from "../server/errors.ts";
+import { ConfigError, HttpError } from "../server/errors.ts";
 import { keysCommand, tokenCommand } from "./keysCommands.ts";
 import { migrateCommand } from "./migrateCommand.ts";
 import { settingsCommand } from "./secretsCommand.ts";
@@ -48,7 +48,12 @@ main(process.argv.slice(2)).then(
     if (code !== -1) process.exitCode = code;
   },
   (error) => {
-    const message = error instanceof ConfigError ? error.message : (error?.stack ?? String(error));
+    // Known errors are one line for a person; anything else keeps its stack for a bug report.
+    const known =
+      error instanceof ConfigError ||
+      error instanceof HttpError ||
+      error?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION";
+    const message = known ? error.message : (error?.stack ?? String(error));
     process.stderr.write(`fluxbase: ${message}\n`);
     process.exitCode = 1;
   },

@@ -205,7 +205,9 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
       }
       return;
     }
-    logs.add("error", outcome.stack ?? outcome.message);
+    // A thrown error's stack is already in the logs (the sandbox writes it); other failures
+    // (timeouts, memory, crashes) get their message as the last log line.
+    if (!outcome.stack) logs.add("error", outcome.message);
     const delay = retryDelay(job.attempt, ctx.jobs.retryBackoffBase, ctx.jobs.retryBackoffMax);
     if (job.attempt <= job.max_retries) {
       logs.add("info", `Attempt ${job.attempt} of ${job.max_retries + 1} failed; retrying in ${delay} ms`);

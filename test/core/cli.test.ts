@@ -57,6 +57,8 @@ describe("fluxbase CLI", () => {
     const claims = decodeJwt(out.stdout.trim());
     expect(claims).toMatchObject({ sub, email: "a@example.com", role: "admin" });
     expect(claims.exp! - claims.iat!).toBe(7200);
+    const seconds = decodeJwt(fluxbase(["token", "--sub", sub, "--expires", "90"]).stdout.trim());
+    expect(seconds.exp! - seconds.iat!).toBe(90);
   });
 
   it("token refuses a bad sub or a reserved role with a clear message", () => {
@@ -65,7 +67,15 @@ describe("fluxbase CLI", () => {
     expect(badSub.stderr).toMatch(/--sub must be a uuid/);
     const badRole = fluxbase(["token", "--role", "postgres"]);
     expect(badRole.code).toBe(1);
-    expect(badRole.stderr).toMatch(/not an allowed role/);
+    expect(badRole.stderr.trim()).toBe(
+      'fluxbase: The token\'s role claim is not an allowed role: "postgres"',
+    );
+    const badExpiry = fluxbase(["token", "--expires", "soon"]);
+    expect(badExpiry.code).toBe(1);
+    expect(badExpiry.stderr).toMatch(/--expires takes seconds or a span/);
+    const unknownFlag = fluxbase(["token", "--colour", "blue"]);
+    expect(unknownFlag.code).toBe(1);
+    expect(unknownFlag.stderr.split("\n").filter(Boolean)).toHaveLength(1);
   });
 
   it("migrate applies nothing to an up-to-date database", () => {

@@ -166,11 +166,14 @@ describe("running jobs", () => {
       attempt: 1,
     });
     const logs = await jobLogLines(server, id);
-    expect(
-      logs.some(
-        (l) => l.level === "error" && l.message.includes("card declined") && l.message.includes("at "),
-      ),
-    ).toBe(true);
+    const errorText = logs
+      .filter((l) => l.level === "error")
+      .map((l) => l.message)
+      .join("\n");
+    expect(errorText).toContain("card declined: insufficient funds");
+    expect(errorText).toMatch(/\bat /);
+    // The stack is logged once, not again by the worker.
+    expect(errorText.split("card declined").length - 1).toBe(1);
   });
 
   it("retries with backoff, counting every attempt exactly, then fails with the last error", async () => {
