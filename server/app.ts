@@ -117,6 +117,16 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     return { url, databaseUrl, ...keys };
   }
 
+  /** Where jobs of a worker-only process find the API (for their `fluxbase` clients). */
+  function workerServerUrl(): string {
+    if (config.publicUrl) return config.publicUrl;
+    const guess = `http://${config.host}:${config.port}`;
+    logger.warn(
+      `FLUXBASE_PUBLIC_URL is not set; jobs will reach the API at ${guess}. Set it to the API server's URL.`,
+    );
+    return guess;
+  }
+
   /** The functions loader (API side) and the worker pool with its sandbox (worker side). */
   async function startJobs(db: Sql, databaseUrl: string, jwtSecret: string, url: string): Promise<void> {
     if (config.role !== "worker" && config.jobs.autoLoadOnBoot) {
@@ -139,7 +149,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       sandbox,
       jobs: config.jobs,
       logger: logger.child("worker"),
-      serverUrl: url || config.publicUrl || `http://${config.host}:${config.port}`,
+      serverUrl: url || workerServerUrl(),
       jwtSecret,
       deniedNet: databaseAddresses(databaseUrl),
       processEnv: process.env,

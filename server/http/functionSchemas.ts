@@ -13,7 +13,7 @@ const settings = {
   schedule: z.string().max(200).nullable().optional(),
   timeout_seconds: z.number().int().positive().optional(),
   max_retries: z.number().int().min(0).max(100).optional(),
-  memory_mb: z.number().int().min(16).max(16_384).optional(),
+  memory_mb: z.number().int().min(16).max(65_536).optional(),
   progress_timeout_seconds: z.number().int().positive().optional(),
   require_roles: z.array(z.string().min(1).max(63)).optional(),
   permissions: z

@@ -5,6 +5,10 @@ import { jobStatuses } from "../queue/jobRow.ts";
 const name = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, "expected a name of letters, digits, - and _");
+// Namespaces are shorter than names (the jobs.functions check constraint allows 64 characters).
+const namespace = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "expected a namespace of letters, digits, - and _ (64 at most)");
 export const uuid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "expected a uuid");
@@ -12,7 +16,7 @@ export const uuid = z
 export const submitBody = z
   .object({
     job_name: name,
-    namespace: name.default("default"),
+    namespace: namespace.default("default"),
     payload: z.record(z.string(), z.unknown()).default({}),
     priority: z.number().int().min(-1000).max(1000).default(0),
     scheduled_at: z.iso.datetime({ offset: true }).optional(),
@@ -52,7 +56,7 @@ const boolParam = z
 export const listQuery = z.object({
   status: z.enum(jobStatuses).optional(),
   job_name: name.optional(),
-  namespace: name.optional(),
+  namespace: namespace.optional(),
   limit: intParam(50, 1, 200),
   offset: intParam(0, 0, 1_000_000_000),
   include_result: boolParam,

@@ -116,6 +116,17 @@ describe("RLS at the database", () => {
     expect(row!.status).toBe("failed");
   });
 
+  it("callers can look functions up but never read their source or bundle", async () => {
+    const rows = await run(alice, (tx) => tx`select name, enabled, require_roles from jobs.functions`);
+    expect(rows.map((r) => r.name)).toContain("work");
+    await expect(run(alice, (tx) => tx`select source from jobs.functions`)).rejects.toMatchObject({
+      code: "42501",
+    });
+    await expect(run("anon", (tx) => tx`select code from jobs.functions`)).rejects.toMatchObject({
+      code: "42501",
+    });
+  });
+
   it("workers are visible to admins only", async () => {
     await server.db
       .sql`insert into jobs.workers (name, hostname, pid, max_concurrent_jobs) values ('w', 'h', 1, 5)`;

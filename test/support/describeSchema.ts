@@ -56,6 +56,15 @@ export async function describeSchema(sql: Sql): Promise<string> {
           where table_schema = any(${schemas}) and grantee in ('anon', 'authenticated', 'service_role', 'PUBLIC')
           order by 1`,
     ],
+    [
+      "column grants",
+      sql`select format('%s.%s.%s %s to %s', table_schema, table_name, column_name, privilege_type, grantee) as line
+          from information_schema.column_privileges
+          where table_schema = any(${schemas}) and grantee in ('anon', 'authenticated', 'PUBLIC')
+            and (table_schema, table_name, privilege_type, grantee) not in (
+              select table_schema, table_name, privilege_type, grantee from information_schema.role_table_grants)
+          order by 1`,
+    ],
   ];
   const parts: string[] = [];
   for (const [title, rows] of sections) {

@@ -67,6 +67,8 @@ export interface JobLogLine {
   level: "debug" | "info" | "warn" | "error";
   message: string;
   timestamp: string;
+  /** The run (1 for the first attempt, 2 after one retry, ...) that wrote the line. */
+  attempt: number;
 }
 
 /** The user a service-role caller submits a job for; the job then runs with that user's identity. */
