@@ -4,7 +4,8 @@
  * sees nothing rather than failing.
  */
 import type { Sql } from "../db/createSql.ts";
-import { type DbIdentity, withClaims } from "../db/withClaims.ts";
+import { queryAs } from "../db/queryAs.ts";
+import type { DbIdentity } from "../db/withClaims.ts";
 import type { Row, TableSpec } from "./tables.ts";
 
 const insufficientPrivilege = "42501";
@@ -16,7 +17,10 @@ export async function readVisibleRow(
   id: string | number,
 ): Promise<Row | null> {
   try {
-    return await withClaims(sql, identity, (tx) => table.read(tx, id));
+    const [found] = await queryAs<{ row: Row }>(sql, identity, table.readSql, [id]);
+    if (!found) return null;
+    for (const column of table.hidden) delete found.row[column];
+    return found.row;
   } catch (error) {
     if ((error as { code?: string }).code === insufficientPrivilege) return null;
     throw error;

@@ -17,6 +17,8 @@ export interface TableSpec {
   hidden: ReadonlySet<string>;
   /** The row as the transaction's role and claims may see it; null when RLS hides it or it is gone. */
   read(tx: Tx, id: string | number): Promise<Row | null>;
+  /** The same read as one statement (`$1` = id), for the one-round-trip visibility check. */
+  readSql: string;
   /** What `old` holds for UPDATE and DELETE: all the NOTIFY tells about the previous row. */
   oldRecord(change: ChangeNotification): Row;
   /**
@@ -40,6 +42,7 @@ const queue: TableSpec = {
   table: "queue",
   key: "jobs.queue",
   hidden: queueHidden,
+  readSql: "select to_jsonb(t) - 'lease_token' - 'idempotency_key' as row from jobs.queue t where t.id = $1",
   async read(tx, id) {
     const [found] = await tx<{ row: Row }[]>`
       select to_jsonb(t) - 'lease_token' - 'idempotency_key' as row from jobs.queue t where t.id = ${id}`;
@@ -73,6 +76,7 @@ const logs: TableSpec = {
   table: "logs",
   key: "jobs.logs",
   hidden: none,
+  readSql: "select to_jsonb(t) as row from jobs.logs t where t.id = $1",
   async read(tx, id) {
     const [found] = await tx<{ row: Row }[]>`select to_jsonb(t) as row from jobs.logs t where t.id = ${id}`;
     return found?.row ?? null;
@@ -88,6 +92,7 @@ const workers: TableSpec = {
   table: "workers",
   key: "jobs.workers",
   hidden: none,
+  readSql: "select to_jsonb(t) as row from jobs.workers t where t.id = $1",
   async read(tx, id) {
     const [found] = await tx<
       { row: Row }[]
