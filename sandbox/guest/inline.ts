@@ -12,6 +12,7 @@
 import { captured as $ } from "./captured.ts";
 import { installConsoleLevels } from "./consoleLevels.ts";
 import { connectToHost, followHost } from "./hostLink.ts";
+import { runInputFrom } from "./messages.ts";
 import { createReporter } from "./reporter.ts";
 import { startJobRun } from "./runJobModule.ts";
 
@@ -61,17 +62,4 @@ void followHost(lines, () => {
   cancelRequested = true;
   onCancel();
 });
-onCancel = startJobRun(
-  {
-    codeUrl: init.codeUrl,
-    serverUrl: init.serverUrl,
-    context: init.context,
-    userToken: init.userToken,
-    serviceToken: init.serviceToken,
-    secrets: init.secrets ?? { system: {}, user: {} },
-    maxResultBytes: init.maxResultBytes,
-    deadline: init.deadline,
-  },
-  isCancelRequested,
-  reporter.report,
-);
+onCancel = startJobRun(runInputFrom(init), isCancelRequested, reporter.report);

@@ -3,19 +3,26 @@
  * supervising main thread sends to the job's Worker. Internal to the guest: the host never sees these
  * (it sees frames, see ../protocol.ts).
  */
-import type { GuestJobContext } from "../protocol.ts";
+import type { InitMessage } from "../protocol.ts";
 
 /** Everything a job run needs from the init message. */
-export interface RunInput {
-  codeUrl: string;
-  serverUrl: string;
-  context: GuestJobContext;
-  userToken: string | null;
-  serviceToken: string;
-  secrets: { system: Record<string, string>; user: Record<string, string> };
-  maxResultBytes: number;
-  /** Epoch ms at which the host kills the run. */
-  deadline: number;
+export type RunInput = Pick<
+  InitMessage,
+  "codeUrl" | "serverUrl" | "context" | "userToken" | "serviceToken" | "maxResultBytes" | "deadline"
+> & { secrets: NonNullable<InitMessage["secrets"]> };
+
+/** The run's part of the init message (what both the inline and the Worker runner receive). */
+export function runInputFrom(init: InitMessage): RunInput {
+  return {
+    codeUrl: init.codeUrl,
+    serverUrl: init.serverUrl,
+    context: init.context,
+    userToken: init.userToken,
+    serviceToken: init.serviceToken,
+    secrets: init.secrets ?? { system: {}, user: {} },
+    maxResultBytes: init.maxResultBytes,
+    deadline: init.deadline,
+  };
 }
 
 /** Main thread → job Worker (Worker mode only). */

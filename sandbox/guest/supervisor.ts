@@ -9,7 +9,7 @@
  */
 import { captured as $ } from "./captured.ts";
 import { connectToHost, followHost } from "./hostLink.ts";
-import type { JobMessage, ToWorker } from "./messages.ts";
+import { type JobMessage, runInputFrom, type ToWorker } from "./messages.ts";
 import { createReporter } from "./reporter.ts";
 
 const { writer, init, lines } = await connectToHost();
@@ -29,14 +29,7 @@ worker.onerror = (event: ErrorEvent) => {
 
 const start: ToWorker = {
   t: "start",
-  codeUrl: init.codeUrl,
-  serverUrl: init.serverUrl,
-  context: init.context,
-  userToken: init.userToken,
-  serviceToken: init.serviceToken,
-  secrets: init.secrets ?? { system: {}, user: {} },
-  maxResultBytes: init.maxResultBytes,
-  deadline: init.deadline,
+  ...runInputFrom(init),
   cancelFlag,
 };
 worker.postMessage(start);

@@ -1,4 +1,5 @@
 /** The sandbox's public shapes: what a caller passes to run a job and what it gets back. */
+import type { GuestJobContext } from "../protocol.ts";
 
 /** What a function's `@fluxbase:allow-*` annotations grant. */
 export interface SandboxPermissions {
@@ -19,14 +20,8 @@ export interface JobProgress {
   data?: unknown;
 }
 
-export interface JobContext {
-  job_id: string;
-  job_name: string;
-  namespace: string;
-  retry_count: number;
-  payload: unknown;
-  user: { id: string; email: string | null; role: string } | null;
-}
+/** The identity and input of one run, as the job sees it (`job.getJobContext()`). */
+export type JobContext = GuestJobContext;
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
