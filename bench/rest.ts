@@ -10,7 +10,6 @@
 import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -19,41 +18,12 @@ import { mintToken } from "../server/auth/mintToken.ts";
 import { createSql } from "../server/db/createSql.ts";
 import { startEmbeddedPostgres } from "../server/db/embeddedPostgres.ts";
 import { createLogger } from "../server/log.ts";
+import { countingProxy } from "../test/support/roundTripProxy.ts";
 import { fmt, percentile } from "./benchServer.ts";
 
 const clients = Number(process.env.BENCH_REST_CLIENTS ?? 16);
 const seconds = Number(process.env.BENCH_REST_SECONDS ?? 5);
 const rows = 10_000;
-
-/** Forwards to Postgres and counts, per connection, how often the client speaks after the server did. */
-function countingProxy(target: number): Promise<{ port: number; turns: () => number; close: () => void }> {
-  let turns = 0;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target, "127.0.0.1");
-    let serverSpokeLast = true;
-    client.on("data", (chunk) => {
-      if (serverSpokeLast) turns++;
-      serverSpokeLast = false;
-      upstream.write(chunk);
-    });
-    upstream.on("data", (chunk) => {
-      serverSpokeLast = true;
-      client.write(chunk);
-    });
-    for (const socket of [client, upstream]) socket.setNoDelay(true).on("error", () => {});
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-  });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        turns: () => turns,
-        close: () => server.close(),
-      }),
-    ),
-  );
-}
 
 interface Started {
   direct: string;

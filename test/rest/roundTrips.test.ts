@@ -4,7 +4,6 @@
  * and its database counts round trips (the client speaking again after the server answered).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,11 +11,11 @@ import { createFluxbase, type Fluxbase } from "../../server/app.ts";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import { createLogger } from "../../server/log.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { countingProxy } from "../support/roundTripProxy.ts";
 import { testJwtSecret } from "../support/server.ts";
 
 let db: TestDatabase;
-let proxy: net.Server;
-let turns = 0;
+let proxy: Awaited<ReturnType<typeof countingProxy>>;
 let fluxbase: Fluxbase;
 let url: string;
 let token: string;
@@ -26,25 +25,9 @@ const userId = crypto.randomUUID();
 beforeAll(async () => {
   db = await createTestDatabase();
   const target = Number(new URL(db.url).port);
-  proxy = net.createServer((client) => {
-    const upstream = net.connect(target, "127.0.0.1");
-    let serverSpokeLast = true;
-    client.on("data", (chunk) => {
-      if (serverSpokeLast) turns++;
-      serverSpokeLast = false;
-      upstream.write(chunk);
-    });
-    upstream.on("data", (chunk) => {
-      serverSpokeLast = true;
-      client.write(chunk);
-    });
-    for (const socket of [client, upstream]) socket.setNoDelay(true).on("error", () => {});
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  proxy = await countingProxy(target);
   const proxied = new URL(db.url);
-  proxied.port = String((proxy.address() as net.AddressInfo).port);
+  proxied.port = String(proxy.port);
   dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-rt-"));
   fluxbase = createFluxbase({
     env: {},
@@ -77,13 +60,13 @@ afterAll(async () => {
 
 async function roundTrips(request: (i: number) => Promise<Response>, count = 20): Promise<number> {
   for (let i = 0; i < 5; i++) await (await request(1000 + i)).arrayBuffer(); // fills the cache, prepares
-  const before = turns;
+  const before = proxy.turns();
   for (let i = 0; i < count; i++) {
     const res = await request(i);
     expect(res.status).toBeLessThan(300);
     await res.arrayBuffer();
   }
-  return (turns - before) / count;
+  return (proxy.turns() - before) / count;
 }
 
 const headers = () => ({
