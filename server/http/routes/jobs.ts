@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { withClaims } from "../../db/withClaims.ts";
 import { badRequest, HttpError } from "../../errors.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
-import { getJob } from "../../queue/findJob.ts";
+import { readJobAs } from "../../queue/findJob.ts";
 import { jobLogs } from "../../queue/jobLogs.ts";
 import { listJobs } from "../../queue/listJobs.ts";
 import { retryJob } from "../../queue/retryJob.ts";
@@ -58,7 +58,7 @@ export function jobsRoutes(deps: HttpDeps) {
     })
     .get("/:id", async (c) => {
       const id = jobIdParam(c.req.param("id"));
-      return c.json(await withClaims(sql, c.get("identity"), (tx) => getJob(tx, id)));
+      return c.json(await readJobAs(sql, c.get("identity"), id));
     })
     .get("/:id/logs", async (c) => {
       const id = jobIdParam(c.req.param("id"));
