@@ -1,9 +1,12 @@
 /** The `fluxbase` command: maps flags onto the server's options and prints what a person needs. */
 import { ConfigError, HttpError } from "../server/errors.ts";
+import { functionsCommand } from "./functionsCommand.ts";
+import { jobsCommand } from "./jobsCommand.ts";
 import { keysCommand, tokenCommand } from "./keysCommands.ts";
 import { migrateCommand } from "./migrateCommand.ts";
 import { settingsCommand } from "./secretsCommand.ts";
 import { startCommand } from "./startCommand.ts";
+import { workersCommand } from "./workersCommand.ts";
 
 const usage = `Usage: fluxbase <command> [options]
 
@@ -14,6 +17,12 @@ Commands:
   keys                                                  Print the anon and service keys
   token --sub <uuid> [--email E] [--role R] [--expires 1h]   Mint a user token for development
   settings secrets set|get|list|delete ...              Manage job secrets on a running server
+  jobs list|get|logs|submit|cancel|retry|terminate|resubmit|stats ...
+                                                        List, submit and manage jobs on a running server
+  workers                                               List the workers of a running server
+  functions list|get|delete|sync|deploy ...             Manage the job functions of a running server
+
+jobs, workers, functions and settings secrets list their options with --help.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +40,12 @@ async function main(argv: string[]): Promise<number> {
       return tokenCommand(rest);
     case "settings":
       return settingsCommand(rest);
+    case "jobs":
+      return jobsCommand(rest);
+    case "workers":
+      return workersCommand(rest);
+    case "functions":
+      return functionsCommand(rest);
     case undefined:
     case "help":
     case "--help":

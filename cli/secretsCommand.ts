@@ -5,9 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ensureSecret } from "../server/auth/jwtSecret.ts";
-import { projectKeys } from "../server/auth/mintToken.ts";
-import { resolveConfig } from "../server/config/resolveConfig.ts";
+import { table } from "./output.ts";
+import { resolveServerUrl, resolveServiceKey } from "./serverConnection.ts";
 
 export const secretsUsage = `Usage: fluxbase settings secrets <command> [options]
 
@@ -108,7 +107,7 @@ async function secretsCommand(args: string[]): Promise<number> {
   }
   if (command === "list") {
     const rows = body.secrets as SecretMetadata[];
-    process.stdout.write(rows.length === 0 ? "No secrets.\n" : table(rows));
+    process.stdout.write(rows.length === 0 ? "No secrets.\n" : secretsTable(rows));
   } else if (command === "delete") {
     process.stdout.write(`Deleted secret ${describe(body.deleted)}\n`);
   } else if (command === "set") {
@@ -134,16 +133,9 @@ async function call(
   urlOption: string | undefined,
   request: { method: string; path: string; body?: unknown },
 ): Promise<{ status: number; body: Record<string, any> }> {
-  const config = resolveConfig();
-  const host = ["0.0.0.0", "::", ""].includes(config.host) ? "127.0.0.1" : config.host;
-  const base =
-    urlOption ??
-    process.env.FLUXBASE_URL ??
-    `http://${host.includes(":") ? `[${host}]` : host}:${config.port}`;
-  const serviceKey =
-    process.env.FLUXBASE_SERVICE_KEY ||
-    (await projectKeys(ensureSecret(config.jwtSecret, config.dataDir, "jwt_secret"))).serviceKey;
-  const url = `${base.replace(/\/+$/, "")}/api/v1/admin/secrets${request.path}`;
+  const base = resolveServerUrl(urlOption);
+  const serviceKey = await resolveServiceKey();
+  const url = `${base}/api/v1/admin/secrets${request.path}`;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -172,24 +164,15 @@ function describe(s: SecretMetadata): string {
   })`;
 }
 
-function table(rows: SecretMetadata[]): string {
-  const lines = [
+function secretsTable(rows: SecretMetadata[]): string {
+  return table(
     ["NAME", "SCOPE", "NAMESPACE", "USER", "UPDATED"],
-    ...rows.map((s) => [
+    rows.map((s) => [
       s.name,
       s.user_id === null ? "system" : "user",
       s.namespace ?? "(global)",
       s.user_id ?? "-",
       s.updated_at,
     ]),
-  ];
-  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
-  return `${lines
-    .map((line) =>
-      line
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
+  );
 }
