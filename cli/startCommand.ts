@@ -42,5 +42,6 @@ export async function startCommand(args: string[]): Promise<number> {
     process.on("SIGTERM", () => shutdown("SIGTERM"));
   });
   await fluxbase.stop();
+  fluxbase.logger.info("stopped");
   return 0;
 }
