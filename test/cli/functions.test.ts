@@ -63,12 +63,12 @@ describe("fluxbase functions", { timeout: 60_000 }, () => {
       namespace: "default",
       origin: "api",
     });
-    // An update replaces the code; the settings stay (the server reads annotations on create only).
+    // An update with new code applies the new code's annotations.
     const shout = JSON.parse((await functions("get", "shout", "--namespace", "tools", "--json")).stdout);
     expect(shout).toMatchObject({
       origin: "api",
       version: 2,
-      description: "Counts steps, reporting progress",
+      description: "Counts steps loudly, reporting progress",
     });
     expect(shout.source).toContain("Counts steps loudly");
     const run = await cli.fluxbase(["jobs", "submit", "shout", "--namespace", "tools", "--wait"]);

@@ -59,6 +59,12 @@ describe("admin functions", () => {
     });
     expect(updated.status).toBe(200);
     expect(await updated.json()).toMatchObject({ enabled: false, timeout_seconds: 60, max_retries: 5 });
+    const recoded = await call("PUT", "/functions/default/send-report", {
+      code: source.replace("@fluxbase:max-retries 5", "@fluxbase:max-retries 7"),
+      enabled: false,
+    });
+    // New code brings its own annotations; fields in the request still win.
+    expect(await recoded.json()).toMatchObject({ enabled: false, max_retries: 7, timeout_seconds: 120 });
     const submit = await server.request("POST", "/api/v1/jobs/submit", {
       token: admin.token,
       body: { job_name: "send-report" },

@@ -126,13 +126,13 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
         require_roles: existing.require_roles,
         permissions: existing.permissions,
       };
-      const fn = await prepare({
-        ...current,
-        ...body,
-        name: fnName,
-        namespace: ns,
-        code: body.code ?? existing.source,
-      });
+      // New code brings its own annotations (the request's fields still win); without new code the
+      // current settings are kept and the request changes only what it names.
+      const fn = await prepare(
+        body.code
+          ? { ...body, name: fnName, namespace: ns, code: body.code }
+          : { ...current, ...body, name: fnName, namespace: ns, code: existing.source },
+      );
       fn.namespace = ns;
       return c.json(await store(fn, null));
     })
