@@ -169,7 +169,7 @@ function followLogs(s, id) {
   const filter = { event: "INSERT", schema: "jobs", table: "logs", filter: `job_id=eq.${id}` };
   channel
     .on("postgres_changes", filter, () => {
-      if (session === s && detail.id === id) later("logs", () => loadLogs(id), LOGS_DELAY_MS);
+      if (session === s && detail.id === id) later(`logs:${id}`, () => loadLogs(id), LOGS_DELAY_MS);
     })
     .subscribe((status) => {
       if (session !== s || s.logs !== channel) return;
@@ -188,13 +188,12 @@ function showLive(cause) {
 }
 
 function queueChanged({ eventType, new: row, old }) {
-  (window.trace ??= []).push(`${Date.now() % 100000} event ${eventType} ${row.id?.slice(0, 8)} ${row.status}`);
   if (eventType === "DELETE") {
     if (queue.remove(old.id)) later("queue", loadQueue, QUEUE_DELAY_MS);
     if (detail.id === old.id) detail.say("", "This job was deleted.");
   } else {
     if (queue.apply(row, eventType, old)) later("queue", loadQueue, QUEUE_DELAY_MS);
-    if (detail.apply(row)) later("logs", () => loadLogs(row.id), LOGS_DELAY_MS);
+    if (detail.apply(row)) later(`logs:${row.id}`, () => loadLogs(row.id), LOGS_DELAY_MS);
     addNamespace(row.namespace);
   }
   later("stats", loadStats, STATS_DELAY_MS);
@@ -205,7 +204,10 @@ function workerChanged({ eventType, new: row, old }) {
   else workers.upsert(row);
 }
 
-/** Runs `work` once, `ms` from the first call: calls meanwhile are folded into that one. */
+/**
+ * Runs `work` once, `ms` after the first call with this `key`; calls meanwhile are folded into it,
+ * so `key` must name the work exactly (`logs:<job id>`, not just `logs`).
+ */
 function later(key, work, ms) {
   const s = session;
   if (!s || s.later.has(key)) return;
@@ -223,9 +225,7 @@ async function load(kind, label, request, show) {
   const s = session;
   if (!s) return;
   const ticket = ++latest[kind];
-  (window.trace ??= []).push(`${Date.now() % 100000} ${kind}#${ticket} sent detail=${detail.id?.slice(0, 8)} last=${detail.lastLine}`);
   const response = await request(s.client);
-  window.trace.push(`${Date.now() % 100000} ${kind}#${ticket} got latest=${latest[kind]} ${JSON.stringify(response.data)?.slice(0, 150)}`);
   if (session !== s || ticket !== latest[kind]) return;
   if (response.error) problems.set(kind, `Could not read ${label}: ${describeError(response.error)}`);
   else {
@@ -325,25 +325,25 @@ async function openJob(id, { focus = false } = {}) {
 async function act(action, id) {
   const s = session;
   if (!s) return;
-  detail.busy(true);
   const text = ACTION_TEXT[action];
+  detail.busy(true);
   detail.say(text.doing, "");
   const { data, error } = await s.client.admin.jobs[action](id);
   if (session !== s) return;
   detail.busy(false);
   seen.actions.push({ action, id, ok: !error, status: data?.status ?? null, code: error?.code ?? null });
-  if (error) {
-    detail.say("", `${text.failed}: ${describeError(error)}`);
-    return;
+  if (data) {
+    if (queue.apply(data, action === "resubmit" ? "INSERT" : "UPDATE")) later("queue", loadQueue, 0);
+    later("stats", loadStats, 0);
   }
-  if (queue.apply(data, action === "resubmit" ? "INSERT" : "UPDATE")) later("queue", loadQueue, 0);
-  later("stats", loadStats, 0);
-  if (action === "resubmit") {
+  if (detail.id !== id) return; // another job was opened meanwhile: its panel is not about this one
+  if (error) detail.say("", `${text.failed}: ${describeError(error)}`);
+  else if (action === "resubmit") {
     await openJob(data.id);
-    detail.say(`${text.done} as a new job, ${data.id}: it is ${data.status}.`, "");
+    detail.say(`${text.done} as a new job, ${data.id}; status when answered: ${data.status}.`, "");
   } else {
     detail.apply(data);
-    detail.say(`${text.done}: the job is ${data.status}.`, "");
+    detail.say(`${text.done}; status when answered: ${data.status}.`, "");
   }
 }
 
