@@ -7,7 +7,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { JobFunction, SyncJobsResult } from "../sdk/src/index.ts";
 import { cliClient, connectionFlags } from "./cliClient.ts";
-import { CliError, expectPositionals, reportErrors, unwrap } from "./cliErrors.ts";
+import { CliError, expectPositionals, unwrap } from "./cliErrors.ts";
+import { runCommandGroup } from "./commandGroup.ts";
 import { formatTime, print, printJson, table } from "./output.ts";
 
 export const functionsUsage = `Usage: fluxbase functions <command> [options]
@@ -32,31 +33,12 @@ Options:
 const common = { ...connectionFlags, json: { type: "boolean", default: false } } as const;
 
 export function functionsCommand(args: string[]): Promise<number> {
-  return reportErrors(async () => {
-    const [command, ...rest] = args;
-    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-      process.stdout.write(functionsUsage);
-      return command === undefined ? 1 : 0;
-    }
-    if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(functionsUsage);
-      return 0;
-    }
-    switch (command) {
-      case "list":
-        return listCommand(rest);
-      case "get":
-        return getCommand(rest);
-      case "delete":
-        return deleteCommand(rest);
-      case "sync":
-        return syncCommand(rest);
-      case "deploy":
-        return deployCommand(rest);
-      default:
-        throw new CliError(`unknown command "functions ${command}"; see \`fluxbase functions --help\``);
-    }
-  });
+  return runCommandGroup(
+    "functions",
+    functionsUsage,
+    { list: listCommand, get: getCommand, delete: deleteCommand, sync: syncCommand, deploy: deployCommand },
+    args,
+  );
 }
 
 async function listCommand(args: string[]): Promise<number> {

@@ -5,7 +5,8 @@
 import { parseArgs } from "node:util";
 import type { Job, JobStatus, JobStatusCounts } from "../sdk/src/index.ts";
 import { cliClient, connectionFlags } from "./cliClient.ts";
-import { CliError, expectPositionals, intFlag, reportErrors, unwrap } from "./cliErrors.ts";
+import { expectPositionals, intFlag, unwrap } from "./cliErrors.ts";
+import { runCommandGroup } from "./commandGroup.ts";
 import { jobDetail, jobsTable } from "./jobOutput.ts";
 import { logsCommand } from "./jobsLogs.ts";
 import { submitCommand } from "./jobsSubmit.ts";
@@ -44,36 +45,22 @@ Options:
 `;
 
 export function jobsCommand(args: string[]): Promise<number> {
-  return reportErrors(async () => {
-    const [command, ...rest] = args;
-    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-      process.stdout.write(jobsUsage);
-      return command === undefined ? 1 : 0;
-    }
-    if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(jobsUsage);
-      return 0;
-    }
-    switch (command) {
-      case "list":
-        return listCommand(rest);
-      case "get":
-        return getCommand(rest);
-      case "logs":
-        return logsCommand(rest);
-      case "submit":
-        return submitCommand(rest);
-      case "cancel":
-      case "terminate":
-      case "retry":
-      case "resubmit":
-        return actionCommand(command, rest);
-      case "stats":
-        return statsCommand(rest);
-      default:
-        throw new CliError(`unknown command "jobs ${command}"; see \`fluxbase jobs --help\``);
-    }
-  });
+  return runCommandGroup(
+    "jobs",
+    jobsUsage,
+    {
+      list: listCommand,
+      get: getCommand,
+      logs: logsCommand,
+      submit: submitCommand,
+      cancel: (rest) => actionCommand("cancel", rest),
+      terminate: (rest) => actionCommand("terminate", rest),
+      retry: (rest) => actionCommand("retry", rest),
+      resubmit: (rest) => actionCommand("resubmit", rest),
+      stats: statsCommand,
+    },
+    args,
+  );
 }
 
 async function listCommand(args: string[]): Promise<number> {
