@@ -5,15 +5,15 @@
  * over HTTP; it shows a failure's error and logs, and cancels, terminates, retries and resubmits.
  * A user's token is refused with the 403 and shows no data.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/chromium.ts";
 import { startTestServer, type TestServer, type TestUser, waitForJob } from "../support/server.ts";
 
-const chromiumPath = "/usr/bin/chromium";
 const screenshot = "/tmp/fluxbase-admin-example.png";
 
 // Sleeps in steps, reporting progress after each; stops early when cancelled.
@@ -60,24 +60,7 @@ let jobsDir: string;
 let alice: TestUser;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Browser tests need Debian's Chromium at ${chromiumPath}; install it with ` +
-        "`apt-get install -y chromium` (.ci/run does this on CI).",
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   jobsDir = mkdtempSync(path.join(tmpdir(), "fluxbase-admin-jobs-"));
   writeFileSync(path.join(jobsDir, "steps.ts"), stepsJob);
   writeFileSync(path.join(jobsDir, "explode.ts"), explodeJob);

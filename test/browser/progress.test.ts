@@ -1,16 +1,10 @@
-/**
- * The live-progress example (docs/examples/browser/progress) in a real browser: Debian's Chromium,
- * driven by playwright-core, against a real server with a worker running ./jobs/process-data.ts.
- * Two users in two browser contexts are subscribed at once; each page sees its own job only.
- */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/chromium.ts";
 import { startTestServer, type TestServer, type TestUser } from "../support/server.ts";
 
-const chromiumPath = "/usr/bin/chromium";
 const jobsDir = fileURLToPath(new URL("../../jobs/", import.meta.url));
 const pageScript = fileURLToPath(
   new URL("../../docs/examples/browser/progress/progress.js", import.meta.url),
@@ -22,24 +16,7 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Browser tests need Debian's Chromium at ${chromiumPath}; install it with ` +
-        "`apt-get install -y chromium` (.ci/run does this on CI).",
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   server = await startTestServer({ workers: true, jobs: { dir: jobsDir, watch: false } });
 });
 

@@ -1,16 +1,9 @@
-/**
- * Shared by the CLI tests: a real server with workers and a temp jobs folder holding `progress`, and
- * `fluxbase(args)`, which runs the command the way a person would, in its own process.
- */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
-import { startTestServer, type TestServer, testJwtSecret } from "../support/server.ts";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
+import { type CliRun, runCli } from "../support/runCli.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
 
 /** Logs each step, reports progress after it, and fails at the end when asked to. */
 export const progressJob = `/**
@@ -28,12 +21,6 @@ export async function handler(_req, _fluxbase, _fluxbaseService, job) {
   return { steps };
 }
 `;
-
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 export interface CliServer {
   server: TestServer;
@@ -58,32 +45,7 @@ export function useCliServer(): CliServer {
     rmSync(cli.jobsDir, { recursive: true, force: true });
     rmSync(cliDataDir, { recursive: true, force: true });
   });
-  cli.fluxbase = (args, options = {}) => {
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("FLUXBASE_")),
-    );
-    const child = spawn(process.execPath, [path.join(root, "cli/bin.mjs"), ...args], {
-      cwd: root,
-      env: {
-        ...inherited,
-        FLUXBASE_URL: cli.server.url,
-        FLUXBASE_AUTH_JWT_SECRET: testJwtSecret,
-        FLUXBASE_DATA_DIR: cliDataDir,
-        ...options.env,
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.stdin.end(options.stdin ?? "");
-    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  };
+  cli.fluxbase = (args, options) => runCli({ url: cli.server.url, dataDir: cliDataDir }, args, options);
   return cli;
 }
 

@@ -1,16 +1,13 @@
-/** `fluxbase settings secrets ...` as a person types it, against a running test server. */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import { openSecret } from "../../server/secrets/cipher.ts";
 import { keyringFor } from "../../server/secrets/encryptionKey.ts";
+import { runCli } from "../support/runCli.ts";
 import { startTestServer, type TestServer, type TestUser, testJwtSecret } from "../support/server.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 let server: TestServer;
 let alice: TestUser;
 let cliDataDir: string;
@@ -26,39 +23,9 @@ afterAll(async () => {
   rmSync(cliDataDir, { recursive: true, force: true });
 });
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI the way a person would, in its own process (the server keeps serving meanwhile). */
-function fluxbase(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}) {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith("FLUXBASE_")),
-  );
-  const child = spawn(process.execPath, [path.join(root, "cli/bin.mjs"), ...args], {
-    cwd: root,
-    env: {
-      ...inherited,
-      FLUXBASE_URL: server.url,
-      FLUXBASE_AUTH_JWT_SECRET: testJwtSecret,
-      FLUXBASE_DATA_DIR: cliDataDir,
-      ...options.env,
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  child.stdin.end(options.stdin ?? "");
-  return new Promise<CliResult>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+const fluxbase = (args: string[], options?: { env?: Record<string, string>; stdin?: string }) =>
+  runCli({ url: server.url, dataDir: cliDataDir }, args, options);
 const secrets = (...args: string[]) => fluxbase(["settings", "secrets", ...args]);
 
 async function storedValue(name: string, namespace: string | null = null, userId: string | null = null) {

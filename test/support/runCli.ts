@@ -1,0 +1,51 @@
+/** Runs the `fluxbase` command the way a person would, in its own process, against a test server. */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { testJwtSecret } from "./server.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliTarget {
+  url: string;
+  /** FLUXBASE_DATA_DIR of the CLI process (it derives the service key from the test JWT secret). */
+  dataDir: string;
+}
+
+/** The test process's FLUXBASE_* variables are not inherited: only what the target and `env` say. */
+export function runCli(
+  target: CliTarget,
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<CliRun> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("FLUXBASE_")),
+  );
+  const child = spawn(process.execPath, [path.join(root, "cli/bin.mjs"), ...args], {
+    cwd: root,
+    env: {
+      ...inherited,
+      FLUXBASE_URL: target.url,
+      FLUXBASE_AUTH_JWT_SECRET: testJwtSecret,
+      FLUXBASE_DATA_DIR: target.dataDir,
+      ...options.env,
+    },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  child.stdin.end(options.stdin ?? "");
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
