@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { withClaims } from "../../db/withClaims.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
-import { getJob } from "../../queue/findJob.ts";
+import { readJobAs } from "../../queue/findJob.ts";
 import { jobStats } from "../../queue/jobStats.ts";
 import { listJobs } from "../../queue/listJobs.ts";
 import { listNamespaces, listWorkers } from "../../queue/listWorkers.ts";
@@ -32,7 +32,7 @@ export function adminJobsRoutes(deps: HttpDeps) {
     })
     .get("/queue/:id", async (c) => {
       const id = jobIdParam(c.req.param("id"));
-      return c.json(await asCaller(c.get("identity"), (tx) => getJob(tx, id)));
+      return c.json(await readJobAs(sql, c.get("identity"), id));
     })
     .post("/queue/:id/cancel", async (c) => {
       const id = jobIdParam(c.req.param("id"));
