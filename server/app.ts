@@ -10,6 +10,7 @@ import { createJobLeaseCheck } from "./auth/jobLeaseCheck.ts";
 import { ensureSecret } from "./auth/jwtSecret.ts";
 import { type ProjectKeys, projectKeys } from "./auth/mintToken.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth/verifyToken.ts";
+import { allowsOrigin } from "./config/corsOrigins.ts";
 import { resolveConfig } from "./config/resolveConfig.ts";
 import type { FluxbaseConfig, FluxbaseOptions } from "./config/types.ts";
 import { createSql, type Sql } from "./db/createSql.ts";
@@ -106,6 +107,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         sql: db,
         verifyToken,
         logger: logger.child("realtime"),
+        allowOrigin: (origin) => allowsOrigin(config.corsOrigins, origin),
       });
       closers.push(() => realtime.close());
       const { port } = server.address() as AddressInfo;

@@ -57,6 +57,8 @@ export const settings: SettingSpec[] = [
   s("maxBodyBytes", "FLUXBASE_MAX_BODY_BYTES", "server.max_body_bytes", "int", 1024 * 1024),
   /** @default ["public", "app"] */
   s("restSchemas", "FLUXBASE_REST_SCHEMAS", "rest.schemas", "list", ["public", "app"]),
+  /** Origins a browser page may call the API from; `*` allows any (tokens are bearer, no cookies). @default ["*"] */
+  s("corsOrigins", "FLUXBASE_CORS_ORIGINS", "server.cors_origins", "list", ["*"]),
 
   s("jobs.enabled", "FLUXBASE_JOBS_ENABLED", "jobs.enabled", "bool", true),
   s("jobs.dir", "FLUXBASE_JOBS_DIR", "jobs.dir", "string", "./jobs"),

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../errors.ts";
+import { normalizeCorsOrigins } from "./corsOrigins.ts";
 import { type SettingSpec, settings } from "./defaults.ts";
 import type { FluxbaseConfig, FluxbaseOptions } from "./types.ts";
 
@@ -34,6 +35,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
   const config = out as FluxbaseConfig;
   config.dataDir = path.resolve(cwd, config.dataDir);
   config.jobs.dir = path.resolve(cwd, config.jobs.dir);
+  config.corsOrigins = normalizeCorsOrigins(config.corsOrigins);
   validate(config);
   return config;
 }

@@ -46,6 +46,8 @@ export interface FluxbaseConfig {
   logLevel: LogLevel;
   maxBodyBytes: number;
   restSchemas: string[];
+  /** `["*"]`, or normalized origins (`https://app.example.com`) allowed by CORS and the realtime upgrade. */
+  corsOrigins: string[];
   jobs: JobsConfig;
 }
 

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { restRoutes } from "../rest/restRoutes.ts";
 import { authenticate, requireAdmin } from "./authenticate.ts";
+import { corsMiddleware } from "./cors.ts";
 import { createErrorHandler } from "./onError.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
@@ -22,6 +23,8 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.notFound((c) =>
     c.json({ error: `No route for ${c.req.method} ${c.req.path}`, code: "ROUTE_NOT_FOUND" }, 404),
   );
+  // First, so preflights are answered before any route's authentication.
+  app.use("*", corsMiddleware(deps.config.corsOrigins));
   app.route("/", healthRoutes(deps));
   app.route("/api/v1/jobs", jobsRoutes(deps));
   app.route("/examples", examplesRoutes());

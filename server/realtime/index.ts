@@ -40,6 +40,8 @@ export interface CreateRealtimeServerInput {
   verifyToken: TokenVerifier;
   logger: Logger;
   options?: RealtimeOptions;
+  /** Browser origins allowed to connect. @default every origin */
+  allowOrigin?: (origin: string) => boolean;
 }
 
 export interface RealtimeServer {
@@ -123,6 +125,7 @@ export function createRealtimeServer(input: CreateRealtimeServerInput): Realtime
   const onUpgrade = createUpgradeHandler({
     path: options.path,
     verifyToken,
+    allowOrigin: input.allowOrigin ?? (() => true),
     accepting: () => !closing,
     othersListen: () => server.listenerCount("upgrade") > 1,
     accept,

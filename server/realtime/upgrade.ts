@@ -1,7 +1,8 @@
 /**
  * The HTTP upgrade to the realtime WebSocket: only on the realtime path, only with a valid token (the
  * `apikey` query parameter realtime-js sends, else the `apikey` header, else `Authorization: Bearer`),
- * and only for a protocol vsn we speak. Refusals are plain HTTP responses before any frame flows.
+ * only for a protocol vsn we speak, and only from an allowed page origin (a browser WebSocket has no CORS
+ * preflight, so the `Origin` it sends is checked here). Refusals are plain HTTP responses before any frame flows.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -14,6 +15,8 @@ import { parseVsn, type Vsn } from "./protocol.ts";
 export interface UpgradeDeps {
   path: string;
   verifyToken: TokenVerifier;
+  /** Whether a browser page on this origin may connect (requests without `Origin` are not from a page). */
+  allowOrigin(origin: string): boolean;
   /** False once the server is closing. */
   accepting(): boolean;
   /** Other upgrade listeners exist: leave foreign paths to them instead of answering 404. */
@@ -26,6 +29,7 @@ export interface UpgradeDeps {
 const reasons: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
+  403: "Forbidden",
   404: "Not Found",
   503: "Service Unavailable",
 };
@@ -69,6 +73,11 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     };
     if (!deps.accepting()) {
       refused(503, "SHUTTING_DOWN", "The server is shutting down");
+      return;
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !deps.allowOrigin(origin)) {
+      refused(403, "ORIGIN_NOT_ALLOWED", `Origin ${origin} is not in FLUXBASE_CORS_ORIGINS`);
       return;
     }
     const vsn = parseVsn(url.searchParams.get("vsn"));

@@ -1,0 +1,32 @@
+/**
+ * CORS for browser apps on their own origin, answered before authentication so a preflight never
+ * meets `401 TOKEN_MISSING`. Auth is a bearer token, never a cookie, so credentials stay off.
+ */
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { allowsOrigin } from "../config/corsOrigins.ts";
+
+/** What the SDK, postgrest-js and realtime-js send, plus what the API reads. */
+export const corsAllowHeaders = [
+  "Authorization",
+  "apikey",
+  "Content-Type",
+  "Accept",
+  "Prefer",
+  "Idempotency-Key",
+  "Range",
+  "Range-Unit",
+  "Accept-Profile",
+  "Content-Profile",
+  "X-Client-Info",
+];
+
+export function corsMiddleware(origins: readonly string[]): MiddlewareHandler {
+  return cors({
+    origin: origins[0] === "*" ? "*" : (origin) => (allowsOrigin(origins, origin) ? origin : null),
+    allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    allowHeaders: corsAllowHeaders,
+    exposeHeaders: ["Content-Range"],
+    maxAge: 600,
+  });
+}
