@@ -2,15 +2,7 @@
  * The `secrets` global a job reads its secrets through. User-scoped values win over system ones.
  * The host masks every value as *** in the job's logs, so printing one by mistake does not leak it.
  */
-
-export interface JobSecrets {
-  /** The user's value, else the system value, else undefined. */
-  get(name: string): string | undefined;
-  /** Like `get`, but throws an Error naming the secret when it is not set. */
-  getRequired(name: string): string;
-  getUser(name: string): string | undefined;
-  getSystem(name: string): string | undefined;
-}
+import type { JobSecrets } from "@fluxbase/sdk";
 
 export function createSecrets(input: {
   system: Record<string, string>;

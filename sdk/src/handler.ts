@@ -44,6 +44,21 @@ export interface JobUtils {
 }
 
 /**
+ * The `secrets` global a job reads its secrets through (declared by `@fluxbase/sdk/job`). Values
+ * printed by mistake appear as `***` in the job's logs.
+ */
+export interface JobSecrets {
+  /** The user's value, else the system value, else `undefined`. */
+  get(name: string): string | undefined;
+  /** Like `get`, but throws `Secret "<name>" is required but is not set`. */
+  getRequired(name: string): string;
+  /** Only the value the job's user stored. */
+  getUser(name: string): string | undefined;
+  /** Only the system value (set with the service key). */
+  getSystem(name: string): string | undefined;
+}
+
+/**
  * The `handler` a job file exports. `fluxbase` acts as the job's user (RLS applies); when no user
  * submitted the job (service role, schedule) it acts as `anon`. `fluxbaseService` has the service role
  * (bypasses RLS). Both carry tokens that stop working when the run ends.

@@ -21,7 +21,7 @@ export { FluxbaseAuth, type FluxbaseSession } from "./auth/FluxbaseAuth.ts";
 export { createClient } from "./createClient.ts";
 export { type FluxbaseClientErrorCode, FluxbaseError } from "./errors.ts";
 export { FluxbaseClient } from "./FluxbaseClient.ts";
-export type { JobContext, JobHandler, JobUser, JobUtils } from "./handler.ts";
+export type { JobContext, JobHandler, JobSecrets, JobUser, JobUtils } from "./handler.ts";
 export type { FetchLike } from "./http/HttpClient.ts";
 export { JobsClient } from "./jobs/JobsClient.ts";
 export {

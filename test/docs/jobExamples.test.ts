@@ -19,6 +19,7 @@ describe("job function examples", () => {
       for (const [key, target] of Object.entries<string>(imports))
         imports[key] = `${path.join(jobsDir, target)}/`;
       imports["@fluxbase/sdk"] = path.join(root, "sdk/src/index.ts");
+      imports["@fluxbase/sdk/job"] = path.join(root, "sdk/src/job.ts");
       writeFileSync(
         path.join(dir, "deno.json"),
         JSON.stringify({ compilerOptions: { strict: true, lib: ["deno.window"] }, imports }),

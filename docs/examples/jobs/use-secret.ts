@@ -1,18 +1,12 @@
 /**
- * Reads secrets through the `secrets` global (no import). A user's own secret wins over a system
+ * Reads secrets through the `secrets` global. A user's own secret wins over a system
  * secret of the same name; values printed by mistake appear as *** in the job's logs.
  * @fluxbase:description Calls an API with a secret key
  * @fluxbase:max-retries 0
  * @fluxbase:timeout 30
  */
-import type { FluxbaseClient, JobUtils } from "@fluxbase/sdk";
-
-declare const secrets: {
-  get(name: string): string | undefined;
-  getRequired(name: string): string;
-  getUser(name: string): string | undefined;
-  getSystem(name: string): string | undefined;
-};
+// Importing from @fluxbase/sdk/job also types the `secrets` global.
+import type { FluxbaseClient, JobUtils } from "@fluxbase/sdk/job";
 
 export async function handler(
   _req: Request,
