@@ -1,5 +1,5 @@
 /**
- * Process user data: the spec's first example, reporting progress as it goes.
+ * Processes a user's data items, reporting progress as it goes.
  * @fluxbase:timeout 300
  * @fluxbase:max-retries 2
  * @fluxbase:description Processes user-specific data items

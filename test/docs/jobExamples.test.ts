@@ -55,6 +55,7 @@ describe("job function examples", () => {
       "default-export",
       "flaky",
       "hello",
+      "import-notes",
       "nightly-summary",
       "process-items",
       "report",
@@ -178,6 +179,19 @@ describe("job function examples", () => {
       { user_id: docs.ada.id, body: "from a job" },
       { user_id: other.id, body: "another user" },
     ]);
+  });
+
+  it("import-notes saves notes as the user with progress, and counts everyone's as the service role", async () => {
+    const user = await docs.server.user();
+    const job = await run(docs, "import-notes", { items: ["one", "two"] }, user.token);
+    expect(job).toMatchObject({
+      status: "completed",
+      progress: { percent: 100, message: "Imported 2/2" },
+      result: { imported: 2, user: user.email },
+    });
+    expect(job.result.notes_of_everyone).toBeGreaterThanOrEqual(2);
+    const rows = await docs.server.db.sql`select body from app.notes where user_id = ${user.id} order by id`;
+    expect(rows).toEqual([{ body: "one" }, { body: "two" }]);
   });
 
   it("nightly-summary, run by hand with the service key, has no user and no scheduled_for", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { blocks, examplesDir, filesUnder, pages, quoteOf, root } from "./support.ts";
+import { blocks, examplesDir, filesUnder, pages, quoteOf, root, userDocs } from "./support.ts";
 
 describe("quoted examples", () => {
   it("has the pages the README lists", () => {
@@ -42,13 +42,21 @@ describe("quoted examples", () => {
     }
   });
 
-  it("keeps handler and client examples in files, not only in the pages", () => {
+  it("keeps every TypeScript and JavaScript sample in a file the suite runs", () => {
     for (const block of blocks) {
-      if (!["ts", "typescript", "js"].includes(block.lang) || quoteOf(block)) continue;
-      const runnable = /createClient\(|export (async )?function (handler|main)|export default/.test(
-        block.body,
-      );
-      expect(runnable, `${block.page}:${block.line} should be a file in docs/examples`).toBe(false);
+      if (!["ts", "typescript", "js", "javascript", "mjs"].includes(block.lang) || quoteOf(block)) continue;
+      // A block of import lines only shows specifiers (npm:, jsr:); it has nothing to run.
+      const onlyImports = block.body
+        .split("\n")
+        .every((line) => line.trim() === "" || /^import .* from "[^"]+";$/.test(line.trim()));
+      expect(onlyImports, `${block.page}:${block.line} should quote a file in docs/examples`).toBe(true);
+    }
+  });
+
+  it("speaks of the product, never of a spec", () => {
+    for (const page of userDocs) {
+      const text = readFileSync(path.join(root, page), "utf8").replace(/\*\.spec\.ts/g, "");
+      expect(text, page).not.toMatch(/\bspec(s|'s)?\b|specification/i);
     }
   });
 });

@@ -16,6 +16,17 @@ describe("SDK examples", () => {
     ]);
   }, 90_000);
 
+  it("create-client: the anon key sees no jobs and cannot submit; a session acts as the user", async () => {
+    const out = await expectRuns(docs, "create-client");
+    expect(out.trim().split("\n")).toEqual([
+      "the anon key sees 0 jobs",
+      "the anon key submitting: PERMISSION_DENIED",
+      "as the user: pending",
+      "back to the anon key: JOB_NOT_FOUND",
+      "the service key reads the stats: true",
+    ]);
+  }, 90_000);
+
   it("first-job submits hello and prints the result", async () => {
     const out = await expectRuns(docs, "first-job");
     expect(out.trim()).toBe(`completed { greeting: 'Hello, Ada!', submitted_by: '${docs.ada.email}' }`);

@@ -21,9 +21,9 @@ export interface Block {
   body: string;
 }
 
-/** Fenced blocks of a markdown page (indented fences too, with their indentation removed). */
+/** Fenced blocks of a markdown file given relative to the root (indented fences too, unindented). */
 export function fencedBlocks(page: string): Block[] {
-  const lines = readFileSync(path.join(docsDir, page), "utf8").split("\n");
+  const lines = readFileSync(path.join(root, page), "utf8").split("\n");
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
     const open = /^(\s*)(`{3,})(\S*)\s*$/.exec(lines[i]!);
@@ -41,7 +41,9 @@ export function fencedBlocks(page: string): Block[] {
 export const pages = readdirSync(docsDir).filter(
   (name) => name.endsWith(".md") && name !== "CONTRIBUTING.md",
 );
-export const blocks = pages.flatMap(fencedBlocks);
+/** The user docs: every page, the README and the SDK's README. */
+export const userDocs = [...pages.map((page) => `docs/${page}`), "README.md", "sdk/README.md"];
+export const blocks = userDocs.flatMap(fencedBlocks);
 export const quoteOf = (block: Block) =>
   /^(?:\/\/|#|--)\s*(docs\/examples\/\S+)\s*$/.exec(block.body.split("\n")[0]!)?.[1];
 
@@ -93,6 +95,7 @@ export function runExample(docs: DocsServer, name: string, env: Record<string, s
         FLUXBASE_URL: docs.server.url,
         FLUXBASE_KEY: docs.ada.token,
         FLUXBASE_SERVICE_KEY: docs.server.serviceKey,
+        FLUXBASE_ANON_KEY: docs.server.anonKey,
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
