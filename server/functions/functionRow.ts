@@ -19,6 +19,7 @@ export interface StoredFunction {
   source_hash: string;
   code_hash: string | null;
   bundle_error: string | null;
+  version: number;
   source_path: string | null;
   description: string | null;
   enabled: boolean;

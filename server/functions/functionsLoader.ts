@@ -8,6 +8,7 @@ import path from "node:path";
 import type { FluxbaseConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { Logger } from "../log.ts";
+import { jobsDirFingerprint } from "./jobsDirFingerprint.ts";
 import { loadFunctionsFromDir } from "./loadFunctionsFromDir.ts";
 import { syncFunctions } from "./syncFunctions.ts";
 import type { LoadedFunction, SyncResult } from "./types.ts";
@@ -39,6 +40,8 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
   let watcher: JobsDirWatcher | undefined;
   let syncs = 0;
   let closed = false;
+  /** What the folder looked like when the last sync read it. */
+  let syncedFingerprint: string | undefined;
 
   const syncOnce = async (): Promise<SyncResult> => {
     const first = syncs++ === 0;
@@ -48,6 +51,7 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
       return emptyResult();
     }
     const started = Date.now();
+    syncedFingerprint = await jobsDirFingerprint(dir);
     const loaded = await loadFunctionsFromDir(dir, {
       jobs: config.jobs,
       denoDir: path.join(config.dataDir, "deno"),
@@ -125,6 +129,13 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
         debounceMs: options.debounceMs,
         onError: (error) => logger.warn("watching the jobs folder failed; retrying", { error }),
       });
+      // The watcher sees changes only once it is ready; one made before that is caught here.
+      void watcher.ready
+        .then(async () => {
+          if (syncedFingerprint !== undefined && (await jobsDirFingerprint(dir)) !== syncedFingerprint)
+            onChange();
+        })
+        .catch(ignore);
       logger.info(`watching ${dir} for changes`);
     },
     async close() {

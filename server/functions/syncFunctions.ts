@@ -3,7 +3,8 @@
  * creates the new, updates the changed (bumping `version`), leaves the unchanged alone and, with
  * `deleteMissing`, deletes the functions of the same origin (and namespace) that are no longer
  * in the set. A function owned by the other origin is never touched: a filesystem sync does not
- * overwrite or delete what was created through the API, and the other way round.
+ * overwrite or delete what was created through the API, and the other way round. A new version that
+ * fails to bundle never replaces a good one: the row keeps its code and settings and shows the error.
  */
 import type { Sql, Tx } from "../db/createSql.ts";
 import { asService } from "../db/withClaims.ts";
@@ -37,6 +38,7 @@ export async function syncFunctions(sql: Sql, options: SyncOptions): Promise<Syn
   const home = options.namespace ?? DEFAULT_NAMESPACE;
   const label = (namespace: string, name: string) => (namespace === home ? name : `${namespace}/${name}`);
   const wanted = new Map<string, { fn: FunctionInput; namespace: string }>();
+  const keptLastGood: SyncResult["errors"] = [];
 
   for (const fn of options.functions) {
     const namespace = fn.namespace ?? home;
@@ -71,6 +73,16 @@ export async function syncFunctions(sql: Sql, options: SyncOptions): Promise<Syn
       } else if (!row) {
         if (!options.dryRun) await insertFunction(tx, fn, namespace, options);
         result.details.created.push(name);
+      } else if (fn.code === null && row.code_hash !== null) {
+        // A save that fails to bundle keeps the last good version running; only its error is shown.
+        if (row.bundle_error !== fn.bundleError) {
+          if (!options.dryRun) await showBundleError(tx, row.id, fn.bundleError);
+          result.details.updated.push(name);
+        } else result.details.unchanged.push(name);
+        keptLastGood.push({
+          name,
+          message: `the last good version (${row.version}) keeps running until it bundles again`,
+        });
       } else if (!sameFunction(row, fn)) {
         if (!options.dryRun) await updateFunction(tx, row.id, fn, namespace);
         result.details.updated.push(name);
@@ -93,6 +105,7 @@ export async function syncFunctions(sql: Sql, options: SyncOptions): Promise<Syn
     }
   });
 
+  result.errors.push(...keptLastGood);
   for (const kind of ["created", "updated", "deleted", "unchanged"] as const) {
     result.summary[kind] = result.details[kind].length;
   }
@@ -108,7 +121,7 @@ async function readStored(
 ): Promise<StoredFunction[]> {
   return tx<StoredFunction[]>`
     select id, namespace, name, origin, encode(sha256(convert_to(source, 'UTF8')), 'hex') as source_hash,
-           code_hash, bundle_error, source_path, description, enabled, schedule, timeout_seconds, memory_mb,
+           code_hash, bundle_error, version, source_path, description, enabled, schedule, timeout_seconds, memory_mb,
            max_retries, progress_timeout_seconds, permissions, require_roles
       from jobs.functions
      where ${namespaces ? tx`namespace = any(${namespaces}::text[])` : tx`true`}
@@ -124,6 +137,10 @@ async function insertFunction(tx: Tx, fn: FunctionInput, namespace: string, opti
     created_by: options.createdBy ?? null,
   };
   await tx`insert into jobs.functions ${tx(row)}`;
+}
+
+async function showBundleError(tx: Tx, id: string, bundleError: string | null) {
+  await tx`update jobs.functions set bundle_error = ${bundleError}, updated_at = now() where id = ${id}`;
 }
 
 async function updateFunction(tx: Tx, id: string, fn: FunctionInput, namespace: string) {

@@ -1,11 +1,14 @@
 /**
  * Watches the jobs folder, subfolders and `_shared/` included, and calls back once per burst of
- * changes. Node 20's `fs.watch(dir, { recursive: true })` works on Linux (it watches each folder
- * and file itself), so one watcher covers the tree. A slow poll notices the folder appearing,
- * disappearing or being replaced, which the watcher cannot see. Closing releases every handle.
+ * changes. chokidar does the watching: Node's own `fs.watch(dir, { recursive: true })` loses a file
+ * for good once an editor has saved it by rename (vim, `sed -i`), so later in-place writes were never
+ * seen; chokidar re-attaches to the new inode. A slow poll notices the folder itself appearing,
+ * disappearing or being replaced (a deploy swapping it), and starts a fresh watcher on it.
+ * Closing releases every handle.
  */
-import { type FSWatcher, watch } from "node:fs";
 import { stat } from "node:fs/promises";
+import path from "node:path";
+import { type FSWatcher, watch } from "chokidar";
 
 export interface WatchOptions {
   /** Quiet time after the last change before `onChange` runs. @default 200 */
@@ -42,10 +45,31 @@ export function watchJobsDir(dir: string, onChange: () => void, options: WatchOp
     }, debounceMs);
   };
 
-  const stopWatcher = () => {
-    watcher?.close();
+  const stopWatcher = async () => {
+    const old = watcher;
     watcher = undefined;
     watchedInode = undefined;
+    await old?.close();
+  };
+
+  /** Editor swap files and other dotfiles below the folder are not functions. */
+  const ignored = (file: string) =>
+    path
+      .relative(dir, file)
+      .split(path.sep)
+      .some((part) => part.startsWith(".") && part !== "..");
+
+  const startWatcher = (inode: number): Promise<void> => {
+    const next = watch(dir, { ignoreInitial: true, ignored, atomic: false });
+    watcher = next;
+    watchedInode = inode;
+    next.on("all", fire);
+    next.on("error", (error) => {
+      onError(error as Error);
+      // The poll starts a new watcher when this one is gone.
+      if (watcher === next) void stopWatcher().then(fire);
+    });
+    return new Promise((resolve) => next.once("ready", resolve));
   };
 
   /** Brings the watcher in line with the folder; reports whether anything changed. */
@@ -55,23 +79,13 @@ export function watchJobsDir(dir: string, onChange: () => void, options: WatchOp
     const inode = info?.isDirectory() ? info.ino : undefined;
     if (inode !== undefined && inode === watchedInode && watcher) return false;
     const hadWatcher = watcher !== undefined;
-    stopWatcher();
-    if (inode === undefined) return hadWatcher;
+    await stopWatcher();
+    if (inode === undefined || closed) return hadWatcher;
     try {
-      watcher = watch(dir, { recursive: true }, (_event, filename) => {
-        // Editor swap files and other dotfiles are not functions.
-        if (filename?.split(/[\\/]/).some((part) => part.startsWith("."))) return;
-        fire();
-      });
-      watcher.on("error", (error) => {
-        onError(error);
-        stopWatcher(); // the poll starts a new one
-        fire();
-      });
-      watchedInode = inode;
+      await startWatcher(inode);
     } catch (error) {
       onError(error as Error);
-      stopWatcher();
+      await stopWatcher();
     }
     return true;
   };
@@ -84,6 +98,7 @@ export function watchJobsDir(dir: string, onChange: () => void, options: WatchOp
         if (changed && !first) fire();
         first = false;
       })
+      .catch((error) => onError(error as Error))
       .finally(() => {
         inFlight = undefined;
       });
@@ -101,7 +116,7 @@ export function watchJobsDir(dir: string, onChange: () => void, options: WatchOp
       clearInterval(timer);
       clearTimeout(debounce);
       await inFlight;
-      stopWatcher();
+      await stopWatcher();
       // libuv releases closed handles in the loop's close phase, which follows this turn's check phase.
       await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
     },

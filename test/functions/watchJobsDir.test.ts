@@ -1,4 +1,5 @@
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { appendFile, copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type JobsDirWatcher, watchJobsDir } from "../../server/functions/watchJobsDir.ts";
@@ -24,7 +25,66 @@ async function watch(dir: string) {
   return calls;
 }
 
+/** Waits (up to 2 s) for the count to pass `before`; returns how long it took. */
+async function seenWithin2s(calls: { count: number }, before: number): Promise<number> {
+  const started = Date.now();
+  while (calls.count === before) {
+    if (Date.now() - started > 2000) throw new Error(`change not seen within 2 s (count ${calls.count})`);
+    await sleep(20);
+  }
+  return Date.now() - started;
+}
+
 describe("watchJobsDir", () => {
+  it("sees in-place writes after a rename-save, a cp over the file, an append and a new folder function", async () => {
+    jobs = await makeJobsDir({ "hello.ts": job() });
+    const calls = await watch(jobs.dir);
+    const file = path.join(jobs.dir, "hello.ts");
+
+    // Saved the way vim and `sed -i` save: write a sibling, rename it over the file.
+    let before = calls.count;
+    await writeFile(`${file}.tmp`, job("@fluxbase:timeout 2"));
+    await rename(`${file}.tmp`, file);
+    await seenWithin2s(calls, before);
+    await settle();
+
+    // Then written in place, which Node's recursive fs.watch no longer reported.
+    for (const timeout of [3, 4]) {
+      before = calls.count;
+      await writeFile(file, job(`@fluxbase:timeout ${timeout}`));
+      await seenWithin2s(calls, before);
+      await settle();
+    }
+
+    before = calls.count;
+    execFileSync("sed", ["-i", "s/timeout 4/timeout 5/", file]);
+    await seenWithin2s(calls, before);
+    await settle();
+    before = calls.count;
+    await writeFile(file, job("@fluxbase:timeout 6"));
+    await seenWithin2s(calls, before);
+    await settle();
+
+    before = calls.count;
+    await writeFile(path.join(jobs.root, "other.ts"), job("@fluxbase:timeout 7"));
+    await copyFile(path.join(jobs.root, "other.ts"), file);
+    await seenWithin2s(calls, before);
+    await settle();
+
+    before = calls.count;
+    await appendFile(file, "// appended\n");
+    await seenWithin2s(calls, before);
+    await settle();
+
+    before = calls.count;
+    await jobs.write("report/index.ts", job());
+    await seenWithin2s(calls, before);
+    await settle();
+    before = calls.count;
+    await appendFile(path.join(jobs.dir, "report/index.ts"), "// more\n");
+    await seenWithin2s(calls, before);
+  });
+
   it("calls back once when a file is added, once when it changes, once when it is removed", async () => {
     jobs = await makeJobsDir({ "hello.ts": job() });
     const calls = await watch(jobs.dir);
@@ -121,6 +181,8 @@ describe("watchJobsDir", () => {
     watcher = undefined;
 
     expect(count("FSEventWrap")).toBe(watchersBefore);
+    // chokidar's own de-duplication timers (at most 1 s) run out by themselves; none is left after.
+    for (let waited = 0; count("Timeout") > timersBefore && waited < 3000; waited += 50) await sleep(50);
     expect(count("Timeout")).toBeLessThanOrEqual(timersBefore);
     await jobs.write("late.ts", job());
     await settle();
