@@ -59,7 +59,7 @@ async function listCommand(args: string[]): Promise<number> {
         functions.map((fn) => [
           fn.namespace,
           fn.name,
-          fn.bundle_error ? "no (bundle error)" : fn.enabled ? "yes" : "no",
+          fn.bundle_error && !fn.code_hash ? "no (bundle error)" : fn.enabled ? "yes" : "no",
           fn.schedule ?? "-",
           `${fn.timeout_seconds}s`,
           fn.origin ?? "-",
@@ -94,7 +94,12 @@ function functionDetail(fn: JobFunction): string {
     ["namespace", fn.namespace],
     ["description", fn.description],
     ["enabled", fn.enabled ? "yes" : "no"],
-    ["bundle error", fn.bundle_error],
+    [
+      "bundle error",
+      fn.bundle_error && fn.code_hash
+        ? `${fn.bundle_error} (the last good version still runs)`
+        : fn.bundle_error,
+    ],
     ["schedule", fn.schedule],
     ["timeout", `${fn.timeout_seconds}s (progress timeout ${fn.progress_timeout_seconds}s)`],
     ["memory", `${fn.memory_mb} MB`],
