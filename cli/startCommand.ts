@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { createFluxbase } from "../server/app.ts";
 import type { FluxbaseOptions } from "../server/config/types.ts";
+import { waitForShutdown } from "../server/waitForShutdown.ts";
 
 export async function startCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -14,6 +15,8 @@ export async function startCommand(args: string[]): Promise<number> {
   if (values.port) options.port = Number(values.port);
   if (values.host) options.host = values.host;
   const fluxbase = createFluxbase({ options });
+  // Listening from the start: a SIGTERM during a slow first start-up still gets a clean stop after it.
+  const shutdown = waitForShutdown();
   const started = await fluxbase.start();
   const lines = [
     "",
@@ -25,22 +28,17 @@ export async function startCommand(args: string[]): Promise<number> {
     `  anon key:     ${started.anonKey}`,
     `  service key:  ${started.serviceKey}`,
     `  data dir:     ${fluxbase.config.dataDir}`,
+    ...(started.embeddedDatabase?.relocatedBecause
+      ? [`  database dir: ${started.embeddedDatabase.dir} (${started.embeddedDatabase.relocatedBecause})`]
+      : []),
     `  jobs dir:     ${fluxbase.config.jobs.dir}`,
     "",
     "  Mint a user token with: npx fluxbase token --sub <uuid> --email you@example.com",
     "",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
-  // `on`, not `once`: a signal arriving with no listener left would end the process before the drain
-  // (tsx's loader exits when it sees none), and a second signal during the drain is simply ignored.
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      fluxbase.logger.info(`received ${signal}, shutting down`);
-      resolve();
-    };
-    process.on("SIGINT", () => shutdown("SIGINT"));
-    process.on("SIGTERM", () => shutdown("SIGTERM"));
-  });
+  const reason = await shutdown;
+  fluxbase.logger.info(`${reason.startsWith("SIG") ? `received ${reason}` : reason}, shutting down`);
   await fluxbase.stop();
   fluxbase.logger.info("stopped");
   return 0;

@@ -28,6 +28,8 @@ export interface StartedServer extends ProjectKeys {
   /** Base URL clients use; empty for a worker-only process. */
   url: string;
   databaseUrl: string;
+  /** The embedded cluster's folder, and why it is outside the data dir when it is; absent with FLUXBASE_DATABASE_URL. */
+  embeddedDatabase?: { dir: string; relocatedBecause?: string };
 }
 
 type Closer = () => Promise<void> | void;
@@ -62,6 +64,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   async function boot(): Promise<StartedServer> {
     keyringFor(config); // reads or generates the secrets key; a bad FLUXBASE_ENCRYPTION_KEY stops here
     let databaseUrl = config.databaseUrl;
+    let embeddedDatabase: StartedServer["embeddedDatabase"];
     if (!databaseUrl) {
       const embedded: EmbeddedDatabase = await startEmbeddedPostgres(
         config.dataDir,
@@ -69,6 +72,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       );
       closers.push(() => embedded.stop());
       databaseUrl = embedded.url;
+      embeddedDatabase = { dir: embedded.dir, relocatedBecause: embedded.relocatedBecause };
     }
     const db = createSql(databaseUrl, { max: 20 });
     sql = db;
@@ -116,7 +120,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     }
     if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url);
     ready = true;
-    return { url, databaseUrl, ...keys };
+    return { url, databaseUrl, embeddedDatabase, ...keys };
   }
 
   /** Where jobs of a worker-only process find the API (for their `fluxbase` clients). */

