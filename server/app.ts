@@ -16,6 +16,8 @@ import type { FluxbaseConfig, FluxbaseOptions } from "./config/types.ts";
 import { createSql, type Sql } from "./db/createSql.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embeddedPostgres.ts";
 import { migrate } from "./db/migrate.ts";
+import { waitForDatabase } from "./db/waitForDatabase.ts";
+import { ConfigError } from "./errors.ts";
 import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -73,6 +75,8 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       closers.push(() => embedded.stop());
       databaseUrl = embedded.url;
       embeddedDatabase = { dir: embedded.dir, relocatedBecause: embedded.relocatedBecause };
+    } else {
+      await waitForDatabase(databaseUrl, { waitMs: config.databaseWait, logger });
     }
     const db = createSql(databaseUrl, { max: 20 });
     sql = db;
@@ -96,7 +100,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
       await new Promise<void>((resolve, reject) => {
         server.once("listening", resolve);
-        server.once("error", reject);
+        server.once("error", (error) => reject(listenError(error, config)));
       });
       closers.push(
         () =>
@@ -206,6 +210,24 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       }
     }
   }
+}
+
+/** A port that cannot be listened on, as one line naming the setting and what to do. */
+function listenError(error: NodeJS.ErrnoException, config: FluxbaseConfig): Error {
+  const at = `${config.host}:${config.port}`;
+  if (error.code === "EADDRINUSE")
+    return new ConfigError(
+      `Port ${config.port} on ${config.host} is already in use (FLUXBASE_PORT). Stop the process that holds it, or set FLUXBASE_PORT (server.port in fluxbase.yaml) to a free port.`,
+    );
+  if (error.code === "EACCES")
+    return new ConfigError(
+      `Not allowed to listen on ${at} (FLUXBASE_PORT): ports below 1024 need privileges. Use a port above 1023.`,
+    );
+  if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND")
+    return new ConfigError(
+      `Cannot listen on ${at}: ${config.host} is not an address of this machine (FLUXBASE_HOST). Use 127.0.0.1, 0.0.0.0 or one of its addresses.`,
+    );
+  return error;
 }
 
 /** The database's host:port (and its loopback aliases), which no job may ever reach. */

@@ -41,6 +41,8 @@ export const settings: SettingSpec[] = [
   s("host", "FLUXBASE_HOST", "server.host", "string", "127.0.0.1"),
   /** @default undefined — an embedded Postgres is started under the data dir */
   s("databaseUrl", "FLUXBASE_DATABASE_URL", "database.url", "string", "", true),
+  /** How long start-up waits for FLUXBASE_DATABASE_URL to accept connections. @default 30000 */
+  s("databaseWait", "FLUXBASE_DATABASE_WAIT", "database.wait", "duration", 30_000),
   /** @default "./.fluxbase" */
   s("dataDir", "FLUXBASE_DATA_DIR", "data_dir", "string", "./.fluxbase"),
   /** @default generated once into the data dir */

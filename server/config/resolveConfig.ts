@@ -6,6 +6,7 @@ import { ConfigError } from "../errors.ts";
 import { normalizeCorsOrigins } from "./corsOrigins.ts";
 import { type SettingSpec, settings } from "./defaults.ts";
 import type { FluxbaseConfig, FluxbaseOptions } from "./types.ts";
+import { unknownYamlKeys } from "./unknownYamlKeys.ts";
 
 export interface ResolveInput {
   options?: FluxbaseOptions;
@@ -19,7 +20,19 @@ export interface ResolveInput {
 export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
   const env = input.env ?? process.env;
   const cwd = input.cwd ?? process.cwd();
-  const yaml = readYaml(input.yamlPath ?? env.FLUXBASE_CONFIG ?? path.join(cwd, "fluxbase.yaml"));
+  const yamlPath = input.yamlPath ?? env.FLUXBASE_CONFIG ?? path.join(cwd, "fluxbase.yaml");
+  const yaml = readYaml(yamlPath);
+  const [unknown, ...more] = unknownYamlKeys(
+    yaml,
+    settings.map((spec) => spec.yaml),
+  );
+  if (unknown) {
+    const others = more.length > 0 ? ` (also unknown: ${more.map((k) => k.key).join(", ")})` : "";
+    const hint = unknown.suggestion
+      ? `did you mean ${unknown.suggestion}?`
+      : "the keys are listed in docs/configuration.md";
+    throw new ConfigError(`Unknown key ${unknown.key} in ${path.resolve(cwd, yamlPath)}${others}: ${hint}`);
+  }
   const out: Record<string, any> = { jobs: {} };
   for (const spec of settings) {
     const explicit = getPath(input.options ?? {}, spec.path);
@@ -118,6 +131,7 @@ function validate(config: FluxbaseConfig): void {
   positive("port (FLUXBASE_PORT)", config.port, 0);
   if (config.port > 65535)
     throw new ConfigError(`Invalid port (FLUXBASE_PORT): ${config.port} is above 65535`);
+  positive("FLUXBASE_DATABASE_WAIT", config.databaseWait, 0);
   positive("FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT", config.jobs.embeddedWorkerCount, 0);
   positive("FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER", config.jobs.maxConcurrentPerWorker);
   positive("FLUXBASE_JOBS_MAX_CONCURRENT_PER_NAMESPACE", config.jobs.maxConcurrentPerNamespace);

@@ -35,6 +35,8 @@ export interface FluxbaseConfig {
   host: string;
   /** Empty string: start the embedded Postgres. */
   databaseUrl: string;
+  /** Milliseconds start-up waits for the database to accept connections. */
+  databaseWait: number;
   /** Absolute path. */
   dataDir: string;
   /** Empty string: read or generate `<dataDir>/jwt_secret`. */

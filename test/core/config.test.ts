@@ -10,7 +10,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("resolveConfig", () => {
   it("has the documented defaults", () => {
     const config = resolveConfig({ env: {}, cwd: dir });
-    expect(config).toMatchObject({ port: 8080, host: "127.0.0.1", role: "all", maxBodyBytes: 1024 * 1024 });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "127.0.0.1",
+      role: "all",
+      maxBodyBytes: 1024 * 1024,
+      databaseWait: 30_000,
+    });
     expect(config.dataDir).toBe(path.join(dir, ".fluxbase"));
     expect(config.jobs).toMatchObject({
       enabled: true,
@@ -64,6 +70,32 @@ describe("resolveConfig", () => {
     const bad = mkdtempSync(path.join(dir, "bad-"));
     writeFileSync(path.join(bad, "fluxbase.yaml"), "jobs: [unclosed");
     expect(() => resolveConfig({ env: {}, cwd: bad })).toThrow(/Invalid .*fluxbase.yaml/);
+  });
+
+  it.each([
+    ["server:\n  prot: 9000\n", /Unknown key server\.prot in .*fluxbase\.yaml: did you mean server\.port\?$/],
+    ["jobs:\n  pol_interval: 1s\n", /Unknown key jobs\.pol_interval .*did you mean jobs\.poll_interval\?/],
+    ["jobs:\n  port: 9000\n", /Unknown key jobs\.port .*did you mean server\.port\?/],
+    [
+      "log_levle: debug\nserver:\n  hots: x\n",
+      /Unknown key log_levle in .* \(also unknown: server\.hots\): did you mean log_level\?$/,
+    ],
+    ["databse:\n  url: postgres://x\n", /Unknown key databse in .*: did you mean database\?$/],
+    ["whatever: 1\n", /Unknown key whatever in .*: the keys are listed in docs\/configuration\.md$/],
+    ["server: 9000\n", /Unknown key server in /],
+  ])("stops start-up on an unknown key in fluxbase.yaml: %j", (yaml, message) => {
+    const yamlDir = mkdtempSync(path.join(dir, "typo-"));
+    writeFileSync(path.join(yamlDir, "fluxbase.yaml"), yaml);
+    expect(() => resolveConfig({ env: {}, cwd: yamlDir })).toThrow(message);
+  });
+
+  it("accepts every documented key in fluxbase.yaml", () => {
+    const yamlDir = mkdtempSync(path.join(dir, "known-"));
+    writeFileSync(
+      path.join(yamlDir, "fluxbase.yaml"),
+      "server:\n  port: 9001\n  host: 127.0.0.1\ndatabase:\n  wait: 5s\ndata_dir: ./d\nlog_level: warn\nrest:\n  schemas: [public]\njobs:\n  watch: false\n",
+    );
+    expect(resolveConfig({ env: {}, cwd: yamlDir })).toMatchObject({ port: 9001, databaseWait: 5000 });
   });
 
   it("parses durations", () => {
