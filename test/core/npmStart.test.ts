@@ -1,0 +1,169 @@
+/**
+ * `npm start` the way a person or a process manager runs it: from an app cloned into a folder the
+ * `postgres` user cannot enter (as root, the embedded cluster and its binaries then live where it
+ * can, and the banner says where), and stopped with SIGTERM sent to the npm process, which must
+ * drain and take the server and its Postgres down with it.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { mintToken } from "../../server/auth/mintToken.ts";
+import { testJwtSecret } from "../support/server.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const isRoot = process.getuid?.() === 0;
+const scratch = mkdtempSync(path.join(tmpdir(), "fluxbase-npm-start-"));
+let relocated: string | undefined;
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  if (relocated) rmSync(relocated, { recursive: true, force: true });
+});
+
+/** A copy of the app (hard links where the file system allows: quick, and nothing is written through them). */
+function cloneApp(into: string): string {
+  const app = path.join(into, "app");
+  mkdirSync(app, { recursive: true });
+  for (const entry of [
+    "package.json",
+    "cli",
+    "server",
+    "sandbox",
+    "sdk",
+    "migrations",
+    "jobs",
+    "deno.json",
+    "node_modules",
+  ]) {
+    try {
+      execFileSync("cp", ["-al", path.join(root, entry), path.join(app, entry)]);
+    } catch {
+      cpSync(path.join(root, entry), path.join(app, entry), { recursive: true, verbatimSymlinks: true });
+    }
+  }
+  return app;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const childrenOf = (pid: number): number[] =>
+  execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => Number(line.trim()))
+    .filter((n) => n > 0);
+
+describe("npm start", { timeout: 120_000 }, () => {
+  it("runs from a private folder and stops gracefully when npm gets SIGTERM", async () => {
+    const home = path.join(scratch, "home");
+    mkdirSync(home);
+    chmodSync(home, 0o700); // like /root
+    const app = cloneApp(home);
+    const dataDir = path.join(app, ".fluxbase");
+    writeFileSync(
+      path.join(app, "jobs", "slow-drain.ts"),
+      "export default async () => { await new Promise((r) => setTimeout(r, 3000)); return 'drained'; };\n",
+    );
+    const child = spawn("npm", ["start", "--silent"], {
+      cwd: app,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        FLUXBASE_PORT: "0",
+        FLUXBASE_DATA_DIR: dataDir,
+        FLUXBASE_AUTH_JWT_SECRET: testJwtSecret,
+        FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT: "1",
+        FLUXBASE_LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | string>((resolve) =>
+      child.on("exit", (code, signal) => resolve(code ?? signal ?? -1)),
+    );
+    try {
+      for (let i = 0; i < 900 && !/API URL:\s+http/.test(output) && child.exitCode === null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const url = /API URL:\s+(\S+)/.exec(output)?.[1];
+      expect(url, output).toMatch(/^http/);
+      if (isRoot) {
+        const banner = /database dir: (\S+) \(the postgres user cannot enter (\S+)\)/.exec(output);
+        expect(banner, output).not.toBeNull();
+        expect(banner![2]).toBe(dataDir);
+        expect(banner![1]).toMatch(/^\/var\/lib\/fluxbase\/[0-9a-f]{16}\/postgres$/);
+        relocated = path.dirname(banner![1]!);
+        expect(readFileSync(path.join(relocated, "DATA_DIR"), "utf8").trim()).toBe(dataDir);
+      }
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+
+      // The server is npm's child (the start script execs node), Postgres is the server's child.
+      const [server] = childrenOf(child.pid!);
+      expect(server).toBeGreaterThan(0);
+      const postmaster = Number(
+        readFileSync(path.join(relocated ?? dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0],
+      );
+      expect(alive(postmaster)).toBe(true);
+
+      // A job is running when the signal comes: the drain waits for it and says so.
+      const token = await mintToken(testJwtSecret, {
+        role: "authenticated",
+        sub: randomUUID(),
+        expiresIn: "1h",
+      });
+      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      const submitted = await fetch(`${url}/api/v1/jobs/submit`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ job_name: "slow-drain" }),
+      });
+      expect(submitted.status).toBe(201);
+      const { id } = await submitted.json();
+      for (let i = 0; i < 200; i++) {
+        const job = await (await fetch(`${url}/api/v1/jobs/${id}`, { headers })).json();
+        if (job.status === "running") break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(output).toContain("received SIGTERM, shutting down");
+      expect(output).toContain(`draining: waiting for 1 running job to finish`);
+      expect(output).toContain(`slow-drain ${id}`);
+      expect(output).not.toContain("shutdown timeout reached");
+      expect(output).toMatch(/INFO .*stopped/);
+      for (let i = 0; i < 100 && (alive(server!) || alive(postmaster)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(alive(server!)).toBe(false);
+      expect(alive(postmaster)).toBe(false);
+      expect(existsSync(path.join(dataDir, "postgres.owner"))).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
