@@ -27,7 +27,7 @@ const countSteps = `
 export async function handler(_req, _fluxbase, _service, job) {
   const { steps } = job.getJobPayload();
   for (let i = 1; i <= steps; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     job.reportProgress(Math.round((i * 100) / steps), "step " + i + "/" + steps);
   }
   return { steps, user: job.getJobContext().user.id };
