@@ -77,7 +77,7 @@ beforeAll(async () => {
   server = await startTestServer({ workers: true, corsOrigins: [pageOrigin] });
   await insertFunction(server, { name: "count-steps", code: countSteps });
   user = await server.user();
-}, 240_000);
+}, 300_000);
 
 afterAll(async () => {
   await server?.stop();
@@ -121,14 +121,14 @@ describe("the packed SDK", () => {
     const { stdout } = await run(process.execPath, ["index.mjs"], {
       cwd: project,
       env: { PATH: process.env.PATH, FLUXBASE_URL: server.url, FLUXBASE_KEY: user.token },
-      timeout: 60_000,
+      timeout: 110_000,
     });
     const lines = stdout.trim().split("\n");
     expect(lines[0]).toBe("submitted pending");
     expect(lines).toContainEqual(expect.stringMatching(/^update running (33|67)% step [12]\/3$/));
     expect(lines.at(-2)).toMatch(/^update completed 100% step 3\/3$/);
     expect(lines.at(-1)).toBe(`result {"user":"${user.id}","steps":3}`);
-  }, 70_000);
+  }, 120_000);
 
   it("TypeScript (NodeNext, strict, no skipLibCheck) compiles the app and a job file with zero errors", async () => {
     const tsc = path.join(root, "node_modules/typescript/bin/tsc");
@@ -152,7 +152,7 @@ describe("the packed SDK", () => {
     ).catch((error) => error);
     expect(wrong.stdout).toMatch(/wrong\.ts\(2,\d+\): error TS2322/);
     expect(wrong.stdout).toMatch(/wrong\.ts\(3,\d+\): error TS2304: Cannot find name 'secrets'/);
-  }, 90_000);
+  }, 180_000);
 
   it("Deno runs a script importing it through package.json and node_modules", async () => {
     const host = new URL(server.url).host;
@@ -176,13 +176,13 @@ describe("the packed SDK", () => {
           FLUXBASE_URL: server.url,
           FLUXBASE_KEY: user.token,
         },
-        timeout: 90_000,
+        timeout: 140_000,
       },
     );
     expect(stdout.trim(), stderr).toMatch(
       new RegExp(`^deno completed \\{"user":"${user.id}","steps":2\\} progress (50,)?100$`),
     );
-  }, 100_000);
+  }, 150_000);
 
   describe("in Chromium, from a page on another origin", () => {
     let browser: Browser;
@@ -203,7 +203,7 @@ describe("the packed SDK", () => {
         '<!doctype html><title>consumer</title><pre id="out"></pre><script type="module" src="/app.js"></script>',
       );
       browser = await launchChromium();
-    }, 60_000);
+    }, 120_000);
     afterAll(() => browser?.close());
 
     async function openPage(origin: string) {
@@ -213,7 +213,7 @@ describe("the packed SDK", () => {
       await page.goto(
         `${origin}/#api=${encodeURIComponent(server.url)}&key=${encodeURIComponent(user.token)}`,
       );
-      await page.waitForSelector("body[data-finished]", { timeout: 60_000 });
+      await page.waitForSelector("body[data-finished]", { timeout: 100_000 });
       const out = (await page.textContent("#out"))!.trim().split("\n");
       return { page, out, problems };
     }
@@ -226,7 +226,7 @@ describe("the packed SDK", () => {
       expect(out).toContainEqual(expect.stringMatching(/^progress (33|67) step [12]\/3$/));
       expect(out.at(-1)).toBe(`done completed {"user":"${user.id}","steps":3}`);
       await page.close();
-    }, 70_000);
+    }, 120_000);
 
     it("a page on an origin the server does not allow is blocked, over HTTP and realtime", async () => {
       const blocked = pageOrigin.replace("127.0.0.1", "localhost");
@@ -244,6 +244,6 @@ describe("the packed SDK", () => {
       );
       expect(opened).toBe("refused");
       await page.close();
-    }, 70_000);
+    }, 120_000);
   });
 });
