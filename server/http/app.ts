@@ -8,6 +8,7 @@ import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
 import { examplesRoutes } from "./routes/examples.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { homeRoutes } from "./routes/home.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
 import type { AppEnv, HttpDeps } from "./types.ts";
@@ -26,6 +27,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   // First, so preflights are answered before any route's authentication.
   app.use("*", corsMiddleware(deps.config.corsOrigins));
   app.route("/", healthRoutes(deps));
+  app.route("/", homeRoutes());
   app.route("/api/v1/jobs", jobsRoutes(deps));
   app.route("/examples", examplesRoutes());
   // Admin routes share one authentication step: admin or service_role only.
