@@ -10,6 +10,8 @@ export interface LogSinkOptions {
   maxLineBytes: number;
   maxTotalBytes: number;
   masker: SecretMasker;
+  /** Applied to each line after masking. @default leave it */
+  rewrite?: (text: string) => string;
   onLog(line: SandboxLogLine): void;
 }
 
@@ -44,6 +46,7 @@ export function createLogSink(options: LogSinkOptions): LogSink {
 
   const line = (raw: string, fallback: LogLevel, droppedBytes: number) => {
     let text = masker.mask(masker.mask(raw).replace(ESCAPES, "").replace(CONTROL, ""));
+    if (options.rewrite) text = options.rewrite(text);
     let level = fallback;
     const prefix = LEVEL_PREFIX.exec(text);
     if (prefix) {

@@ -22,6 +22,7 @@ import { LineSplitter } from "./lineSplitter.ts";
 import { createLogSink } from "./logSink.ts";
 import { watchMemory } from "./memoryWatch.ts";
 import { decideOutcome, HEAP_EXHAUSTED, type HostKillReason, type RunEnd } from "./outcome.ts";
+import { adviseOnPermissions } from "./permissionAdvice.ts";
 import type { RunMode } from "./runMode.ts";
 import { createSecretMasker } from "./secretMask.ts";
 import { createStdoutChannel } from "./stdoutChannel.ts";
@@ -99,10 +100,14 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
       ctx.logger?.warn(`sandbox: ${what} callback threw`, { error, pid: child.pid });
     }
   };
+  // Deno's "run again with --allow-net" becomes the annotation the job's author can add.
+  const scope = { deniedNet: o.deniedNet ?? [], protectedDirs: ctx.protectedDirs };
+  const advise = (text: string) => adviseOnPermissions(text, scope);
   const log = createLogSink({
     maxLineBytes: ctx.limits.maxLogLineBytes,
     maxTotalBytes: ctx.limits.maxLogBytes,
     masker,
+    rewrite: advise,
     onLog: (line) => guard("onLog", () => o.onLog(line)),
   });
   const maxLogLineBytes = ctx.limits.maxLogLineBytes + masker.longestBytes + 16;
@@ -141,7 +146,7 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     stopMemoryWatch();
   };
 
-  const mask = (text?: string) => (text === undefined ? undefined : masker.mask(text));
+  const mask = (text?: string) => (text === undefined ? undefined : advise(masker.mask(text)));
   const onFrame = (frame: GuestFrame) => {
     if (end.terminal || end.killed) return;
     if (frame.t === "progress") {
@@ -152,7 +157,7 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     if (frame.t === "ready") return;
     if (frame.t === "error") {
       if (frame.stack) log.write(frame.stack, "error");
-      end.terminal = { t: "error", message: masker.mask(frame.message), stack: mask(frame.stack) };
+      end.terminal = { t: "error", message: mask(frame.message)!, stack: mask(frame.stack) };
     } else {
       end.terminal = frame;
     }
