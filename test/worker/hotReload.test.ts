@@ -152,6 +152,15 @@ describe("hot reload of the jobs folder", () => {
     const shown = await res.json();
     expect(shown).toMatchObject({ version: good.version, bundle_error: broken.bundle_error });
     expect(shown.code_hash).toEqual(expect.any(String));
+    const short = await server.request("GET", "/api/v1/admin/jobs/functions/steady", {
+      token: server.serviceKey,
+    });
+    expect(await short.json()).toEqual(shown);
+    const missing = await server.request("GET", "/api/v1/admin/jobs/functions/nope", {
+      token: server.serviceKey,
+    });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).code).toBe("FUNCTION_NOT_FOUND");
     const cli = await runCli({ url: server.url, dataDir: server.dataDir }, ["functions", "get", "steady"]);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain("bundle error:");

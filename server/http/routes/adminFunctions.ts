@@ -80,119 +80,127 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
     return find(fn.namespace, fn.name);
   };
 
-  return new Hono<AppEnv>()
-    .get("/functions", async (c) => {
-      const { namespace: ns } = validate(
-        z.object({ namespace: namespace.optional() }),
-        c.req.query(),
-        "query",
-      );
-      const functions = await withClaims(
-        sql,
-        c.get("identity"),
-        (tx) =>
-          tx`select ${tx(listColumns)} from jobs.functions ${ns ? tx`where namespace = ${ns}` : tx``} order by namespace, name`,
-      );
-      return c.json({ functions });
-    })
-    .get("/functions/:namespace/:name", async (c) => {
-      const row = await find(c.req.param("namespace"), c.req.param("name"));
-      if (!row) throw functionNotFound(c.req.param("namespace"), c.req.param("name"));
-      return c.json(row);
-    })
-    .post("/functions", limitBody(6 * 1024 * 1024), async (c) => {
-      const body = await readJson(c, createBody);
-      if (await find(body.namespace, body.name)) {
-        throw conflict(
-          "FUNCTION_EXISTS",
-          `A function "${body.name}" already exists in namespace "${body.namespace}"`,
+  return (
+    new Hono<AppEnv>()
+      .get("/functions", async (c) => {
+        const { namespace: ns } = validate(
+          z.object({ namespace: namespace.optional() }),
+          c.req.query(),
+          "query",
         );
-      }
-      return c.json(await store(await prepare(body), c.get("identity").userId), 201);
-    })
-    .put("/functions/:namespace/:name", limitBody(6 * 1024 * 1024), async (c) => {
-      const [ns, fnName] = [c.req.param("namespace"), c.req.param("name")];
-      const body = await readJson(c, updateBody);
-      const existing = await find(ns, fnName);
-      if (!existing) throw functionNotFound(ns, fnName);
-      const current = {
-        description: existing.description,
-        enabled: existing.enabled,
-        schedule: existing.schedule,
-        timeout_seconds: existing.timeout_seconds,
-        max_retries: existing.max_retries,
-        memory_mb: existing.memory_mb,
-        progress_timeout_seconds: existing.progress_timeout_seconds,
-        require_roles: existing.require_roles,
-        permissions: existing.permissions,
-      };
-      // New code brings its own annotations (the request's fields still win); without new code the
-      // current settings are kept and the request changes only what it names.
-      const fn = await prepare(
-        body.code
-          ? { ...body, name: fnName, namespace: ns, code: body.code }
-          : { ...current, ...body, name: fnName, namespace: ns, code: existing.source },
-      );
-      fn.namespace = ns;
-      return c.json(await store(fn, null));
-    })
-    .delete("/functions/:namespace/:name", async (c) => {
-      const [ns, fnName] = [c.req.param("namespace"), c.req.param("name")];
-      const rows = await withClaims(
-        sql,
-        c.get("identity"),
-        (tx) =>
-          tx`delete from jobs.functions where namespace = ${ns} and name = ${fnName} returning id, name, namespace`,
-      );
-      if (rows.length === 0) throw functionNotFound(ns, fnName);
-      return c.json({ deleted: rows[0] });
-    })
-    .post("/sync", limitBody(50 * 1024 * 1024), async (c) => {
-      const body = await readJson(c, syncBody);
-      const { delete_missing: deleteMissing, dry_run: dryRun } = body.options;
-      if (body.jobs) {
-        const functions = await Promise.all(
-          body.jobs.map((job) =>
-            prepareFunctionFromSource(
-              { name: job.name, namespace: body.namespace, code: job.code, overrides: overrides(job) },
-              { config },
+        const functions = await withClaims(
+          sql,
+          c.get("identity"),
+          (tx) =>
+            tx`select ${tx(listColumns)} from jobs.functions ${ns ? tx`where namespace = ${ns}` : tx``} order by namespace, name`,
+        );
+        return c.json({ functions });
+      })
+      // The default namespace's function by name alone, as `fluxbase functions get <name>` asks.
+      .get("/functions/:name", async (c) => {
+        const row = await find("default", c.req.param("name"));
+        if (!row) throw functionNotFound("default", c.req.param("name"));
+        return c.json(row);
+      })
+      .get("/functions/:namespace/:name", async (c) => {
+        const row = await find(c.req.param("namespace"), c.req.param("name"));
+        if (!row) throw functionNotFound(c.req.param("namespace"), c.req.param("name"));
+        return c.json(row);
+      })
+      .post("/functions", limitBody(6 * 1024 * 1024), async (c) => {
+        const body = await readJson(c, createBody);
+        if (await find(body.namespace, body.name)) {
+          throw conflict(
+            "FUNCTION_EXISTS",
+            `A function "${body.name}" already exists in namespace "${body.namespace}"`,
+          );
+        }
+        return c.json(await store(await prepare(body), c.get("identity").userId), 201);
+      })
+      .put("/functions/:namespace/:name", limitBody(6 * 1024 * 1024), async (c) => {
+        const [ns, fnName] = [c.req.param("namespace"), c.req.param("name")];
+        const body = await readJson(c, updateBody);
+        const existing = await find(ns, fnName);
+        if (!existing) throw functionNotFound(ns, fnName);
+        const current = {
+          description: existing.description,
+          enabled: existing.enabled,
+          schedule: existing.schedule,
+          timeout_seconds: existing.timeout_seconds,
+          max_retries: existing.max_retries,
+          memory_mb: existing.memory_mb,
+          progress_timeout_seconds: existing.progress_timeout_seconds,
+          require_roles: existing.require_roles,
+          permissions: existing.permissions,
+        };
+        // New code brings its own annotations (the request's fields still win); without new code the
+        // current settings are kept and the request changes only what it names.
+        const fn = await prepare(
+          body.code
+            ? { ...body, name: fnName, namespace: ns, code: body.code }
+            : { ...current, ...body, name: fnName, namespace: ns, code: existing.source },
+        );
+        fn.namespace = ns;
+        return c.json(await store(fn, null));
+      })
+      .delete("/functions/:namespace/:name", async (c) => {
+        const [ns, fnName] = [c.req.param("namespace"), c.req.param("name")];
+        const rows = await withClaims(
+          sql,
+          c.get("identity"),
+          (tx) =>
+            tx`delete from jobs.functions where namespace = ${ns} and name = ${fnName} returning id, name, namespace`,
+        );
+        if (rows.length === 0) throw functionNotFound(ns, fnName);
+        return c.json({ deleted: rows[0] });
+      })
+      .post("/sync", limitBody(50 * 1024 * 1024), async (c) => {
+        const body = await readJson(c, syncBody);
+        const { delete_missing: deleteMissing, dry_run: dryRun } = body.options;
+        if (body.jobs) {
+          const functions = await Promise.all(
+            body.jobs.map((job) =>
+              prepareFunctionFromSource(
+                { name: job.name, namespace: body.namespace, code: job.code, overrides: overrides(job) },
+                { config },
+              ),
             ),
-          ),
-        );
-        for (const fn of functions) fn.namespace = body.namespace;
+          );
+          for (const fn of functions) fn.namespace = body.namespace;
+          const result = await syncFunctions(sql, {
+            namespace: body.namespace,
+            functions,
+            deleteMissing,
+            dryRun,
+            origin: "api",
+          });
+          return c.json(result);
+        }
+        if (body.path && path.resolve(body.path) !== config.jobs.dir) {
+          throw badRequest("INVALID_PATH", "Only the server's own jobs folder can be synced from disk", {
+            jobs_dir: config.jobs.dir,
+          });
+        }
+        const loaded = await loadFunctionsFromDir(config.jobs.dir, {
+          jobs: config.jobs,
+          denoDir: path.join(config.dataDir, "deno"),
+          namespace: body.namespace,
+        });
+        const functions = loaded.functions.filter((fn) => fn.namespace === body.namespace);
         const result = await syncFunctions(sql, {
           namespace: body.namespace,
           functions,
           deleteMissing,
           dryRun,
-          origin: "api",
+          origin: "filesystem",
         });
-        return c.json(result);
-      }
-      if (body.path && path.resolve(body.path) !== config.jobs.dir) {
-        throw badRequest("INVALID_PATH", "Only the server's own jobs folder can be synced from disk", {
-          jobs_dir: config.jobs.dir,
-        });
-      }
-      const loaded = await loadFunctionsFromDir(config.jobs.dir, {
-        jobs: config.jobs,
-        denoDir: path.join(config.dataDir, "deno"),
-        namespace: body.namespace,
-      });
-      const functions = loaded.functions.filter((fn) => fn.namespace === body.namespace);
-      const result = await syncFunctions(sql, {
-        namespace: body.namespace,
-        functions,
-        deleteMissing,
-        dryRun,
-        origin: "filesystem",
-      });
-      for (const problem of loaded.problems) {
-        result.errors.push({ name: problem.file, message: problem.message });
-        result.summary.errors++;
-      }
-      return c.json({ ...result });
-    });
+        for (const problem of loaded.problems) {
+          result.errors.push({ name: problem.file, message: problem.message });
+          result.summary.errors++;
+        }
+        return c.json({ ...result });
+      })
+  );
 }
 
 const functionNotFound = (ns: string, fnName: string) =>

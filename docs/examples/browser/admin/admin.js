@@ -1,7 +1,7 @@
 /**
  * The admin example: signs in with an admin's token (or the service key), then shows the job
- * statistics, the workers, every user's jobs and one job in detail, and acts on jobs through
- * `client.admin.jobs` (cancel, terminate, retry, resubmit).
+ * statistics, the workers, the functions (with any bundle error), every user's jobs and one job in
+ * detail, and acts on jobs through `client.admin.jobs` (cancel, terminate, retry, resubmit).
  *
  * - Live: channels on jobs.queue and jobs.workers update rows as changes arrive. Statistics are read
  *   again at most every STATS_DELAY_MS while changes keep coming; a page of the queue or the open
@@ -18,6 +18,7 @@
 import { createClient } from "../sdk.js";
 import { JobDetail } from "./detail.js";
 import { $, describeError, describeToken } from "./dom.js";
+import { FunctionsTable } from "./functions.js";
 import { StatsPanel, WorkersTable } from "./overview.js";
 import { QueueTable } from "./queue.js";
 
@@ -57,6 +58,7 @@ const ui = {
 
 const stats = new StatsPanel();
 const workers = new WorkersTable();
+const functions = new FunctionsTable();
 const queue = new QueueTable((id) => void openJob(id, { focus: true }));
 const detail = new JobDetail((action, id) => void act(action, id));
 
@@ -64,7 +66,7 @@ const detail = new JobDetail((action, id) => void act(action, id));
 let session = null;
 let signIns = 0;
 /** Request counters: an answer is shown only if no newer request of its kind was made meanwhile. */
-const latest = { stats: 0, workers: 0, queue: 0, namespaces: 0, job: 0, logs: 0 };
+const latest = { stats: 0, workers: 0, queue: 0, namespaces: 0, job: 0, logs: 0, functions: 0 };
 /** Read errors by panel, shown together in one alert. */
 const problems = new Map();
 
@@ -96,6 +98,7 @@ async function signIn(token) {
     setInterval(() => workers.tick(), 1000),
     setInterval(() => {
       if (live()) {
+        void loadFunctions(); // jobs.functions has no channel here: read it on every tick
         if (detail.id && seen.realtime.logs !== "SUBSCRIBED") void loadLogs(detail.id);
         return;
       }
@@ -116,6 +119,7 @@ function signOut() {
   ui.problems.textContent = "";
   stats.clear();
   workers.clear();
+  functions.clear();
   queue.clear();
   detail.clear();
   if (!old) return;
@@ -241,6 +245,7 @@ function refreshAll() {
     loadWorkers(),
     loadQueue(),
     loadNamespaces(),
+    loadFunctions(),
     detail.id ? loadJob(detail.id) : null,
   ]);
 }
@@ -261,6 +266,14 @@ const loadWorkers = () =>
     "the workers",
     (client) => client.admin.jobs.listWorkers(),
     ({ data }) => workers.set(data),
+  );
+
+const loadFunctions = () =>
+  load(
+    "functions",
+    "the functions",
+    (client) => client.admin.jobs.list(),
+    ({ data }) => functions.set(data),
   );
 
 const loadQueue = () =>
