@@ -31,8 +31,8 @@ interface Run {
   exited: Promise<number | string>;
 }
 
-function start(env: Record<string, string>, cwd = scratch): Run {
-  const child = spawn(process.execPath, [bin, "start"], {
+function start(env: Record<string, string>, cwd = scratch, command = "start"): Run {
+  const child = spawn(process.execPath, [bin, command], {
     cwd,
     env: {
       PATH: process.env.PATH ?? "",
@@ -107,6 +107,23 @@ describe("start-up errors", { timeout: 60_000 }, () => {
     expect(line).toMatch(
       new RegExp(
         `^fluxbase: Could not reach the database at 127\\.0\\.0\\.1:${port} \\(FLUXBASE_DATABASE_URL\\) within 1500 ms: .*ECONNREFUSED.*\\. Start it, or fix FLUXBASE_DATABASE_URL; FLUXBASE_DATABASE_WAIT sets how long start-up waits\\.$`,
+      ),
+    );
+  });
+
+  it("fluxbase migrate waits the same way and ends in the same line", async () => {
+    const port = await freePort();
+    const run = start(
+      {
+        FLUXBASE_DATABASE_URL: `postgres://postgres:pw@127.0.0.1:${port}/postgres`,
+        FLUXBASE_DATABASE_WAIT: "500ms",
+      },
+      scratch,
+      "migrate",
+    );
+    expect(await failure(run)).toMatch(
+      new RegExp(
+        `^fluxbase: Could not reach the database at 127\\.0\\.0\\.1:${port} \\(FLUXBASE_DATABASE_URL\\) within 500 ms`,
       ),
     );
   });
