@@ -21,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../server/auth/mintToken.ts";
+import { alive, descendants } from "../support/processes.ts";
 import { testJwtSecret } from "../support/server.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -55,21 +56,6 @@ function cloneApp(into: string): string {
   }
   return app;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const childrenOf = (pid: number): number[] =>
-  execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
-    .split("\n")
-    .map((line) => Number(line.trim()))
-    .filter((n) => n > 0);
 
 describe("npm start", { timeout: 120_000 }, () => {
   it("runs from a private folder and stops gracefully when npm gets SIGTERM", async () => {
@@ -122,7 +108,7 @@ describe("npm start", { timeout: 120_000 }, () => {
       expect((await fetch(`${url}/health`)).status).toBe(200);
 
       // The server is npm's child (the start script execs node), Postgres is the server's child.
-      const [server] = childrenOf(child.pid!);
+      const [server] = descendants(child.pid!);
       expect(server).toBeGreaterThan(0);
       const postmaster = Number(
         readFileSync(path.join(relocated ?? dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0],

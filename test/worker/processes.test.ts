@@ -1,11 +1,11 @@
 /** Whole server processes: kill -9 and restart, SIGTERM drain, and two servers sharing one database. */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { alive, descendants } from "../support/processes.ts";
 import { testJwtSecret } from "../support/server.ts";
 import { type ServerProcess, spawnServer } from "../support/serverProcess.ts";
 
@@ -84,27 +84,6 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000)
 }
 
 const jobRow = async (id: string) => (await db.sql`select * from jobs.queue where id = ${id}`)[0]!;
-const descendants = (pid: number): number[] => {
-  try {
-    const out = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
-    const children = out
-      .split("\n")
-      .map((s) => Number(s.trim()))
-      .filter((n) => n > 0);
-    return children.flatMap((child) => [child, ...descendants(child)]);
-  } catch {
-    return [];
-  }
-};
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe("server processes", () => {
   it("kill -9 mid-job: no Deno process survives, and a restart completes the job with both attempts counted", async () => {
     const first = await start();
