@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import net from "node:net";
 import path from "node:path";
 import { readOrCreate } from "../dataDir.ts";
+import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { clusterPlace, isRoot, reachableBinaries } from "./embeddedPlacement.ts";
 
@@ -51,6 +52,19 @@ export async function startEmbeddedPostgres(
   const binaries = reachableBinaries(options.fallbackRoot);
   if (binaries)
     logger.info(`using a copy of the PostgreSQL binaries in ${binaries}, which the postgres user can reach`);
+  /** Postgres' own output goes to the log in full; the error is its last line, for one line on stderr. */
+  const failedTo = (what: string, error: unknown) => {
+    const output = lines.join("").trim();
+    if (output) logger.error(`embedded Postgres output:\n${output}`);
+    const last =
+      output
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .at(-1) ?? String(error ?? "");
+    return new ConfigError(
+      `The embedded PostgreSQL could not ${what} in ${pgDir}: ${last.trim()}. Fix or move that folder away (a new cluster is created where none is), or set FLUXBASE_DATABASE_URL to use another PostgreSQL.`,
+    );
+  };
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -79,12 +93,12 @@ export async function startEmbeddedPostgres(
     rmSync(pgDir, { recursive: true, force: true });
     logger.info("initialising embedded Postgres", { dir: pgDir });
     await pg.initialise().catch((error) => {
-      throw new Error(`Could not initialise Postgres in ${pgDir}: ${String(error)}\n${lines.join("")}`);
+      throw failedTo("initialise", error);
     });
   }
   await stopOrphanedPostmaster(pgDir);
   await pg.start().catch((error) => {
-    throw new Error(`Could not start Postgres in ${pgDir}: ${String(error ?? "")}\n${lines.join("")}`);
+    throw failedTo("start", error);
   });
   logger.info("embedded Postgres started", { port });
   const ownerFile = path.join(dataDir, "postgres.owner");

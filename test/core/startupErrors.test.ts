@@ -4,7 +4,7 @@
  * fluxbase.yaml. A database that comes up while the server waits is simply used.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -173,6 +173,26 @@ describe("start-up errors", { timeout: 60_000 }, () => {
       );
     } finally {
       holder.close();
+    }
+  });
+
+  it("an embedded cluster that cannot start: its output in the log, then one line naming the folder", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-broken-"));
+    try {
+      chmodSync(dataDir, 0o755); // reachable by the postgres user, so the cluster stays here
+      mkdirSync(path.join(dataDir, "postgres"));
+      writeFileSync(path.join(dataDir, "postgres", "PG_VERSION"), "17\n"); // a cluster with nothing else
+      const run = start({ FLUXBASE_DATA_DIR: dataDir });
+      const line = await failure(run);
+      const pgDir = path.join(dataDir, "postgres");
+      expect(line).toMatch(
+        new RegExp(
+          `^fluxbase: The embedded PostgreSQL could not start in ${pgDir}: .*postgresql\\.conf.*\\. Fix or move that folder away .*FLUXBASE_DATABASE_URL to use another PostgreSQL\\.$`,
+        ),
+      );
+      expect(run.output()).toContain("embedded Postgres output:");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
