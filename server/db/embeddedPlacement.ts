@@ -88,6 +88,8 @@ export function reachableBinaries(fallbackRoot = DEFAULT_FALLBACK_ROOT): string 
       if (!existsSync(path.join(target, "package.json"))) throw error; // else another process won
     }
   }
+  if (hooked.has(target)) return target;
+  hooked.add(target);
   const url = pathToFileURL(path.join(target, "dist", "index.js")).href;
   const hook = `export async function resolve(specifier, context, next) {
     if (specifier === ${JSON.stringify(specifier)}) return { url: ${JSON.stringify(url)}, shortCircuit: true };
@@ -96,6 +98,9 @@ export function reachableBinaries(fallbackRoot = DEFAULT_FALLBACK_ROOT): string 
   register(`data:text/javascript,${encodeURIComponent(hook)}`);
   return target;
 }
+
+/** Copies whose resolve hook is registered in this process (one hook each is enough). */
+const hooked = new Set<string>();
 
 /** Creates `dir` and opens it and every folder up to `root` to other users (read and enter only). */
 function makeReachable(dir: string, root: string): void {

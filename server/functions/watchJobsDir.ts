@@ -15,6 +15,11 @@ export interface WatchOptions {
   debounceMs?: number;
   /** How often to check that the folder exists and is still the one watched. @default 1000 */
   pollIntervalMs?: number;
+  /**
+   * Poll the files (every `pollIntervalMs`) instead of inotify. @default false; switched on by
+   * itself when the system has no inotify watches left (ENOSPC, EMFILE).
+   */
+  usePolling?: boolean;
   /** Called when `onChange` throws or the watcher fails. @default ignore */
   onError?: (error: Error) => void;
 }
@@ -52,19 +57,28 @@ export function watchJobsDir(dir: string, onChange: () => void, options: WatchOp
     await old?.close();
   };
 
-  /** Editor swap files and other dotfiles below the folder are not functions. */
+  /** Editor swap files, other dotfiles and node_modules below the folder are not functions. */
   const ignored = (file: string) =>
     path
       .relative(dir, file)
       .split(path.sep)
-      .some((part) => part.startsWith(".") && part !== "..");
+      .some((part) => (part.startsWith(".") && part !== "..") || part === "node_modules");
+  let polling = options.usePolling ?? false;
 
   const startWatcher = (inode: number): Promise<void> => {
-    const next = watch(dir, { ignoreInitial: true, ignored, atomic: false });
+    const next = watch(dir, {
+      ignoreInitial: true,
+      ignored,
+      atomic: false,
+      usePolling: polling,
+      interval: pollIntervalMs,
+    });
     watcher = next;
     watchedInode = inode;
     next.on("all", fire);
     next.on("error", (error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOSPC" || code === "EMFILE") polling = true;
       onError(error as Error);
       // The poll starts a new watcher when this one is gone.
       if (watcher === next) void stopWatcher().then(fire);

@@ -18,9 +18,9 @@ afterEach(async () => {
   await jobs?.cleanup();
 });
 
-async function watch(dir: string, quietMs = debounceMs) {
+async function watch(dir: string, quietMs = debounceMs, usePolling = false) {
   const calls = { count: 0 };
-  watcher = watchJobsDir(dir, () => calls.count++, { debounceMs: quietMs, pollIntervalMs: 50 });
+  watcher = watchJobsDir(dir, () => calls.count++, { debounceMs: quietMs, pollIntervalMs: 50, usePolling });
   await watcher.ready;
   return calls;
 }
@@ -85,6 +85,24 @@ describe("watchJobsDir", () => {
     await seenWithin2s(calls, before);
   });
 
+  it("polling (the fallback when inotify runs out) sees a rename-save, then in-place writes and a new folder", async () => {
+    jobs = await makeJobsDir({ "hello.ts": job() });
+    const calls = await watch(jobs.dir, debounceMs, true);
+    const file = path.join(jobs.dir, "hello.ts");
+    let before = calls.count;
+    await writeFile(`${file}.tmp`, job("@fluxbase:timeout 2"));
+    await rename(`${file}.tmp`, file);
+    await seenWithin2s(calls, before);
+    await settle();
+    before = calls.count;
+    await writeFile(file, job("@fluxbase:timeout 3"));
+    await seenWithin2s(calls, before);
+    await settle();
+    before = calls.count;
+    await jobs.write("report/index.ts", job());
+    await seenWithin2s(calls, before);
+  });
+
   it("calls back once when a file is added, once when it changes, once when it is removed", async () => {
     jobs = await makeJobsDir({ "hello.ts": job() });
     const calls = await watch(jobs.dir);
@@ -115,7 +133,7 @@ describe("watchJobsDir", () => {
     expect(calls.count).toBe(1);
   });
 
-  it("sees subfolders, new ones and _shared/ included, and ignores dotfiles", async () => {
+  it("sees subfolders, new ones and _shared/ included, and ignores dotfiles and node_modules", async () => {
     jobs = await makeJobsDir({ "report/index.ts": job() });
     const calls = await watch(jobs.dir);
 
@@ -132,6 +150,7 @@ describe("watchJobsDir", () => {
     expect(calls.count).toBe(3);
 
     await jobs.write(".hello.ts.swp", "editor state");
+    await jobs.write("node_modules/pkg/index.js", "module.exports = 1;\n");
     await settle();
     expect(calls.count).toBe(3);
   });
