@@ -2,14 +2,19 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { badRequest } from "../errors.ts";
+import { JsonTooDeepError, parseJson } from "../parseJson.ts";
 
 export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
   const text = await c.req.text();
   let value: unknown = {};
   if (text.trim() !== "") {
     try {
-      value = JSON.parse(text);
+      value = parseJson(text);
     } catch (error) {
+      if (error instanceof JsonTooDeepError)
+        throw badRequest("JSON_TOO_DEEP", `The request body is ${error.message}`, {
+          max_depth: error.maxDepth,
+        });
       throw badRequest("INVALID_JSON", `The request body is not valid JSON: ${(error as Error).message}`);
     }
   }

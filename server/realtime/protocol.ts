@@ -4,6 +4,8 @@
  * `[join_ref, ref, topic, event, payload]`. Replies are `phx_reply` with `{status, response}`.
  */
 
+import { JsonTooDeepError, parseJson } from "../parseJson.ts";
+
 export type Vsn = "1.0.0" | "2.0.0";
 
 export const supportedVsns: readonly Vsn[] = ["1.0.0", "2.0.0"];
@@ -32,9 +34,9 @@ const refOf = (value: unknown): string | null | undefined =>
 export function decodeFrame(text: string, vsn: Vsn): DecodeResult {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: "malformed JSON" };
+    parsed = parseJson(text);
+  } catch (error) {
+    return { ok: false, reason: error instanceof JsonTooDeepError ? error.message : "malformed JSON" };
   }
   let fields: { joinRef: unknown; ref: unknown; topic: unknown; event: unknown; payload: unknown };
   if (vsn === "2.0.0") {

@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../http/types.ts";
+import { parseJson } from "../parseJson.ts";
 import { buildRpc } from "./buildRpc.ts";
 import { requestSchema } from "./exposedSchemas.ts";
 import { respondRows } from "./handleRead.ts";
@@ -66,7 +67,7 @@ function parseArgs(body: string): Record<string, unknown> {
   if (body.trim() === "") return {};
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = parseJson(body);
   } catch (error) {
     throw new RestError(400, "PGRST102", "Empty or invalid json", {
       details: error instanceof Error ? error.message : null,

@@ -3,6 +3,7 @@
  * original text, one bound parameter), checked to be an object (or, for POST, an array of objects),
  * and its columns (the `columns` parameter, else every key seen) checked against the catalog.
  */
+import { parseJson } from "../parseJson.ts";
 import type { Relation } from "./catalog.ts";
 import { RestError, unknownPayloadColumn } from "./restError.ts";
 
@@ -23,7 +24,7 @@ export function readPayload(
 ): Payload {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     throw invalid(error instanceof Error ? error.message : "not JSON");
   }
