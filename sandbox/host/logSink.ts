@@ -18,6 +18,8 @@ export interface LogSinkOptions {
 export interface LogSink {
   /** One line of output (or several, split on newlines); `droppedBytes` were cut off upstream. */
   write(text: string, fallback: LogLevel, droppedBytes?: number): void;
+  /** One entry that keeps its line breaks (a thrown error's stack), capped like a line. */
+  entry(text: string, level: LogLevel): void;
 }
 
 // CSI/OSC escape sequences first (so "\x1b[31m" does not leave "[31m" behind), then the rest.
@@ -59,6 +61,15 @@ export function createLogSink(options: LogSinkOptions): LogSink {
   };
 
   return {
+    entry(text, level) {
+      const lines = text
+        .split("\n")
+        .map((part) => masker.mask(masker.mask(part).replace(ESCAPES, "").replace(CONTROL, "")).trimEnd())
+        .filter((part) => part.trim() !== "");
+      if (lines.length === 0) return;
+      const joined = lines.join("\n");
+      emit(level, joined.length > maxLineBytes ? `${joined.slice(0, maxLineBytes)} …[truncated]` : joined);
+    },
     write(text, fallback, droppedBytes = 0) {
       if (full) return;
       const lines = text.split("\n");

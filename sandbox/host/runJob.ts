@@ -156,7 +156,7 @@ export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
     }
     if (frame.t === "ready") return;
     if (frame.t === "error") {
-      if (frame.stack) log.write(frame.stack, "error");
+      if (frame.stack) log.entry(frame.stack, "error");
       end.terminal = { t: "error", message: mask(frame.message)!, stack: mask(frame.stack) };
     } else {
       end.terminal = frame;

@@ -33,18 +33,52 @@ const rules: Record<string, Rule> = {
   "progress-timeout": (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ progressTimeout: n })),
   enabled: (v) =>
     /^(true|false)$/i.test(v) ? { enabled: v.toLowerCase() === "true" } : "expected true or false",
-  // Bare `allow-net` grants every host and wins over any list.
+  // Bare `allow-net` (or `true`) grants every host and wins over any list; `false` grants none.
   "allow-net": (v, s) =>
-    v === ""
+    v === "" || /^true$/i.test(v)
       ? { allowNet: true }
-      : withList(v, /[\s,]+/, HOST, "hosts (host or host:port)", (l) => ({
-          allowNet: s.allowNet === true ? true : merge(s.allowNet, l),
-        })),
+      : /^false$/i.test(v)
+        ? denyAll("allowNet", s.allowNet)
+        : withList(v, /[\s,]+/, HOST, "hosts (host or host:port)", (l) =>
+            isDenied(s.allowNet)
+              ? contradicts
+              : { allowNet: s.allowNet === true ? true : merge(s.allowNet, l) },
+          ),
   "allow-env": (v, s) =>
-    withList(v, /[\s,]+/, ENV_NAME, "variable names", (l) => ({ allowEnv: merge(s.allowEnv, l) })),
-  "allow-read": (v, s) => withList(v, /,/, /./, "paths", (l) => ({ allowRead: merge(s.allowRead, l) })),
-  "allow-write": (v, s) => withList(v, /,/, /./, "paths", (l) => ({ allowWrite: merge(s.allowWrite, l) })),
+    grantList(v, "allowEnv", s.allowEnv, () =>
+      withList(v, /[\s,]+/, ENV_NAME, "variable names", (l) => ({ allowEnv: merge(s.allowEnv, l) })),
+    ),
+  "allow-read": (v, s) =>
+    grantList(v, "allowRead", s.allowRead, () =>
+      withList(v, /,/, /./, "paths", (l) => ({ allowRead: merge(s.allowRead, l) })),
+    ),
+  "allow-write": (v, s) =>
+    grantList(v, "allowWrite", s.allowWrite, () =>
+      withList(v, /,/, /./, "paths", (l) => ({ allowWrite: merge(s.allowWrite, l) })),
+    ),
 };
+
+/**
+ * Booleans in permission annotations mean what they say: `false` grants nothing (recorded as an
+ * empty list) and contradicts any grant of the same kind; `true` only exists for allow-net.
+ */
+const contradicts = "contradicts `false` given for the same permission";
+const isDenied = (current: unknown) => Array.isArray(current) && current.length === 0;
+function denyAll(key: "allowNet" | "allowEnv" | "allowRead" | "allowWrite", current: unknown) {
+  if (current === true || (Array.isArray(current) && current.length > 0))
+    return "`false` contradicts the grant given above for the same permission";
+  return { [key]: [] };
+}
+function grantList(
+  value: string,
+  key: "allowEnv" | "allowRead" | "allowWrite",
+  current: string[] | undefined,
+  list: () => Partial<FunctionSettings> | string,
+): Partial<FunctionSettings> | string {
+  if (/^true$/i.test(value)) return "expected a list; there is no grant of everything for this permission";
+  if (/^false$/i.test(value)) return denyAll(key, current);
+  return isDenied(current) ? contradicts : list();
+}
 
 /** Annotations that may appear more than once: their lists are merged. The others count once. */
 const repeatable = new Set(["require-role", "allow-net", "allow-env", "allow-read", "allow-write"]);

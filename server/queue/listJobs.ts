@@ -8,6 +8,8 @@ export interface ListJobsFilter {
   namespace?: string;
   worker_id?: string;
   created_by?: string;
+  /** Only jobs owned by this user (null: jobs submitted without a user, e.g. by the service role). */
+  owner?: string | null;
   limit: number;
   offset: number;
   include_result: boolean;
@@ -27,7 +29,8 @@ export async function listJobs(tx: Tx, filter: ListJobsFilter): Promise<JobPage>
     ${filter.job_name ? tx`and job_name = ${filter.job_name}` : tx``}
     ${filter.namespace ? tx`and namespace = ${filter.namespace}` : tx``}
     ${filter.worker_id ? tx`and worker_id = ${filter.worker_id}` : tx``}
-    ${filter.created_by ? tx`and created_by = ${filter.created_by}` : tx``}`;
+    ${filter.created_by ? tx`and created_by = ${filter.created_by}` : tx``}
+    ${filter.owner !== undefined ? tx`and created_by is not distinct from ${filter.owner}::uuid` : tx``}`;
   const columns = filter.include_result ? jobColumnsWithResult : jobColumns;
   const jobs = await tx<JobRow[]>`
     select ${tx(columns)} from jobs.queue ${where}

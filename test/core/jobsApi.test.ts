@@ -146,6 +146,29 @@ describe("listing, reading, cancelling and retrying", () => {
     expect(filtered.total).toBe(0);
   });
 
+  it("shows an admin and the service role their own jobs too; everyone's are in the admin queue", async () => {
+    const user = await server.user();
+    const boss = await server.user("admin");
+    const owned = await (await submit(user.token, { job_name: "process-data" })).json();
+    const bosses = await (await submit(boss.token, { job_name: "process-data" })).json();
+    const services = await (await submit(server.serviceKey, { job_name: "process-data" })).json();
+    const ids = async (token: string, route = "/api/v1/jobs?limit=200") =>
+      ((await (await server.request("GET", route, { token })).json()).jobs as { id: string }[]).map(
+        (j) => j.id,
+      );
+    const adminSees = await ids(boss.token);
+    expect(adminSees).toContain(bosses.id);
+    expect(adminSees).not.toContain(owned.id);
+    expect(adminSees).not.toContain(services.id);
+    const serviceSees = await ids(server.serviceKey);
+    expect(serviceSees).toContain(services.id);
+    expect(serviceSees).not.toContain(owned.id);
+    expect(serviceSees).not.toContain(bosses.id);
+    expect(await ids(boss.token, "/api/v1/admin/jobs/queue?limit=200")).toEqual(
+      expect.arrayContaining([owned.id, bosses.id, services.id]),
+    );
+  });
+
   it("cancels a pending job, then refuses a second cancel with 409", async () => {
     const job = await (await submit(alice.token, { job_name: "process-data" })).json();
     const cancel = await server.request("POST", `/api/v1/jobs/${job.id}/cancel`, { token: alice.token });

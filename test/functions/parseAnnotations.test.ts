@@ -86,6 +86,33 @@ import { x } from "./x.ts";
     expect(parseAnnotations(source, "f.ts").settings).toEqual({ allowNet: true, requireRoles: ["a", "b"] });
   });
 
+  it("reads booleans in permission annotations as booleans, never as a host or path", () => {
+    const parse = (lines: string[]) =>
+      parseAnnotations(`${lines.map((line) => `// @fluxbase:${line}`).join("\n")}\n`, "f.ts");
+    expect(parse(["allow-net true"]).settings).toEqual({ allowNet: true });
+    expect(parse(["allow-net false"])).toEqual({ settings: { allowNet: [] }, errors: [] });
+    expect(
+      parse(["allow-net FALSE", "allow-read false", "allow-write false", "allow-env false"]).settings,
+    ).toEqual({
+      allowNet: [],
+      allowRead: [],
+      allowWrite: [],
+      allowEnv: [],
+    });
+    const contradicting = parse([
+      "allow-net a.example",
+      "allow-net false",
+      "allow-read false",
+      "allow-read ./x",
+    ]);
+    expect(contradicting.settings).toEqual({ allowNet: ["a.example"], allowRead: [] });
+    expect(contradicting.errors.map((e) => [e.line, e.message])).toEqual([
+      [2, expect.stringMatching(/allow-net: `false` contradicts the grant/)],
+      [4, expect.stringMatching(/allow-read: contradicts `false`/)],
+    ]);
+    expect(parse(["allow-read true"]).errors[0]!.message).toMatch(/no grant of everything/);
+  });
+
   it("ignores annotations in code, in strings and in later comments (and says a later comment is ignored)", () => {
     const source = `import { helper } from "./helper.ts";
 /**

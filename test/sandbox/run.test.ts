@@ -48,7 +48,13 @@ describe("running a job", { timeout: 20_000 }, () => {
     );
     expect(outcome).toMatchObject({ status: "failed", reason: "error", message: "the widget is missing" });
     expect(outcome.status === "failed" && outcome.stack).toContain("deepInside");
-    expect(logText(logs)).toMatch(/error: TypeError: the widget is missing\nerror: +at deepInside/);
+    // One entry, as the docs say: the frames stay together instead of one log line each.
+    const stacks = logs.filter((line) => line.message.includes("the widget is missing"));
+    expect(stacks).toHaveLength(1);
+    expect(stacks[0]).toMatchObject({
+      level: "error",
+      message: expect.stringMatching(/^TypeError: the widget is missing\n +at deepInside/),
+    });
   });
 
   it("accepts main(payload, ...) and a default export", async () => {

@@ -174,6 +174,10 @@ describe("running jobs", () => {
     expect(errorText).toMatch(/\bat /);
     // The stack is logged once, not again by the worker.
     expect(errorText.split("card declined").length - 1).toBe(1);
+    // ...as one entry holding every frame.
+    const stack = logs.filter((l) => l.message.includes("card declined"));
+    expect(stack).toHaveLength(1);
+    expect(stack[0]!.message).toMatch(/card declined: insufficient funds\n\s+at /);
   });
 
   it("retries with backoff, counting every attempt exactly, then fails with the last error", async () => {

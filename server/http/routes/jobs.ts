@@ -53,7 +53,11 @@ export function jobsRoutes(deps: HttpDeps) {
     })
     .get("/", async (c) => {
       const filter = validate(listQuery, c.req.query(), "query");
-      const page = await withClaims(sql, c.get("identity"), (tx) => listJobs(tx, filter));
+      // The caller's own jobs whatever their role: everyone's are the admin queue's business.
+      const identity = c.get("identity");
+      const page = await withClaims(sql, identity, (tx) =>
+        listJobs(tx, { ...filter, owner: identity.userId }),
+      );
       return c.json(page);
     })
     .get("/:id", async (c) => {
