@@ -2,6 +2,7 @@
 export { childrenCpuMs, measureRunOverhead, type OverheadReport } from "./host/benchmark.ts";
 export { createSandbox, defaultSandboxLimits } from "./host/createSandbox.ts";
 export { buildJobEnv, isSecretEnvName, type JobEnvExtra } from "./host/jobEnv.ts";
+export { withParentDeathSignal } from "./host/runMode.ts";
 export type {
   CreateSandboxOptions,
   FailureReason,

@@ -42,3 +42,19 @@ function parentDeathSignalProblem(setprivPath: string, denoPath: string): string
   const said = probe.error?.message ?? probe.stderr?.toString().trim().split("\n")[0] ?? "";
   return `${setprivPath} --pdeathsig KILL to work, but it failed (${said || `status ${probe.status}`})`;
 }
+
+const probed = new Map<string, boolean>();
+
+/**
+ * `[command, args]` for any other Deno the server starts (e.g. `deno cache` at load time), wrapped in
+ * `setpriv --pdeathsig KILL` where that works, so it dies with the server too. Probed once per binary.
+ */
+export function withParentDeathSignal(
+  denoPath: string,
+  args: string[],
+  setprivPath = "/usr/bin/setpriv",
+): [string, string[]] {
+  const key = `${setprivPath}\0${denoPath}`;
+  if (!probed.has(key)) probed.set(key, parentDeathSignalProblem(setprivPath, denoPath) === null);
+  return probed.get(key) ? [setprivPath, ["--pdeathsig", "KILL", "--", denoPath, ...args]] : [denoPath, args];
+}

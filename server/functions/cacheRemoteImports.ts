@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { withParentDeathSignal } from "../../sandbox/index.ts";
 
 /** An import the bundle leaves to Deno; `type` is its import attribute (`with { type: "json" }`). */
 export interface RemoteImport {
@@ -82,21 +83,18 @@ function runDeno(args: string[], options: CacheOptions): Promise<void> {
   for (const name of [...passed, "DENO_CERT", "DENO_AUTH_TOKENS", "NPM_CONFIG_REGISTRY", "SSL_CERT_FILE"]) {
     if (process.env[name] !== undefined) env[name] = process.env[name];
   }
+  // Like every run, this Deno dies with the server (kill -9 included) instead of outliving it.
+  const [command, commandArgs] = withParentDeathSignal(resolveDenoBinary(), args);
   return new Promise((resolve, reject) => {
-    execFile(
-      resolveDenoBinary(),
-      args,
-      { env, timeout: options.timeoutMs ?? 120_000 },
-      (error, _out, stderr) => {
-        if (!error) return resolve();
-        // Deno's own words, without its backtrace or the generated file's location (which means nothing to a reader).
-        const text = stderr
-          .replace(/\n\s*Stack backtrace:[\s\S]*$/, "")
-          .replace(/\n\s*at file:\S*\/prefetch\/\S*/g, "")
-          .trim();
-        reject(new Error(text || (error.killed ? "deno cache timed out" : error.message)));
-      },
-    );
+    execFile(command, commandArgs, { env, timeout: options.timeoutMs ?? 120_000 }, (error, _out, stderr) => {
+      if (!error) return resolve();
+      // Deno's own words, without its backtrace or the generated file's location (which means nothing to a reader).
+      const text = stderr
+        .replace(/\n\s*Stack backtrace:[\s\S]*$/, "")
+        .replace(/\n\s*at file:\S*\/prefetch\/\S*/g, "")
+        .trim();
+      reject(new Error(text || (error.killed ? "deno cache timed out" : error.message)));
+    });
   });
 }
 
