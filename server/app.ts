@@ -23,6 +23,7 @@ import { createHttpApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
 import { keyringFor } from "./secrets/encryptionKey.ts";
+import { createLeaseReaper } from "./worker/leaseReaper.ts";
 import { createScheduler } from "./worker/scheduler.ts";
 import { createWorkerPool } from "./worker/workerPool.ts";
 
@@ -145,15 +146,24 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       await loader.loadAll();
       if (config.jobs.watch) loader.startWatching();
     }
-    if (config.role === "api" || config.jobs.embeddedWorkerCount === 0) return;
-    const sandbox = createSandbox({ dataDir: config.dataDir, logger: logger.child("sandbox") });
-    closers.push(() => sandbox.close());
-    await sandbox.prepare();
+    const runsWorkers = config.role !== "api" && config.jobs.embeddedWorkerCount > 0;
     const workerSql = createSql(databaseUrl, {
-      max: config.jobs.embeddedWorkerCount + 4,
+      max: runsWorkers ? config.jobs.embeddedWorkerCount + 4 : 2,
       role: "service_role",
     });
     closers.push(() => workerSql.end({ timeout: 5 }));
+    // Lease renewal and recovery get a connection of their own: a burst of run writes queued on the
+    // workers' pool must never delay a heartbeat past the lease and cost a live run its job.
+    const leaseSql = createSql(databaseUrl, { max: 1, role: "service_role" });
+    closers.push(() => leaseSql.end({ timeout: 5 }));
+    // Every process recovers expired leases, so a lone API process still rescues a dead worker's runs.
+    const reaper = createLeaseReaper(leaseSql, config.jobs, logger.child("recovery"));
+    closers.push(() => reaper.stop());
+    reaper.start();
+    if (!runsWorkers) return;
+    const sandbox = createSandbox({ dataDir: config.dataDir, logger: logger.child("sandbox") });
+    closers.push(() => sandbox.close());
+    await sandbox.prepare();
     const pool = createWorkerPool({
       sql: workerSql,
       sandbox,
@@ -164,6 +174,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       deniedNet: databaseAddresses(databaseUrl),
       processEnv: process.env,
       keyring: keyringFor(config),
+      leaseSql,
     });
     closers.push(() => pool.stop());
     await pool.start();

@@ -22,6 +22,9 @@ export function createSql(url: string, options: CreateSqlOptions = {}): Sql {
     onnotice: () => {},
     idle_timeout: 60,
     connect_timeout: 10,
+    // postgres.js waits up to 20 s (growing with every failed attempt) before reconnecting; after an
+    // outage the kept run writes should land within about a second of the database being back.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     connection: {
       application_name: options.applicationName ?? "fluxbase",
       ...(options.role ? { options: `-c role=${options.role}` } : {}),

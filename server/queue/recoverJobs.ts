@@ -1,7 +1,13 @@
 /**
- * Crash recovery. Runs held by a worker that stopped heart-beating (or whose row is gone) go back
- * to pending while their retry budget lasts — the crashed attempt stays counted — or end failed
- * with "Worker lost during execution". The dead workers' rows are then removed.
+ * Crash recovery, run by every process with a database connection. A running job whose lease has
+ * run out (its worker stopped renewing it: dead, frozen, cut off) goes back to pending while its
+ * retry budget lasts — the lost attempt stays counted — or ends failed with "Worker lost during
+ * execution"; so do the runs of workers known to be dead (`deadWorkerIds`). Worker rows silent for
+ * longer than the timeout are removed; they are only a listing, leases decide.
+ *
+ * Right after the database itself restarts, every lease looks expired although the workers are
+ * alive and about to reconnect: a lease then counts from the restart, so each worker gets one full
+ * timeout to reconnect, renew and land the writes it kept during the outage.
  */
 import type { Sql } from "../db/createSql.ts";
 
@@ -13,37 +19,37 @@ export interface RecoveryResult {
   removedWorkers: number;
 }
 
-/** Workers silent for longer than `timeoutMs`, plus any ids named in `deadWorkerIds`. */
 export async function recoverJobs(
   sql: Sql,
   timeoutMs: number,
   deadWorkerIds: string[] = [],
 ): Promise<RecoveryResult> {
-  return sql.begin(async (tx) => {
-    const dead = await tx<{ id: string }[]>`
-      select id from jobs.workers
-      where last_heartbeat_at < now() - make_interval(secs => ${timeoutMs / 1000})
-         or id = any(${deadWorkerIds}::uuid[])
-      for update skip locked`;
-    const deadIds = dead.map((row) => row.id);
-    const jobs = await tx<{ status: string }[]>`
+  const [row] = await sql<RecoveryResult[]>`
+    with expired as (
+      select id from jobs.queue
+      where status = 'running'
+        and (greatest(coalesce(lease_expires_at, '-infinity'),
+                      pg_postmaster_start_time() + make_interval(secs => ${timeoutMs / 1000})) < now()
+             or worker_id = any(${deadWorkerIds}::uuid[]))
+      for update skip locked
+    ), recovered as (
       update jobs.queue q set
         status = case when q.attempt <= q.max_retries then 'pending' else 'failed' end,
-        error_message = ${workerLostMessage}, worker_id = null, lease_token = null
-      where q.status = 'running'
-        and (q.worker_id = any(${deadIds}::uuid[])
-             or q.worker_id is null
-             or not exists (select 1 from jobs.workers w where w.id = q.worker_id))
-        -- a claim commits the worker row first, so a missing row means the worker is gone
-      returning q.status`;
-    const removed =
-      await tx`delete from jobs.workers where id = any(${deadIds}::uuid[]) or status = 'stopped'`;
-    return {
-      requeued: jobs.filter((j) => j.status === "pending").length,
-      failed: jobs.filter((j) => j.status === "failed").length,
-      removedWorkers: removed.count,
-    };
-  }) as Promise<RecoveryResult>;
+        error_message = ${workerLostMessage}, worker_id = null, lease_token = null, lease_expires_at = null
+      from expired
+      where q.id = expired.id and q.status = 'running'
+      returning q.status
+    ), removed as (
+      delete from jobs.workers
+      where status = 'stopped' or id = any(${deadWorkerIds}::uuid[])
+         or greatest(last_heartbeat_at, pg_postmaster_start_time())
+            < now() - make_interval(secs => ${timeoutMs / 1000})
+      returning 1
+    )
+    select (select count(*)::int from recovered where status = 'pending') as requeued,
+      (select count(*)::int from recovered where status = 'failed') as failed,
+      (select count(*)::int from removed) as "removedWorkers"`;
+  return row!;
 }
 
 /** Worker rows of this host whose process no longer exists (a previous run of this server). */

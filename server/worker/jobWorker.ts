@@ -1,6 +1,5 @@
 /** One registered worker: a slot count, a claim loop that fills free slots, and its active runs. */
 import { randomUUID } from "node:crypto";
-import { serviceIdentity, withClaims } from "../db/withClaims.ts";
 import { claimJobs } from "../queue/claimJobs.ts";
 import { registerWorker } from "../queue/workerRegistry.ts";
 import { type ActiveRun, type RunContext, type StopReason, startRun } from "./runJob.ts";
@@ -49,8 +48,13 @@ export class JobWorker {
         this.again = false;
         const free = this.free;
         if (free <= 0) break;
-        const jobs = await withClaims(this.ctx.sql, serviceIdentity, (tx) =>
-          claimJobs(tx, this.id, free, this.ctx.jobs.maxConcurrentPerNamespace),
+        const { sql, jobs: config } = this.ctx;
+        const jobs = await claimJobs(
+          sql,
+          this.id,
+          free,
+          config.maxConcurrentPerNamespace,
+          config.workerTimeout,
         );
         for (const job of jobs) this.launch(startRun(this.ctx, job));
         if (jobs.length === free) this.again = true;

@@ -6,6 +6,7 @@ import type { Sandbox, SandboxOutcome, SandboxPermissions, SandboxRun } from "..
 import { buildJobEnv } from "../../sandbox/index.ts";
 import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
+import { isTransientDbError } from "../db/pgErrors.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import { completeJob, failJob, releaseJob, retryDelay } from "../queue/finishJob.ts";
@@ -15,6 +16,7 @@ import { loadRunSecrets, type RunSecrets } from "../secrets/loadRunSecrets.ts";
 import { mintRunTokens } from "./jobTokens.ts";
 import { LogBuffer } from "./logBuffer.ts";
 import { ProgressCoalescer } from "./progressCoalescer.ts";
+import { untilLanded } from "./untilLanded.ts";
 
 export interface RunContext {
   sql: Sql;
@@ -68,22 +70,45 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
   const done = execute().finally(() => clearTimeout(killTimer));
   return { job, stop, done };
 
+  /**
+   * Every database call of a run goes through here: kept and retried across an outage until it
+   * lands, so a run that finished while the database was away still records its outcome. It stops
+   * trying only when the lease is proven lost or the server stops for good.
+   */
+  function landed<T>(what: string, write: () => Promise<T>): Promise<T> {
+    let warned = false;
+    return untilLanded(write, {
+      giveUp: () => stopReason === "lease_lost" || stopReason === "shutdown",
+      onRetry: (error) => {
+        if (warned) return;
+        warned = true;
+        ctx.logger.warn(`could not write ${what}; keeping it and retrying`, {
+          job_id: job.id,
+          error: String((error as Error)?.message ?? error),
+        });
+      },
+    });
+  }
+
   async function execute(): Promise<void> {
     const { sql, logger } = ctx;
     const lease = { id: job.id, lease_token: job.lease_token };
     const logs = new LogBuffer(
-      (await lastLogLine(sql, job.id)) + 1,
-      (lines) => appendLogs(sql, lease, job.attempt, lines),
+      (await landed("job logs", () => lastLogLine(sql, job.id))) + 1,
+      (lines) => landed("job logs", () => appendLogs(sql, lease, job.attempt, lines)),
       (error) => logger.warn("could not write job logs", { job_id: job.id, error: String(error) }),
     );
     const progress = new ProgressCoalescer<ProgressValue>(
       ctx.jobs.progressFlushInterval,
-      (value) => writeProgress(sql, lease, value),
+      (value) => landed("job progress", () => writeProgress(sql, lease, value)),
       (error) => logger.warn("could not write job progress", { job_id: job.id, error: String(error) }),
     );
     const [fn] = job.function_id
-      ? await sql<FunctionCode[]>`
-          select code, code_hash, bundle_error, permissions, memory_mb from jobs.functions where id = ${job.function_id}`
+      ? await landed(
+          "job start",
+          () => sql<FunctionCode[]>`
+          select code, code_hash, bundle_error, permissions, memory_mb from jobs.functions where id = ${job.function_id}`,
+        )
       : [];
     if (!fn?.code) {
       const message = fn?.bundle_error
@@ -91,7 +116,7 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
         : `Job function "${job.job_name}" no longer exists`;
       logs.add("error", message);
       await logs.flush();
-      await failJob(sql, lease, message, { retryable: false, retryDelayMs: 0 });
+      await landed("job outcome", () => failJob(sql, lease, message, { retryable: false, retryDelayMs: 0 }));
       return;
     }
     const secrets = await runSecrets(logs);
@@ -153,10 +178,9 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
   async function runSecrets(logs: LogBuffer): Promise<RunSecrets | undefined> {
     const lease = { id: job.id, lease_token: job.lease_token };
     try {
-      const { secrets, problems } = await loadRunSecrets(ctx.sql, ctx.keyring, {
-        namespace: job.namespace,
-        userId: job.created_by,
-      });
+      const { secrets, problems } = await landed("job start", () =>
+        loadRunSecrets(ctx.sql, ctx.keyring, { namespace: job.namespace, userId: job.created_by }),
+      );
       for (const problem of problems) {
         ctx.logger.warn("secret could not be decrypted", { job_id: job.id, secret: problem.secretName });
         logs.add("warn", `${problem.message}; it is not available to this run`);
@@ -167,10 +191,9 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
       const delay = retryDelay(job.attempt, ctx.jobs.retryBackoffBase, ctx.jobs.retryBackoffMax);
       logs.add("error", "Could not load the job's secrets; the run did not start");
       await logs.flush();
-      await failJob(ctx.sql, lease, "Could not load the job's secrets", {
-        retryable: true,
-        retryDelayMs: delay,
-      });
+      await landed("job outcome", () =>
+        failJob(ctx.sql, lease, "Could not load the job's secrets", { retryable: true, retryDelayMs: delay }),
+      );
       return undefined;
     }
   }
@@ -181,7 +204,7 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
     if (stopReason === "shutdown") {
       logs.add("warn", "Server shutting down: the run was stopped and the job returned to the queue");
       await logs.flush();
-      await releaseJob(sql, lease);
+      await landed("job release", () => releaseJob(sql, lease));
       return;
     }
     if (stopReason === "cancel" || stopReason === "terminate" || stopReason === "lease_lost") {
@@ -200,9 +223,22 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
     // Logs are written first: the final write clears the lease that log writes are fenced by.
     if (outcome.status === "completed") {
       await logs.flush();
-      if (!(await completeJob(sql, lease, outcome.result))) {
-        logger.info("job finished after it lost its lease; result discarded", { job_id: job.id });
+      let won: boolean;
+      try {
+        won = await landed("job outcome", () => completeJob(sql, lease, outcome.result));
+      } catch (error) {
+        if (isTransientDbError(error)) throw error;
+        // The database refused the result itself (not storable as jsonb): the run fails instead
+        // of staying running with no one to finish it.
+        const message = `The job's result could not be stored: ${(error as Error).message}`;
+        logs.add("error", message);
+        await logs.flush();
+        await landed("job outcome", () =>
+          failJob(sql, lease, message, { retryable: false, retryDelayMs: 0 }),
+        );
+        return;
       }
+      if (!won) logger.info("job finished after it lost its lease; result discarded", { job_id: job.id });
       return;
     }
     // A thrown error's stack is already in the logs (the sandbox writes it); other failures
@@ -213,6 +249,8 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
       logs.add("info", `Attempt ${job.attempt} of ${job.max_retries + 1} failed; retrying in ${delay} ms`);
     }
     await logs.flush();
-    await failJob(sql, lease, outcome.message, { retryable: true, retryDelayMs: delay });
+    await landed("job outcome", () =>
+      failJob(sql, lease, outcome.message, { retryable: true, retryDelayMs: delay }),
+    );
   }
 }

@@ -4,8 +4,11 @@
  * for cancellation, and drain gracefully on stop.
  */
 import { hostname as osHostname } from "node:os";
+import type { Sql } from "../db/createSql.ts";
+import { isTransientDbError } from "../db/pgErrors.ts";
 import type { Logger } from "../log.ts";
 import { deadLocalWorkers, recoverJobs } from "../queue/recoverJobs.ts";
+import { renewLeases } from "../queue/renewLeases.ts";
 import { heartbeat, setWorkerStatus } from "../queue/workerRegistry.ts";
 import { JobWorker } from "./jobWorker.ts";
 import type { RunContext, StopReason } from "./runJob.ts";
@@ -25,13 +28,22 @@ interface ChangeMessage {
   status?: string;
 }
 
-export function createWorkerPool(ctx: RunContext & { logger: Logger }, hostname = osHostname()): WorkerPool {
+export function createWorkerPool(
+  ctx: RunContext & { logger: Logger /** Heartbeats and lease renewal; default: ctx.sql. */; leaseSql?: Sql },
+  hostname = osHostname(),
+): WorkerPool {
   const { sql, jobs, logger } = ctx;
+  const leaseSql = ctx.leaseSql ?? sql;
   const onError = (error: unknown) =>
     logger.error("worker error", { error: String((error as Error)?.stack ?? error) });
+  // During a database outage every loop fails the same way; one line each, not a stack each.
+  const onBackgroundError = (error: unknown) =>
+    isTransientDbError(error)
+      ? logger.warn("database unavailable; will retry", { error: String((error as Error)?.message ?? error) })
+      : onError(error);
   const workers = Array.from(
     { length: jobs.embeddedWorkerCount },
-    () => new JobWorker(ctx, jobs.maxConcurrentPerWorker, hostname, onError),
+    () => new JobWorker(ctx, jobs.maxConcurrentPerWorker, hostname, onBackgroundError),
   );
   const timers: NodeJS.Timeout[] = [];
   let unlisten: (() => Promise<void>) | undefined;
@@ -61,6 +73,25 @@ export function createWorkerPool(ctx: RunContext & { logger: Logger }, hostname 
     }
   }
 
+  /**
+   * Renews the lease of every run this process really holds (claimed, still executing or still
+   * landing its last writes) and stops those whose lease is gone. The worker rows are only a
+   * listing: one removed by another process (it saw no heartbeat during an outage) is re-created.
+   */
+  async function heartbeatAll(): Promise<void> {
+    for (const worker of workers) {
+      if (!(await heartbeat(leaseSql, worker.id, worker.runs.size)))
+        await worker.register({ pool_size: workers.length, re_registered: true });
+    }
+    const leases = workers.flatMap((worker) => [...worker.runs.values()].map((run) => run.job));
+    const held = await renewLeases(leaseSql, leases, jobs.workerTimeout);
+    for (const job of leases) {
+      if (held.has(job.id)) continue;
+      logger.warn("run lost its lease; stopping it", { job_id: job.id });
+      findRun(job.id)?.stopRun(job.id, "lease_lost");
+    }
+  }
+
   function onNotify(raw: string): void {
     let message: ChangeMessage;
     try {
@@ -74,13 +105,14 @@ export function createWorkerPool(ctx: RunContext & { logger: Logger }, hostname 
       void checkRuns().catch(onError);
   }
 
-  function every(ms: number, task: () => Promise<unknown>): void {
+  /** `duringDrain`: keeps running after stop() until the runs are done (lease renewal must). */
+  function every(ms: number, task: () => Promise<unknown>, duringDrain = false): void {
     let busy = false;
     const timer = setInterval(() => {
-      if (busy || stopped) return;
+      if (busy || (stopped && !duringDrain)) return;
       busy = true;
       task()
-        .catch(onError)
+        .catch(onBackgroundError)
         .finally(() => {
           busy = false;
         });
@@ -115,25 +147,13 @@ export function createWorkerPool(ctx: RunContext & { logger: Logger }, hostname 
         wake();
         await checkRuns();
       });
-      every(jobs.workerHeartbeatInterval, async () => {
-        for (const worker of workers) {
-          if (!(await heartbeat(sql, worker.id, worker.runs.size))) {
-            logger.warn("worker was declared dead by another instance; stopping its runs", {
-              worker: worker.name,
-            });
-            for (const id of worker.runs.keys()) worker.stopRun(id, "lease_lost");
-            await worker.register({ pool_size: workers.length, re_registered: true });
-          }
-        }
-        await recoverJobs(sql, jobs.workerTimeout);
-      });
+      every(jobs.workerHeartbeatInterval, heartbeatAll, true);
       logger.info("workers started", { count: workers.length, per_worker: jobs.maxConcurrentPerWorker });
       wake();
     },
     async stop() {
       if (stopped || workers.length === 0) return;
       stopped = true;
-      for (const timer of timers) clearInterval(timer);
       for (const worker of workers) {
         worker.stopAccepting();
         await setWorkerStatus(sql, worker.id, "draining", worker.runs.size).catch(onError);
@@ -160,6 +180,7 @@ export function createWorkerPool(ctx: RunContext & { logger: Logger }, hostname 
         for (const worker of workers) for (const id of worker.runs.keys()) worker.stopRun(id, "shutdown");
         await drained;
       }
+      for (const timer of timers) clearInterval(timer);
       await unlisten?.().catch(onError);
       for (const worker of workers) await setWorkerStatus(sql, worker.id, "stopped", 0).catch(onError);
     },
