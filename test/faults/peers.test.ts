@@ -3,11 +3,11 @@
  * its Deno children gone), a frozen process holding the claim lock (SIGSTOP), an API-only process as
  * the only survivor, and a namespace at its cap next to one that has free room.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { descendants } from "../support/processes.ts";
 import {
   createRig,
   enqueue,
@@ -37,19 +37,6 @@ afterAll(async () => {
   await rig?.cleanup();
   await db?.drop();
 });
-
-const descendants = (pid: number): number[] => {
-  try {
-    const out = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
-    const children = out
-      .split("\n")
-      .map((s) => Number(s.trim()))
-      .filter((n) => n > 0);
-    return children.flatMap((child) => [child, ...descendants(child)]);
-  } catch {
-    return [];
-  }
-};
 
 /** Signals each process that still exists (a Deno child may end at any moment). */
 const signal = (pids: number[], name: NodeJS.Signals) => {
