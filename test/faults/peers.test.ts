@@ -200,7 +200,7 @@ describe("faults among peers", { timeout: 120_000 }, () => {
     await settle(ids, 30_000);
     await expectInvariants(db.sql, ids, rig.markerDir);
     // Still useful after it resumed: it claims again.
-    const after = await enqueue(db.sql, "sleeper", 8, { dir: rig.markerDir, ms: 1000 });
+    const after = await enqueue(db.sql, "sleeper", 24, { dir: rig.markerDir, ms: 1000 });
     await until(
       async () => ((await runningOf(frozen.child.pid!)).length > 0 ? true : undefined),
       20_000,
