@@ -75,12 +75,17 @@ const transientStates = new Set([
   "57014", // query_canceled (statement_timeout)
 ]);
 
+/** True when the connection to the database failed or went away (not a statement's own error). */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (connectionCodes.has(code) || code.startsWith("08"));
+}
+
 /**
  * True when a database call failed because the database was unreachable or busy, not because the
  * statement is wrong: the write it carried is worth keeping and trying again.
  */
 export function isTransientDbError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== "string") return false;
-  return connectionCodes.has(code) || transientStates.has(code) || code.startsWith("08");
+  return isConnectionError(error) || (typeof code === "string" && transientStates.has(code));
 }

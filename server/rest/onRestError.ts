@@ -5,20 +5,12 @@
  * `details`; a lost database connection is 503; anything else is logged and a bare 500.
  */
 import type { Context } from "hono";
+import { isConnectionError } from "../db/pgErrors.ts";
 import { HttpError } from "../errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import type { Logger } from "../log.ts";
 import { pgErrorToRest } from "./pgErrorToRest.ts";
 import { RestError } from "./restError.ts";
-
-const connectionCodes = new Set([
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-  "ECONNREFUSED",
-  "ECONNRESET",
-]);
 
 function fromHttpError(error: HttpError): RestError {
   const code = error.status === 401 ? (error.code === "TOKEN_EXPIRED" ? "PGRST303" : "PGRST301") : error.code;
@@ -34,7 +26,7 @@ export function restErrorHandler(logger: Logger) {
         ? error
         : (pgErrorToRest(error, anonymous) ??
           (error instanceof HttpError ? fromHttpError(error) : undefined));
-    if (!rest && connectionCodes.has((error as { code?: string }).code ?? "")) {
+    if (!rest && isConnectionError(error)) {
       rest = new RestError(503, "PGRST001", "Could not connect to the database", { cause: error });
     }
     if (!rest) {
