@@ -4,6 +4,7 @@
  */
 import { Cron } from "croner";
 import type { Sql } from "../db/createSql.ts";
+import { isTransientDbError } from "../db/pgErrors.ts";
 import type { Logger } from "../log.ts";
 import { enqueueScheduledRun } from "../queue/enqueueScheduledRun.ts";
 
@@ -60,7 +61,11 @@ export function createScheduler(sql: Sql, logger: Logger, tickMs = 1000): Schedu
         if (busy) return;
         busy = true;
         tick()
-          .catch((error) => logger.error("scheduler tick failed", { error: String(error) }))
+          .catch((error) =>
+            isTransientDbError(error)
+              ? logger.warn("scheduler: database unavailable; will retry", { error: String(error?.message) })
+              : logger.error("scheduler tick failed", { error: String(error) }),
+          )
           .finally(() => {
             busy = false;
           });
