@@ -1,5 +1,6 @@
 /**
- * The role ladder and the allow-list that stands between a JWT's role claim and SET ROLE.
+ * The role ladder and the allow-list that stands between a JWT's role claim and the database role
+ * the caller runs as (db/withClaims.ts sets it).
  * anon < authenticated < admin < service_role; any other well-formed claim is a custom user role that
  * runs as the Postgres role `authenticated` while auth.role() still returns the claim.
  */

@@ -1,11 +1,17 @@
 /**
- * Runs work inside one transaction as the caller: the Postgres role and the JWT claims are set with
- * transaction-local settings (SET LOCAL semantics), so row-level security decides what the caller sees
- * and nothing survives into the next use of the pooled connection, even after an error.
+ * The one place that makes the database act as a caller: it sets the Postgres role (allow-listed) and
+ * `request.jwt.claims` as transaction-local settings (SET LOCAL semantics), so row-level security
+ * decides what the caller sees and nothing survives into the next use of a pooled connection, even
+ * after an error. Two forms: `withClaims` runs work inside a transaction; `queryAs` pipelines one
+ * statement's whole transaction (BEGIN, the settings, the statement, COMMIT) in a single round trip
+ * for the hot paths (REST, realtime's per-subscriber reads). A test fails if `request.jwt.claims` is
+ * set anywhere else in the server.
  */
 import type { Sql, Tx } from "./createSql.ts";
 
-export type DbRole = "anon" | "authenticated" | "service_role";
+/** The only Postgres roles a caller ever runs as. */
+export const dbRoles = ["anon", "authenticated", "service_role"] as const;
+export type DbRole = (typeof dbRoles)[number];
 
 export interface DbIdentity {
   /** Already allow-listed; never taken from user input unchecked. */
@@ -13,20 +19,34 @@ export interface DbIdentity {
   claims: Record<string, unknown>;
 }
 
-const allowed: ReadonlySet<string> = new Set(["anon", "authenticated", "service_role"]);
+const allowed: ReadonlySet<string> = new Set(dbRoles);
+const setClaimsText = "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)";
+
+function checkedSettings(identity: DbIdentity): [DbRole, string] {
+  if (!allowed.has(identity.dbRole)) throw new Error(`refusing to run as database role ${identity.dbRole}`);
+  return [identity.dbRole, JSON.stringify(identity.claims)];
+}
+
+/**
+ * Switches an open transaction to `identity` for the statements that follow (until the transaction
+ * ends or the next switch). The query is returned unawaited so a caller may pipeline behind it.
+ */
+export function actAs(tx: Tx, identity: DbIdentity) {
+  const [role, claims] = checkedSettings(identity);
+  return tx`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${claims}, true)`;
+}
 
 export async function withClaims<T>(
   sql: Sql,
   identity: DbIdentity,
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  if (!allowed.has(identity.dbRole)) throw new Error(`refusing to run as database role ${identity.dbRole}`);
+  checkedSettings(identity);
   return (await sql.begin(async (tx) => {
     // Sent without waiting, so the work's first statement is pipelined right behind it (one round
     // trip saved per request). Statements run in order on the connection; if this one failed, the
     // transaction is aborted, the work fails, and postgres.js reports this root cause instead.
-    const setup =
-      tx`select set_config('role', ${identity.dbRole}, true), set_config('request.jwt.claims', ${JSON.stringify(identity.claims)}, true)`.execute();
+    const setup = actAs(tx, identity).execute();
     const result = await work(tx);
     await setup;
     return result;
@@ -38,4 +58,55 @@ export const serviceIdentity: DbIdentity = { dbRole: "service_role", claims: { r
 
 export function asService<T>(sql: Sql, work: (tx: Tx) => Promise<T>): Promise<T> {
   return withClaims(sql, serviceIdentity, work);
+}
+
+export interface QueryAsOptions<T> {
+  /** `begin read only`; default true. */
+  readOnly?: boolean;
+  /** Prepare (name and cache) the statement on the connection; default true. */
+  prepare?: boolean;
+  /**
+   * Looks at the rows before the transaction ends: true commits, false rolls back. Costs a second
+   * round trip (the end of the transaction cannot be pipelined when it depends on the answer).
+   */
+  commitIf?: (rows: T[]) => boolean;
+}
+
+/**
+ * One statement as a caller in a single round trip: BEGIN, the role and claims, the statement and
+ * COMMIT are pipelined on one reserved connection. The settings statement is prepared once per
+ * connection, so a warm connection needs no Parse/Describe round trip either.
+ */
+export async function queryAs<T>(
+  sql: Sql,
+  identity: DbIdentity,
+  text: string,
+  params: readonly unknown[],
+  options: QueryAsOptions<T> = {},
+): Promise<T[]> {
+  const settings = checkedSettings(identity);
+  const decideLater = options.commitIf !== undefined;
+  const conn = await sql.reserve();
+  try {
+    const queries = [
+      conn.unsafe(options.readOnly === false ? "begin" : "begin read only"),
+      conn.unsafe(setClaimsText, settings, { prepare: true }),
+      conn.unsafe(text, params as never[], { prepare: options.prepare ?? true }),
+      ...(decideLater ? [] : [conn.unsafe("commit")]),
+    ];
+    for (const query of queries) query.execute();
+    const settled = await Promise.allSettled(queries);
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed) {
+      // A failed statement leaves the transaction aborted; a pipelined COMMIT already ended it as a
+      // rollback, otherwise it is rolled back here.
+      if (decideLater) await conn.unsafe("rollback").catch(() => {});
+      throw failed.reason;
+    }
+    const rows = (settled[2] as PromiseFulfilledResult<unknown>).value as T[];
+    if (options.commitIf) await conn.unsafe(options.commitIf(rows) ? "commit" : "rollback");
+    return rows;
+  } finally {
+    conn.release();
+  }
 }

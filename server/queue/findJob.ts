@@ -1,7 +1,6 @@
 /** Reads one job as the caller; RLS makes another user's job indistinguishable from a missing one. */
 import type { Sql, Tx } from "../db/createSql.ts";
-import { queryAs } from "../db/queryAs.ts";
-import type { DbIdentity } from "../db/withClaims.ts";
+import { type DbIdentity, queryAs } from "../db/withClaims.ts";
 import { notFound } from "../errors.ts";
 import { type JobRow, jobColumnsWithResult } from "./jobRow.ts";
 
@@ -20,7 +19,7 @@ export const jobNotFound = (id: string) => notFound("JOB_NOT_FOUND", `No job wit
 
 const readJobSql = `select ${jobColumnsWithResult.join(", ")} from jobs.queue where id = $1`;
 
-/** getJob in one round trip (a single read-only statement as the caller; see db/queryAs.ts). */
+/** getJob in one round trip (a single read-only statement as the caller; see db/withClaims.ts). */
 export async function readJobAs(sql: Sql, identity: DbIdentity, id: string): Promise<JobRow> {
   const [row] = await queryAs<JobRow>(sql, identity, readJobSql, [id]);
   if (!row) throw jobNotFound(id);

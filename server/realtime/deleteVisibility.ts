@@ -9,9 +9,10 @@
  * visible to others (uncommitted, then rolled back), and its own NOTIFY is discarded with the rollback.
  * Any failure means nobody is told: a missed DELETE is safer than a leaked one.
  */
+
+import type { ChangeNotification } from "../db/changeNotification.ts";
 import type { Sql } from "../db/createSql.ts";
-import type { DbIdentity } from "../db/withClaims.ts";
-import type { ChangeNotification } from "./changeNotification.ts";
+import { actAs, type DbIdentity, serviceIdentity, withClaims } from "../db/withClaims.ts";
 import type { TableSpec } from "./tables.ts";
 
 class Rollback extends Error {}
@@ -27,8 +28,7 @@ export async function visibleDeletes(
   const insertGhost = table.insertGhost;
   if (!insertGhost || identities.size === 0) return visible;
   try {
-    await sql.begin(async (tx) => {
-      await tx`select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true)`;
+    await withClaims(sql, serviceIdentity, async (tx) => {
       await insertGhost(tx, change);
       // A role without SELECT on the table would abort the transaction; ask first instead.
       const roles = [...new Set([...identities.values()].map((identity) => identity.dbRole))];
@@ -37,7 +37,7 @@ export async function visibleDeletes(
       const allowed = new Set(granted.map((g) => g.role));
       for (const [key, identity] of identities) {
         if (!allowed.has(identity.dbRole)) continue;
-        await tx`select set_config('role', ${identity.dbRole}, true), set_config('request.jwt.claims', ${JSON.stringify(identity.claims)}, true)`;
+        await actAs(tx, identity);
         if (await table.read(tx, change.id)) visible.add(key);
       }
       throw new Rollback();

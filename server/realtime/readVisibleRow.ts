@@ -4,8 +4,7 @@
  * sees nothing rather than failing.
  */
 import type { Sql } from "../db/createSql.ts";
-import { queryAs } from "../db/queryAs.ts";
-import type { DbIdentity } from "../db/withClaims.ts";
+import { type DbIdentity, queryAs } from "../db/withClaims.ts";
 import type { Row, TableSpec } from "./tables.ts";
 
 const insufficientPrivilege = "42501";

@@ -8,11 +8,10 @@
  * most once per `missInterval` (without it), so misses cannot become a reload storm.
  */
 import type { Sql } from "../db/createSql.ts";
+import { schemaChannel } from "../db/notifyChannels.ts";
 import type { Logger } from "../log.ts";
 import type { Catalog } from "./catalog.ts";
 import { currentSchemaVersion, loadCatalog } from "./loadCatalog.ts";
-
-export const schemaChannel = "fluxbase_schema";
 
 export interface CatalogCacheOptions {
   sql: Sql;

@@ -1,0 +1,59 @@
+/**
+ * The NOTIFY payload of `jobs.notify_change()` on the changes channel (migration 0003): ids only,
+ * never row contents, so every subscriber's copy of the row is read under its own claims. The one
+ * parser of it, used by realtime and by the worker pool (which wakes on `pending` and checks its own
+ * runs on `cancelled`): a payload change that this parser no longer accepts fails the tests instead
+ * of silently leaving the workers to the poll.
+ */
+
+export type ChangeType = "INSERT" | "UPDATE" | "DELETE";
+
+export interface ChangeNotification {
+  schema: string;
+  table: string;
+  type: ChangeType;
+  /** uuid for jobs.queue and jobs.workers, a number for jobs.logs. */
+  id: string | number;
+  /** The writing transaction's now(), ISO 8601. */
+  ts: string;
+  /** jobs.queue only. */
+  status?: string | null;
+  oldStatus?: string | null;
+  namespace?: string | null;
+  createdBy?: string | null;
+  jobName?: string | null;
+  /** jobs.logs only. */
+  jobId?: string | null;
+  lineNumber?: number | null;
+}
+
+const types: ReadonlySet<string> = new Set(["INSERT", "UPDATE", "DELETE"]);
+const str = (v: unknown) => (typeof v === "string" ? v : null);
+
+export function parseNotification(text: string): ChangeNotification | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof raw !== "object" || raw === null) return null;
+  const o = raw as Record<string, unknown>;
+  if (typeof o.schema !== "string" || typeof o.table !== "string" || typeof o.ts !== "string") return null;
+  if (typeof o.type !== "string" || !types.has(o.type)) return null;
+  if (typeof o.id !== "string" && typeof o.id !== "number") return null;
+  return {
+    schema: o.schema,
+    table: o.table,
+    type: o.type as ChangeType,
+    id: o.id,
+    ts: o.ts,
+    status: str(o.status),
+    oldStatus: str(o.old_status),
+    namespace: str(o.namespace),
+    createdBy: str(o.created_by),
+    jobName: str(o.job_name),
+    jobId: str(o.job_id),
+    lineNumber: typeof o.line_number === "number" ? o.line_number : null,
+  };
+}

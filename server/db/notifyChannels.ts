@@ -1,0 +1,10 @@
+/**
+ * The NOTIFY channels the migrations write to and the server listens on, named once. NOTIFY only
+ * wakes things up; every listener re-reads the database, which stays the source of truth.
+ */
+
+/** `jobs.notify_change()` (migrations 0003, 0008): one payload per row change, see changeNotification.ts. */
+export const changesChannel = "fluxbase_changes";
+
+/** The `ddl_command_end` event trigger (migrations 0004, 0006): any DDL, empty payload. */
+export const schemaChannel = "fluxbase_schema";
