@@ -3,7 +3,7 @@
  * schema, table?, filter?}], private}, access_token?}`, validated into bindings with server-assigned
  * ids. The join reply echoes each binding exactly as sent (realtime-js compares them field by field).
  */
-import type { ChangeType } from "./changeNotification.ts";
+import type { ChangeType } from "../db/changeNotification.ts";
 import type { ColumnCatalog } from "./columns.ts";
 import { type Filter, parseFilter } from "./filter.ts";
 import { type TableSpec, tableSpecs } from "./tables.ts";

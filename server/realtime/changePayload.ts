@@ -3,7 +3,7 @@
  * fields (`type`, `record`, `old_record`, `columns`, which realtime-js converts for its callback) and
  * the callback shape itself (`eventType`, `new`, `old`) for clients reading the frame directly.
  */
-import type { ChangeNotification } from "./changeNotification.ts";
+import type { ChangeNotification } from "../db/changeNotification.ts";
 import type { Column } from "./columns.ts";
 import type { Row, TableSpec } from "./tables.ts";
 

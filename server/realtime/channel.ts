@@ -4,8 +4,8 @@
  * that closes it when that identity's token expires.
  */
 import type { Identity } from "../auth/identity.ts";
+import type { ChangeType } from "../db/changeNotification.ts";
 import type { Binding } from "./bindings.ts";
-import type { ChangeType } from "./changeNotification.ts";
 import { matchesFilter } from "./filter.ts";
 import { identityKey, isExpired } from "./identityKey.ts";
 import type { Row, TableSpec } from "./tables.ts";

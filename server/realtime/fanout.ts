@@ -6,9 +6,9 @@
  * while its row was being read gets nothing.
  */
 import type { Identity } from "../auth/identity.ts";
+import type { ChangeNotification } from "../db/changeNotification.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { Logger } from "../log.ts";
-import type { ChangeNotification } from "./changeNotification.ts";
 import { changeDataJson, changePayloadJson } from "./changePayload.ts";
 import type { Channel } from "./channel.ts";
 import type { ColumnCatalog } from "./columns.ts";

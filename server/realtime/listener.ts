@@ -6,9 +6,10 @@
  * come back, the listener is torn down and set up again.
  */
 import { randomBytes } from "node:crypto";
+import { type ChangeNotification, parseNotification } from "../db/changeNotification.ts";
 import type { Sql } from "../db/createSql.ts";
+import { changesChannel } from "../db/notifyChannels.ts";
 import type { Logger } from "../log.ts";
-import { type ChangeNotification, changesChannel, parseNotification } from "./changeNotification.ts";
 import { RecentChanges, readMissedChanges } from "./resync.ts";
 import type { RealtimeCounters } from "./stats.ts";
 

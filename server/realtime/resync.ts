@@ -5,9 +5,10 @@
  * recoverable (the rows are gone), a job updated several times in the gap is replayed once in its
  * current state, and jobs.workers is not replayed (its heartbeats churn; dashboards re-read it).
  */
+
+import type { ChangeNotification } from "../db/changeNotification.ts";
 import type { Sql } from "../db/createSql.ts";
 import { asService } from "../db/withClaims.ts";
-import type { ChangeNotification } from "./changeNotification.ts";
 
 /** At most this many rows per table per resync; a longer outage is the clients' cue to re-read. */
 const maxRows = 1000;

@@ -3,8 +3,9 @@
  * row-level security decides), which columns never leave the server, what `old` holds, and how a
  * deleted row is rebuilt for the DELETE visibility check (see deleteVisibility.ts).
  */
+
+import type { ChangeNotification } from "../db/changeNotification.ts";
 import type { Tx } from "../db/createSql.ts";
-import type { ChangeNotification } from "./changeNotification.ts";
 
 export type Row = Record<string, unknown>;
 

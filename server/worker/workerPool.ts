@@ -4,7 +4,9 @@
  * for cancellation, and drain gracefully on stop.
  */
 import { hostname as osHostname } from "node:os";
+import { parseNotification } from "../db/changeNotification.ts";
 import type { Sql } from "../db/createSql.ts";
+import { changesChannel } from "../db/notifyChannels.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
 import type { Logger } from "../log.ts";
 import { deadLocalWorkers, recoverJobs } from "../queue/recoverJobs.ts";
@@ -19,13 +21,6 @@ export interface WorkerPool {
   /** Asks idle workers to claim now. */
   wake(): void;
   readonly workers: readonly JobWorker[];
-}
-
-interface ChangeMessage {
-  table?: string;
-  type?: string;
-  id?: string;
-  status?: string;
 }
 
 export function createWorkerPool(
@@ -93,15 +88,10 @@ export function createWorkerPool(
   }
 
   function onNotify(raw: string): void {
-    let message: ChangeMessage;
-    try {
-      message = JSON.parse(raw);
-    } catch {
-      return;
-    }
-    if (message.table !== "queue") return;
-    if (message.status === "pending") wake();
-    else if (message.status === "cancelled" && message.id && findRun(message.id))
+    const change = parseNotification(raw);
+    if (!change || change.table !== "queue") return;
+    if (change.status === "pending") wake();
+    else if (change.status === "cancelled" && typeof change.id === "string" && findRun(change.id))
       void checkRuns().catch(onError);
   }
 
@@ -141,7 +131,7 @@ export function createWorkerPool(
       if (recovered.requeued + recovered.failed > 0)
         logger.warn("recovered runs of dead workers", { ...recovered });
       for (const worker of workers) await worker.register({ pool_size: workers.length });
-      const listener = await sql.listen("fluxbase_changes", onNotify, wake);
+      const listener = await sql.listen(changesChannel, onNotify, wake);
       unlisten = () => listener.unlisten();
       every(jobs.pollInterval, async () => {
         wake();
