@@ -1,12 +1,24 @@
 /** The one place errors become responses: known errors keep their status and code, the rest is a bare 500. */
 import type { Context } from "hono";
-import { pgErrorToHttp } from "../db/pgErrors.ts";
+import { isTransientDbError, pgErrorToHttp } from "../db/pgErrors.ts";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
 export function createErrorHandler(logger: Logger) {
   return (error: Error, c: Context) => {
-    const known = error instanceof HttpError ? error : pgErrorToHttp(error);
+    const known =
+      error instanceof HttpError
+        ? error
+        : (pgErrorToHttp(error) ??
+          (isTransientDbError(error)
+            ? new HttpError(
+                503,
+                "DATABASE_UNAVAILABLE",
+                "The database is unavailable right now; try again shortly",
+                {},
+                { cause: error },
+              )
+            : undefined));
     if (known) {
       if (known.status >= 500) logger.error(known.message, { code: known.code });
       return c.json(known.toJSON(), known.status as 400);

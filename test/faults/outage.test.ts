@@ -65,6 +65,12 @@ async function outage(downMs: number): Promise<void> {
   await pg.stop();
   const stoppedAt = Date.now();
   writeFileSync(path.join(rig.markerDir, gate), "");
+  // The API meanwhile says what is going on instead of a bare 500.
+  const api = await fetch(`${rig.processes[0]!.url}/api/v1/jobs`, {
+    headers: { authorization: `Bearer ${rig.serviceKey}` },
+  });
+  expect(api.status).toBe(503);
+  expect(await api.json()).toMatchObject({ code: "DATABASE_UNAVAILABLE" });
   // Every execution finishes while the database is away.
   await until(
     async () => {
