@@ -1,6 +1,7 @@
 /** The sandbox's host API: run job code in a permission-scoped Deno subprocess. */
 export { childrenCpuMs, measureRunOverhead, type OverheadReport } from "./host/benchmark.ts";
 export { createSandbox, defaultSandboxLimits } from "./host/createSandbox.ts";
+export { resolveDenoPath } from "./host/denoBinary.ts";
 export { buildJobEnv, isSecretEnvName, type JobEnvExtra } from "./host/jobEnv.ts";
 export { withParentDeathSignal } from "./host/runMode.ts";
 export type {

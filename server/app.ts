@@ -21,6 +21,7 @@ import { ConfigError } from "./errors.ts";
 import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { leaseHeld } from "./queue/leaseHeld.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
 import { keyringFor } from "./secrets/encryptionKey.ts";
 import { createLeaseReaper } from "./worker/leaseReaper.ts";
@@ -87,7 +88,10 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
 
     const jwtSecret = ensureSecret(config.jwtSecret, config.dataDir, "jwt_secret");
     const keys = await projectKeys(jwtSecret);
-    verifyToken = createTokenVerifier(jwtSecret, createJobLeaseCheck(db));
+    verifyToken = createTokenVerifier(
+      jwtSecret,
+      createJobLeaseCheck((jobId, lease) => leaseHeld(db, jobId, lease)),
+    );
 
     let url = "";
     if (config.role !== "worker") {

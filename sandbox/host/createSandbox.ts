@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { buildGuest, type GuestBundle } from "./buildGuest.ts";
 import { CodeFiles } from "./codeFiles.ts";
 import { resolveDenoPath } from "./denoBinary.ts";
-import { type RunContext, runJob } from "./runJob.ts";
+import { runJob, type SandboxRunContext } from "./runJob.ts";
 import { resolveRunMode } from "./runMode.ts";
 import type { CreateSandboxOptions, Sandbox, SandboxLimits, SandboxRun, SandboxRunOptions } from "./types.ts";
 
@@ -28,7 +28,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
   const root = join(dataDir, "sandbox");
   const limits: SandboxLimits = { ...defaultSandboxLimits, ...options.limits };
   const live = new Set<SandboxRun>();
-  let context: RunContext | undefined;
+  let context: SandboxRunContext | undefined;
   let preparing: Promise<void> | undefined;
   let closed = false;
 
@@ -47,7 +47,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
       denoPath,
       options.logger,
     );
-    const ready: RunContext = {
+    const ready: SandboxRunContext = {
       denoPath,
       guest,
       mode,

@@ -28,7 +28,7 @@ import { createSecretMasker } from "./secretMask.ts";
 import { createStdoutChannel } from "./stdoutChannel.ts";
 import type { SandboxLimits, SandboxLogger, SandboxOutcome, SandboxRun, SandboxRunOptions } from "./types.ts";
 
-export interface RunContext {
+export interface SandboxRunContext {
   denoPath: string;
   guest: GuestBundle;
   mode: RunMode;
@@ -47,7 +47,7 @@ export interface RunContext {
 /** How long a guest may linger after its last frame before it is killed anyway. */
 const EXIT_GRACE_MS = 2_000;
 
-export function runJob(ctx: RunContext, o: SandboxRunOptions): SandboxRun {
+export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun {
   const codePath = ctx.codeFiles.ensure(o.codeHash, o.code);
   const nonce = randomBytes(32).toString("hex");
   const secrets = o.input.secrets ?? { system: {}, user: {} };

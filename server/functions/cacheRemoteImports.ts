@@ -7,9 +7,8 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { withParentDeathSignal } from "../../sandbox/index.ts";
+import { resolveDenoPath, withParentDeathSignal } from "../../sandbox/index.ts";
 
 /** An import the bundle leaves to Deno; `type` is its import attribute (`with { type: "json" }`). */
 export interface RemoteImport {
@@ -26,17 +25,6 @@ export interface CacheOptions {
 
 /** Specifiers already cached by this process, per Deno dir: a resync does not run Deno again. */
 const cached = new Map<string, Set<string>>();
-
-/** The path of the Deno executable installed with the `deno` npm package. */
-export function resolveDenoBinary(): string {
-  const require = createRequire(import.meta.url);
-  const exe = path.join(
-    path.dirname(require.resolve("deno/package.json")),
-    process.platform === "win32" ? "deno.exe" : "deno",
-  );
-  if (existsSync(exe)) return exe;
-  return (require("deno/install_api.cjs") as { runInstall(): string }).runInstall();
-}
 
 /** Resolves with an error message (Deno's own words) when something could not be fetched; never throws. */
 export async function cacheRemoteImports(
@@ -84,7 +72,7 @@ function runDeno(args: string[], options: CacheOptions): Promise<void> {
     if (process.env[name] !== undefined) env[name] = process.env[name];
   }
   // Like every run, this Deno dies with the server (kill -9 included) instead of outliving it.
-  const [command, commandArgs] = withParentDeathSignal(resolveDenoBinary(), args);
+  const [command, commandArgs] = withParentDeathSignal(resolveDenoPath(), args);
   return new Promise((resolve, reject) => {
     execFile(command, commandArgs, { env, timeout: options.timeoutMs ?? 120_000 }, (error, _out, stderr) => {
       if (!error) return resolve();

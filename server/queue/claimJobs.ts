@@ -4,6 +4,12 @@
  * every claimer shares is never held across a client round trip, and a frozen process stalls no
  * one. The claimed rows are read afterwards. The attempt is counted by the claim; the lease runs
  * `leaseMs` from now and the worker's heartbeat renews it (renewLeases).
+ *
+ * The lock is `pg_advisory_xact_lock(7242002)`: one fixed key that every claimer in every process
+ * shares. Any constant would do as long as nothing else takes it: 7242001 is the migration lock
+ * (db/migrate.ts), 7242002 the claim, and the functions sync takes
+ * `hashtext('fluxbase.jobs.functions.sync')`. It is transaction-scoped, so it is released when the
+ * claim statement ends, also on error; a claimer waits for it at most `lock_timeout` (1 s).
  */
 import type { Sql } from "../db/createSql.ts";
 

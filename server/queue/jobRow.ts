@@ -33,7 +33,10 @@ export interface JobRow {
   completed_at: Date | null;
 }
 
-/** Columns a caller may see; the lease token and idempotency key never leave the server. */
+/** The columns of jobs.queue that never leave the server, whatever path reads the row. */
+export const hiddenJobColumns = ["lease_token", "idempotency_key"] as const;
+
+/** Columns a caller may see: every column but hiddenJobColumns. */
 export const jobColumns = [
   "id",
   "namespace",

@@ -6,6 +6,7 @@
 
 import type { ChangeNotification } from "../db/changeNotification.ts";
 import type { Tx } from "../db/createSql.ts";
+import { hiddenJobColumns } from "../queue/jobRow.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -35,7 +36,8 @@ function strip(row: Row | undefined, hidden: ReadonlySet<string>): Row | null {
   return row;
 }
 
-const queueHidden = new Set(["lease_token", "idempotency_key"]);
+const queueHidden: ReadonlySet<string> = new Set(hiddenJobColumns);
+const queueReadSql = `select to_jsonb(t)${hiddenJobColumns.map((column) => ` - '${column}'`).join("")} as row from jobs.queue t where t.id = $1`;
 const none = new Set<string>();
 
 const queue: TableSpec = {
@@ -43,10 +45,9 @@ const queue: TableSpec = {
   table: "queue",
   key: "jobs.queue",
   hidden: queueHidden,
-  readSql: "select to_jsonb(t) - 'lease_token' - 'idempotency_key' as row from jobs.queue t where t.id = $1",
+  readSql: queueReadSql,
   async read(tx, id) {
-    const [found] = await tx<{ row: Row }[]>`
-      select to_jsonb(t) - 'lease_token' - 'idempotency_key' as row from jobs.queue t where t.id = ${id}`;
+    const [found] = await tx.unsafe<{ row: Row }[]>(queueReadSql, [id]);
     return strip(found?.row, queueHidden);
   },
   oldRecord: (change) =>

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { claimJobs } from "../queue/claimJobs.ts";
 import { registerWorker } from "../queue/workerRegistry.ts";
-import { type ActiveRun, type RunContext, type StopReason, startRun } from "./runJob.ts";
+import { type ActiveRun, type StopReason, startRun, type WorkerContext } from "./startRun.ts";
 
 export class JobWorker {
   readonly id = randomUUID();
@@ -13,7 +13,7 @@ export class JobWorker {
   private accepting = true;
 
   constructor(
-    private readonly ctx: RunContext,
+    private readonly ctx: WorkerContext,
     readonly capacity: number,
     private readonly hostname: string,
     private readonly onError: (error: unknown) => void,

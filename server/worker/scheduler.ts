@@ -5,14 +5,9 @@
 import { Cron } from "croner";
 import type { Sql } from "../db/createSql.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
+import { type ScheduledFunction, scheduledFunctions } from "../functions/scheduledFunctions.ts";
 import type { Logger } from "../log.ts";
 import { enqueueScheduledRun } from "../queue/enqueueScheduledRun.ts";
-
-interface ScheduledFunction {
-  id: string;
-  name: string;
-  schedule: string;
-}
 
 export interface Scheduler {
   start(): void;
@@ -40,10 +35,7 @@ export function createScheduler(sql: Sql, logger: Logger, tickMs = 1000): Schedu
 
   // The list is read every tick (one small indexed query), so a new or changed schedule applies at once.
   async function tick(): Promise<void> {
-    const functions = await sql<(ScheduledFunction & { now: Date })[]>`
-      select id, name, schedule, now() as now from jobs.functions
-      where enabled and schedule is not null and code is not null`;
-    const [{ now }] = functions.length ? functions : await sql<{ now: Date }[]>`select now() as now`;
+    const { functions, now } = await scheduledFunctions(sql);
     const since = lastTick ?? new Date(now.getTime() - tickMs);
     lastTick = now;
     for (const fn of functions) {

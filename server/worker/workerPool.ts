@@ -11,9 +11,10 @@ import { isTransientDbError } from "../db/pgErrors.ts";
 import type { Logger } from "../log.ts";
 import { deadLocalWorkers, recoverJobs } from "../queue/recoverJobs.ts";
 import { renewLeases } from "../queue/renewLeases.ts";
+import { runStates } from "../queue/runStates.ts";
 import { heartbeat, setWorkerStatus } from "../queue/workerRegistry.ts";
 import { JobWorker } from "./jobWorker.ts";
-import type { RunContext, StopReason } from "./runJob.ts";
+import type { StopReason, WorkerContext } from "./startRun.ts";
 
 export interface WorkerPool {
   start(): Promise<void>;
@@ -24,7 +25,10 @@ export interface WorkerPool {
 }
 
 export function createWorkerPool(
-  ctx: RunContext & { logger: Logger /** Heartbeats and lease renewal; default: ctx.sql. */; leaseSql?: Sql },
+  ctx: WorkerContext & {
+    logger: Logger /** Heartbeats and lease renewal; default: ctx.sql. */;
+    leaseSql?: Sql;
+  },
   hostname = osHostname(),
 ): WorkerPool {
   const { sql, jobs, logger } = ctx;
@@ -53,11 +57,10 @@ export function createWorkerPool(
   async function checkRuns(): Promise<void> {
     const leases = workers.flatMap((worker) => [...worker.runs.values()].map((run) => run.job));
     if (leases.length === 0) return;
-    const rows = await sql<
-      { id: string; status: string; cancel_mode: string | null; lease_token: string | null }[]
-    >`
-      select id, status, cancel_mode, lease_token from jobs.queue where id = any(${leases.map((job) => job.id)}::uuid[])`;
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    const byId = await runStates(
+      sql,
+      leases.map((job) => job.id),
+    );
     for (const job of leases) {
       const row = byId.get(job.id);
       let reason: StopReason | undefined;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveDenoBinary } from "../../server/functions/cacheRemoteImports.ts";
+import { resolveDenoPath } from "../../sandbox/index.ts";
 import { jobLogLines, waitForJob } from "../support/server.ts";
 import { filesUnder, jobsDir, root, run, useDocsServer } from "./support.ts";
 
@@ -28,7 +28,7 @@ describe("job function examples", () => {
       symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
       const files = filesUnder(jobsDir).filter((file) => file.endsWith(".ts"));
       const result = spawnSync(
-        resolveDenoBinary(),
+        resolveDenoPath(),
         ["check", "--config", path.join(dir, "deno.json"), ...files],
         {
           cwd: root,

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { resolveDenoBinary } from "../../server/functions/cacheRemoteImports.ts";
+import { resolveDenoPath } from "../../sandbox/index.ts";
 
 /** Calls the bundle's `handler(new Request(url))` and returns what it resolved to. */
 export async function runHandler(code: string, denoDir: string, url = "http://job.local/"): Promise<unknown> {
@@ -19,7 +19,7 @@ export async function runHandler(code: string, denoDir: string, url = "http://jo
     const env = { DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", PATH: process.env.PATH };
     const args = ["run", "--no-config", "--no-lock", "--cached-only", path.join(dir, "main.mjs")];
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(resolveDenoBinary(), args, { env, timeout: 30_000 }, (error, out, err) =>
+      execFile(resolveDenoPath(), args, { env, timeout: 30_000 }, (error, out, err) =>
         error ? reject(new Error(`deno failed: ${err || error.message}`)) : resolve(out),
       );
     });

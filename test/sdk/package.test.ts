@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { build } from "esbuild";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveDenoBinary } from "../../server/functions/cacheRemoteImports.ts";
+import { resolveDenoPath } from "../../sandbox/index.ts";
 import { launchChromium } from "../support/chromium.ts";
 import { insertFunction, startTestServer, type TestServer, type TestUser } from "../support/server.ts";
 
@@ -157,7 +157,7 @@ describe("the packed SDK", () => {
   it("Deno runs a script importing it through package.json and node_modules", async () => {
     const host = new URL(server.url).host;
     const { stdout, stderr } = await run(
-      resolveDenoBinary(),
+      resolveDenoPath(),
       [
         "run",
         "--check",

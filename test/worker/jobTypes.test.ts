@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { resolveDenoBinary } from "../../server/functions/cacheRemoteImports.ts";
+import { resolveDenoPath } from "../../sandbox/index.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -12,7 +12,7 @@ it("type-checks every example job with deno check", () => {
     .filter((file) => file.endsWith(".ts"))
     .map((file) => `jobs/${file}`);
   expect(files.length).toBeGreaterThanOrEqual(3);
-  const result = spawnSync(resolveDenoBinary(), ["check", ...files], {
+  const result = spawnSync(resolveDenoPath(), ["check", ...files], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },

@@ -6,8 +6,10 @@
 import path from "node:path";
 import { Hono } from "hono";
 import { z } from "zod";
-import { asService, withClaims } from "../../db/withClaims.ts";
 import { badRequest, conflict, notFound } from "../../errors.ts";
+import { deleteFunction } from "../../functions/deleteFunction.ts";
+import { findFunction } from "../../functions/findFunction.ts";
+import { listFunctions } from "../../functions/listFunctions.ts";
 import { loadFunctionsFromDir } from "../../functions/loadFunctionsFromDir.ts";
 import { prepareFunctionFromSource } from "../../functions/prepareFunctionFromSource.ts";
 import { syncFunctions } from "../../functions/syncFunctions.ts";
@@ -23,36 +25,9 @@ import { readJson, validate } from "../readBody.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
 import { limitBody } from "./jobs.ts";
 
-const listColumns = [
-  "id",
-  "name",
-  "namespace",
-  "description",
-  "enabled",
-  "schedule",
-  "timeout_seconds",
-  "memory_mb",
-  "max_retries",
-  "progress_timeout_seconds",
-  "permissions",
-  "require_roles",
-  "origin",
-  "source_path",
-  "version",
-  "bundle_error",
-  "code_hash",
-  "created_at",
-  "updated_at",
-] as const;
-
 export function adminFunctionsRoutes(deps: HttpDeps) {
   const { sql, config } = deps;
-  const find = (ns: string, fnName: string) =>
-    asService(sql, async (tx) => {
-      const [row] =
-        await tx`select ${tx(listColumns)}, source from jobs.functions where namespace = ${ns} and name = ${fnName}`;
-      return row;
-    });
+  const find = (ns: string, fnName: string) => findFunction(sql, ns, fnName);
   const prepare = async (input: { name: string; namespace: string; code: string } & SettingsInput) => {
     const fn = await prepareFunctionFromSource(
       { name: input.name, namespace: input.namespace, code: input.code, overrides: overrides(input) },
@@ -88,12 +63,7 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
           c.req.query(),
           "query",
         );
-        const functions = await withClaims(
-          sql,
-          c.get("identity"),
-          (tx) =>
-            tx`select ${tx(listColumns)} from jobs.functions ${ns ? tx`where namespace = ${ns}` : tx``} order by namespace, name`,
-        );
+        const functions = await listFunctions(sql, c.get("identity"), ns);
         return c.json({ functions });
       })
       // The default namespace's function by name alone, as `fluxbase functions get <name>` asks.
@@ -145,14 +115,9 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
       })
       .delete("/functions/:namespace/:name", async (c) => {
         const [ns, fnName] = [c.req.param("namespace"), c.req.param("name")];
-        const rows = await withClaims(
-          sql,
-          c.get("identity"),
-          (tx) =>
-            tx`delete from jobs.functions where namespace = ${ns} and name = ${fnName} returning id, name, namespace`,
-        );
-        if (rows.length === 0) throw functionNotFound(ns, fnName);
-        return c.json({ deleted: rows[0] });
+        const deleted = await deleteFunction(sql, c.get("identity"), ns, fnName);
+        if (!deleted) throw functionNotFound(ns, fnName);
+        return c.json({ deleted });
       })
       .post("/sync", limitBody(50 * 1024 * 1024), async (c) => {
         const body = await readJson(c, syncBody);

@@ -7,6 +7,7 @@ import { buildJobEnv } from "../../sandbox/index.ts";
 import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
+import { functionCode } from "../functions/functionCode.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import { completeJob, failJob, releaseJob, retryDelay } from "../queue/finishJob.ts";
@@ -18,7 +19,7 @@ import { LogBuffer } from "./logBuffer.ts";
 import { ProgressCoalescer } from "./progressCoalescer.ts";
 import { untilLanded } from "./untilLanded.ts";
 
-export interface RunContext {
+export interface WorkerContext {
   sql: Sql;
   sandbox: Sandbox;
   jobs: JobsConfig;
@@ -32,14 +33,6 @@ export interface RunContext {
   keyring: Keyring;
 }
 
-interface FunctionCode {
-  code: string | null;
-  code_hash: string | null;
-  bundle_error: string | null;
-  permissions: Partial<SandboxPermissions>;
-  memory_mb: number;
-}
-
 /** How a run is being stopped from outside, if it is. */
 export type StopReason = "cancel" | "terminate" | "shutdown" | "lease_lost";
 
@@ -50,7 +43,7 @@ export interface ActiveRun {
   done: Promise<void>;
 }
 
-export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
+export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
   let sandboxRun: SandboxRun | undefined;
   let stopReason: StopReason | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -103,13 +96,8 @@ export function startRun(ctx: RunContext, job: ClaimedJob): ActiveRun {
       (value) => landed("job progress", () => writeProgress(sql, lease, value)),
       (error) => logger.warn("could not write job progress", { job_id: job.id, error: String(error) }),
     );
-    const [fn] = job.function_id
-      ? await landed(
-          "job start",
-          () => sql<FunctionCode[]>`
-          select code, code_hash, bundle_error, permissions, memory_mb from jobs.functions where id = ${job.function_id}`,
-        )
-      : [];
+    const functionId = job.function_id;
+    const fn = functionId ? await landed("job start", () => functionCode(sql, functionId)) : undefined;
     if (!fn?.code) {
       const message = fn?.bundle_error
         ? `Job function failed to bundle: ${fn.bundle_error}`

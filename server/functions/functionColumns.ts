@@ -1,0 +1,22 @@
+/** The columns of a job function shown to admins (the compiled code stays inside the server). */
+export const functionColumns = [
+  "id",
+  "name",
+  "namespace",
+  "description",
+  "enabled",
+  "schedule",
+  "timeout_seconds",
+  "memory_mb",
+  "max_retries",
+  "progress_timeout_seconds",
+  "permissions",
+  "require_roles",
+  "origin",
+  "source_path",
+  "version",
+  "bundle_error",
+  "code_hash",
+  "created_at",
+  "updated_at",
+] as const;
