@@ -31,6 +31,15 @@ beforeAll(async () => {
     }`,
   });
   await insertFunction(server, {
+    name: "deep-result",
+    max_retries: 0,
+    code: `export async function handler() {
+      let deep = [];
+      for (let i = 0; i < 20000; i++) deep = [deep];
+      return { deep };
+    }`,
+  });
+  await insertFunction(server, {
     name: "returns-array",
     code: "export default async function (req, fb, svc, job) { return [1, 'two', null]; }",
   });
@@ -178,6 +187,14 @@ describe("running jobs", () => {
     const stack = logs.filter((l) => l.message.includes("card declined"));
     expect(stack).toHaveLength(1);
     expect(stack[0]!.message).toMatch(/card declined: insufficient funds\n\s+at /);
+  });
+
+  it("fails a job whose result is nested too deep to store, instead of leaving it running", async () => {
+    const id = await submit("deep-result");
+    const job = await waitForJob(server, id);
+    expect(job.status).toBe("failed");
+    expect(job.error_message).toMatch(/^The job's result could not be stored: /);
+    expect(job.result).toBeNull();
   });
 
   it("retries with backoff, counting every attempt exactly, then fails with the last error", async () => {
