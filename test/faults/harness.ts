@@ -9,6 +9,7 @@ import path from "node:path";
 import { expect } from "vitest";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import type { Sql } from "../../server/db/createSql.ts";
+import { descendants } from "../support/processes.ts";
 import { testJwtSecret } from "../support/server.ts";
 import { type ServerProcess, spawnServer } from "../support/serverProcess.ts";
 
@@ -130,8 +131,13 @@ export function createRig(databaseUrl: string, base: Record<string, string> = {}
     async cleanup() {
       cleaning = true;
       for (const proc of processes) {
+        // A test that failed mid-freeze may leave the server's children stopped: wake them all.
+        for (const pid of [proc.child.pid!, ...descendants(proc.child.pid!)]) {
+          try {
+            process.kill(pid, "SIGCONT");
+          } catch {}
+        }
         try {
-          proc.child.kill("SIGCONT");
           proc.child.kill("SIGKILL");
         } catch {}
       }
