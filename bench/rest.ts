@@ -18,8 +18,8 @@ import { mintToken } from "../server/auth/mintToken.ts";
 import { createSql } from "../server/db/createSql.ts";
 import { startEmbeddedPostgres } from "../server/db/embeddedPostgres.ts";
 import { createLogger } from "../server/log.ts";
-import { countingProxy } from "../test/support/roundTripProxy.ts";
 import { fmt, percentile } from "./benchServer.ts";
+import { countingProxy } from "./roundTripProxy.ts";
 
 const clients = Number(process.env.BENCH_REST_CLIENTS ?? 16);
 const seconds = Number(process.env.BENCH_REST_SECONDS ?? 5);

@@ -20,9 +20,11 @@ import { waitForDatabase } from "./db/waitForDatabase.ts";
 import { ConfigError } from "./errors.ts";
 import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { createHttpApp } from "./http/app.ts";
+import { examplesRoutes } from "./http/routes/examples.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { leaseHeld } from "./queue/leaseHeld.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
+import { restRoutes } from "./rest/restRoutes.ts";
 import { keyringFor } from "./secrets/encryptionKey.ts";
 import { createLeaseReaper } from "./worker/leaseReaper.ts";
 import { createScheduler } from "./worker/scheduler.ts";
@@ -95,12 +97,18 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
 
     let url = "";
     if (config.role !== "worker") {
-      const app = createHttpApp({
+      const httpDeps = {
         sql: db,
         config,
         verifyToken,
         logger: logger.child("http"),
         isReady: () => ready,
+      };
+      const app = createHttpApp(httpDeps, {
+        mount: (http) => {
+          http.route("/rest/v1", restRoutes(httpDeps));
+          http.route("/examples", examplesRoutes());
+        },
       });
       const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
       await new Promise<void>((resolve, reject) => {

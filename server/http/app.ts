@@ -1,12 +1,13 @@
-/** The Hono application: routes mounted under their prefixes, one error handler, JSON 404s. */
+/**
+ * The Hono application: the core API mounted under its prefixes, one error handler, JSON 404s.
+ * REST and the example pages are mounted by the composition root through `extensions.mount`.
+ */
 import { Hono } from "hono";
-import { restRoutes } from "../rest/restRoutes.ts";
 import { authenticate, requireAdmin } from "./authenticate.ts";
 import { corsMiddleware } from "./cors.ts";
 import { createErrorHandler } from "./onError.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
-import { examplesRoutes } from "./routes/examples.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
@@ -14,7 +15,10 @@ import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
 import type { AppEnv, HttpDeps } from "./types.ts";
 
 export interface HttpExtensions {
-  /** Extra route groups mounted by the composition root (functions admin, REST, ...). */
+  /**
+   * Route groups the composition root (server/app.ts) mounts after the core API: REST and the
+   * example pages. They sit behind the same CORS and error handling; http/ never imports them.
+   */
   mount?: (app: Hono<AppEnv>) => void;
 }
 
@@ -29,13 +33,11 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.route("/", healthRoutes(deps));
   app.route("/", homeRoutes());
   app.route("/api/v1/jobs", jobsRoutes(deps));
-  app.route("/examples", examplesRoutes());
   // Admin routes share one authentication step: admin or service_role only.
   const admin = new Hono<AppEnv>().use("*", authenticate(deps.verifyToken), requireAdmin());
   admin.route("/", adminJobsRoutes(deps));
   admin.route("/", adminFunctionsRoutes(deps));
   app.route("/api/v1/admin/jobs", admin);
-  app.route("/rest/v1", restRoutes(deps));
   app.route("/api/v1/admin/secrets", adminSecretsRoutes(deps));
   app.route("/api/v1/secrets", userSecretsRoutes(deps));
   extensions.mount?.(app);

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countingProxy } from "../../bench/roundTripProxy.ts";
 import { createFluxbase, type Fluxbase } from "../../server/app.ts";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import { createLogger } from "../../server/log.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { countingProxy } from "../support/roundTripProxy.ts";
 import { testJwtSecret } from "../support/server.ts";
 
 let db: TestDatabase;

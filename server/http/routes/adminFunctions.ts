@@ -21,9 +21,9 @@ import {
   syncBody,
   updateBody,
 } from "../functionSchemas.ts";
+import { limitBody } from "../limitBody.ts";
 import { readJson, validate } from "../readBody.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
-import { limitBody } from "./jobs.ts";
 
 export function adminFunctionsRoutes(deps: HttpDeps) {
   const { sql, config } = deps;

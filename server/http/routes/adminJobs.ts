@@ -9,10 +9,10 @@ import { listJobs } from "../../queue/listJobs.ts";
 import { listNamespaces, listWorkers } from "../../queue/listWorkers.ts";
 import { resubmitJob } from "../../queue/resubmitJob.ts";
 import { retryJob } from "../../queue/retryJob.ts";
+import { jobIdParam } from "../jobIdParam.ts";
 import { validate } from "../readBody.ts";
 import { adminListQuery } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
-import { jobIdParam } from "./jobs.ts";
 
 const statsQuery = z.object({ namespace: z.string().max(64).optional() });
 

@@ -1,8 +1,7 @@
 /** The user-facing jobs API: submit, list, get, logs, cancel, retry — each as the caller, so RLS decides. */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { withClaims } from "../../db/withClaims.ts";
-import { badRequest, HttpError } from "../../errors.ts";
+import { badRequest } from "../../errors.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
 import { readJobAs } from "../../queue/findJob.ts";
 import { jobLogs } from "../../queue/jobLogs.ts";
@@ -10,27 +9,11 @@ import { listJobs } from "../../queue/listJobs.ts";
 import { retryJob } from "../../queue/retryJob.ts";
 import { submitJob } from "../../queue/submitJob.ts";
 import { authenticate } from "../authenticate.ts";
+import { jobIdParam } from "../jobIdParam.ts";
+import { limitBody } from "../limitBody.ts";
 import { hasUnstorableText, readJson, validate } from "../readBody.ts";
-import { idempotencyKey, listQuery, logsQuery, submitBody, uuid } from "../schemas.ts";
+import { idempotencyKey, listQuery, logsQuery, submitBody } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
-
-export function jobIdParam(value: string): string {
-  if (!uuid.safeParse(value).success) {
-    throw badRequest("INVALID_ID", `Job ids are uuids; got ${JSON.stringify(value.slice(0, 64))}`);
-  }
-  return value.toLowerCase();
-}
-
-export function limitBody(maxSize: number) {
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new HttpError(413, "PAYLOAD_TOO_LARGE", `The request body is larger than ${maxSize} bytes`, {
-        max_bytes: maxSize,
-      });
-    },
-  });
-}
 
 export function jobsRoutes(deps: HttpDeps) {
   const { sql } = deps;

@@ -16,10 +16,10 @@ import { keyringFor } from "../../secrets/encryptionKey.ts";
 import { deleteSecret, findSecret, listSecrets } from "../../secrets/findSecrets.ts";
 import { putSecret } from "../../secrets/putSecret.ts";
 import { authenticate, requireAdmin } from "../authenticate.ts";
+import { limitBody } from "../limitBody.ts";
 import { hasUnstorableText, readJson, validate } from "../readBody.ts";
 import { uuid } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
-import { limitBody } from "./jobs.ts";
 
 const MAX_VALUE_BYTES = 64 * 1024;
 
