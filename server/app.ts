@@ -23,6 +23,9 @@ import { createHttpApp } from "./http/app.ts";
 import { examplesRoutes } from "./http/routes/examples.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { leaseHeld } from "./queue/leaseHeld.ts";
+import { createMailer } from "./notify/mailer.ts";
+import { createNotifier } from "./notify/notifier.ts";
+import { type WebhookKeys, webhookKeys } from "./notify/webhookKeys.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
 import { restRoutes } from "./rest/restRoutes.ts";
 import { keyringFor } from "./secrets/encryptionKey.ts";
@@ -69,6 +72,11 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
 
   async function boot(): Promise<StartedServer> {
     keyringFor(config); // reads or generates the secrets key; a bad FLUXBASE_ENCRYPTION_KEY stops here
+    const keys = webhookKeys(config.notify.webhookPrivateKey, config.dataDir);
+    if (!config.notify.smtpUrl)
+      logger.info(
+        "mail is off (FLUXBASE_SMTP_URL is not set): submits with notify: true are refused and scheduled-run alerts are not sent",
+      );
     let databaseUrl = config.databaseUrl;
     let embeddedDatabase: StartedServer["embeddedDatabase"];
     if (!databaseUrl) {
@@ -89,7 +97,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     if (applied.length > 0) logger.info("migrations applied", { applied });
 
     const jwtSecret = ensureSecret(config.jwtSecret, config.dataDir, "jwt_secret");
-    const keys = await projectKeys(jwtSecret);
+    const apiKeys = await projectKeys(jwtSecret);
     verifyToken = createTokenVerifier(
       jwtSecret,
       createJobLeaseCheck((jobId, lease) => leaseHeld(db, jobId, lease)),
@@ -103,6 +111,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         verifyToken,
         logger: logger.child("http"),
         isReady: () => ready,
+        webhookPublicKey: keys.publicKeyPem,
       };
       const app = createHttpApp(httpDeps, {
         mount: (http) => {
@@ -135,9 +144,9 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       url =
         config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     }
-    if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url);
+    if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url, keys);
     ready = true;
-    return { url, databaseUrl, embeddedDatabase, ...keys };
+    return { url, databaseUrl, embeddedDatabase, ...apiKeys };
   }
 
   /** Where jobs of a worker-only process find the API (for their `fluxbase` clients). */
@@ -151,7 +160,13 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   }
 
   /** The functions loader (API side) and the worker pool with its sandbox (worker side). */
-  async function startJobs(db: Sql, databaseUrl: string, jwtSecret: string, url: string): Promise<void> {
+  async function startJobs(
+    db: Sql,
+    databaseUrl: string,
+    jwtSecret: string,
+    url: string,
+    keys: WebhookKeys,
+  ): Promise<void> {
     if (config.role !== "worker" && config.jobs.autoLoadOnBoot) {
       const loader = createFunctionsLoader({ sql: db, config, logger });
       closers.push(() => loader.close());
@@ -176,12 +191,13 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     const sandbox = createSandbox({ dataDir: config.dataDir, logger: logger.child("sandbox") });
     closers.push(() => sandbox.close());
     await sandbox.prepare();
+    const serverUrl = url || workerServerUrl();
     const pool = createWorkerPool({
       sql: workerSql,
       sandbox,
       jobs: config.jobs,
       logger: logger.child("worker"),
-      serverUrl: url || workerServerUrl(),
+      serverUrl,
       jwtSecret,
       deniedNet: databaseAddresses(databaseUrl),
       processEnv: process.env,
@@ -190,6 +206,20 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     });
     closers.push(() => pool.stop());
     await pool.start();
+    // Its own connections: a slow receiver holding deliveries open never takes a worker's connection.
+    const notifySql = createSql(databaseUrl, { max: 4, role: "service_role" });
+    closers.push(() => notifySql.end({ timeout: 5 }));
+    const notifier = createNotifier({
+      sql: notifySql,
+      config: config.notify,
+      keys,
+      mailer: config.notify.smtpUrl ? createMailer(config.notify.smtpUrl, config.notify.mailFrom) : undefined,
+      adminUrl: `${serverUrl}/examples/admin/`,
+      pollInterval: config.jobs.pollInterval,
+      logger: logger.child("notify"),
+    });
+    closers.push(() => notifier.stop());
+    notifier.start();
     const scheduler = createScheduler(workerSql, logger.child("scheduler"));
     closers.push(() => scheduler.stop());
     scheduler.start();

@@ -133,4 +133,36 @@ export const settings: SettingSpec[] = [
     "duration",
     100,
   ),
+
+  /** `smtp://user:pass@host:port` or `smtps://…`; empty: no mail, and `notify: true` is refused. @default "" */
+  s("notify.smtpUrl", "FLUXBASE_SMTP_URL", "notify.smtp_url", "string", "", true),
+  /** The From of every mail. @default "Fluxbase <fluxbase@localhost>" */
+  s("notify.mailFrom", "FLUXBASE_MAIL_FROM", "notify.mail_from", "string", "Fluxbase <fluxbase@localhost>"),
+  /** Addresses mailed when a scheduled run ends. @default [] */
+  s("notify.alertEmail", "FLUXBASE_JOBS_ALERT_EMAIL", "notify.alert_email", "list", []),
+  /** `all` (every end of a scheduled run) or `failed`. @default "all" */
+  s("notify.alertOn", "FLUXBASE_JOBS_ALERT_ON", "notify.alert_on", "string", "all"),
+  /** PEM of the RSA key that signs webhooks. @default generated once into the data dir */
+  s(
+    "notify.webhookPrivateKey",
+    "FLUXBASE_WEBHOOK_PRIVATE_KEY",
+    "notify.webhook_private_key",
+    "string",
+    "",
+    true,
+  ),
+  /** Allow webhook targets on loopback and private networks (link-local stays refused). @default false */
+  s(
+    "notify.webhookAllowPrivate",
+    "FLUXBASE_WEBHOOK_ALLOW_PRIVATE",
+    "notify.webhook_allow_private",
+    "bool",
+    false,
+  ),
+  /** Time limit of one webhook attempt. @default 5000 */
+  s("notify.webhookTimeout", "FLUXBASE_WEBHOOK_TIMEOUT", "notify.webhook_timeout", "duration", 5_000),
+  /** First retry delay of a delivery (mail or webhook); doubles each attempt. @default 1000 */
+  s("notify.retryBase", "FLUXBASE_NOTIFY_RETRY_BASE", "notify.retry_base", "duration", 1_000),
+  /** Attempts of one delivery before it is given up. @default 5 */
+  s("notify.maxAttempts", "FLUXBASE_NOTIFY_MAX_ATTEMPTS", "notify.max_attempts", "int", 5),
 ];

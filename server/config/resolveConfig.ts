@@ -33,7 +33,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
       : "the keys are listed in docs/configuration.md";
     throw new ConfigError(`Unknown key ${unknown.key} in ${path.resolve(cwd, yamlPath)}${others}: ${hint}`);
   }
-  const out: Record<string, any> = { jobs: {} };
+  const out: Record<string, any> = { jobs: {}, notify: {} };
   for (const spec of settings) {
     const explicit = getPath(input.options ?? {}, spec.path);
     let value: unknown;
@@ -147,6 +147,16 @@ function validate(config: FluxbaseConfig): void {
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new ConfigError("Invalid FLUXBASE_DATABASE_URL: expected a postgres:// URL");
   }
+  if (config.notify.alertOn !== "all" && config.notify.alertOn !== "failed") {
+    throw new ConfigError(
+      `Invalid FLUXBASE_JOBS_ALERT_ON: expected all or failed, got ${config.notify.alertOn}`,
+    );
+  }
+  if (config.notify.smtpUrl && !/^smtps?:\/\//.test(config.notify.smtpUrl)) {
+    throw new ConfigError("Invalid FLUXBASE_SMTP_URL: expected smtp://user:pass@host:port or smtps://…");
+  }
+  positive("FLUXBASE_NOTIFY_MAX_ATTEMPTS", config.notify.maxAttempts);
+  positive("FLUXBASE_WEBHOOK_TIMEOUT", config.notify.webhookTimeout, 10);
   if (config.publicUrl && !/^https?:\/\//.test(config.publicUrl)) {
     throw new ConfigError(`Invalid FLUXBASE_PUBLIC_URL: expected an http(s) URL, got ${config.publicUrl}`);
   }

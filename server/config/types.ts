@@ -30,6 +30,22 @@ export interface JobsConfig {
   progressFlushInterval: number;
 }
 
+export interface NotifyConfig {
+  /** Empty string: no mail. */
+  smtpUrl: string;
+  mailFrom: string;
+  alertEmail: string[];
+  alertOn: "all" | "failed";
+  /** Empty string: read or generate `<dataDir>/webhook_private_key.pem`. */
+  webhookPrivateKey: string;
+  webhookAllowPrivate: boolean;
+  /** Milliseconds. */
+  webhookTimeout: number;
+  /** Milliseconds. */
+  retryBase: number;
+  maxAttempts: number;
+}
+
 export interface FluxbaseConfig {
   port: number;
   host: string;
@@ -51,7 +67,11 @@ export interface FluxbaseConfig {
   /** `["*"]`, or normalized origins (`https://app.example.com`) allowed by CORS and the realtime upgrade. */
   corsOrigins: string[];
   jobs: JobsConfig;
+  notify: NotifyConfig;
 }
 
 /** What callers may pass: any subset, nested objects partial too. */
-export type FluxbaseOptions = Partial<Omit<FluxbaseConfig, "jobs">> & { jobs?: Partial<JobsConfig> };
+export type FluxbaseOptions = Partial<Omit<FluxbaseConfig, "jobs" | "notify">> & {
+  jobs?: Partial<JobsConfig>;
+  notify?: Partial<NotifyConfig>;
+};

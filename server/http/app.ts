@@ -12,6 +12,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
+import { adminWebhooksRoutes, webhookPublicKeyRoutes } from "./routes/webhooks.ts";
 import type { AppEnv, HttpDeps } from "./types.ts";
 
 export interface HttpExtensions {
@@ -40,6 +41,8 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.route("/api/v1/admin/jobs", admin);
   app.route("/api/v1/admin/secrets", adminSecretsRoutes(deps));
   app.route("/api/v1/secrets", userSecretsRoutes(deps));
+  app.route("/api/v1/admin/webhooks", adminWebhooksRoutes(deps));
+  app.route("/api/v1/webhooks", webhookPublicKeyRoutes(deps.webhookPublicKey));
   extensions.mount?.(app);
   return app;
 }

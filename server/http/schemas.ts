@@ -25,6 +25,8 @@ export const submitBody = z
       .min(0)
       .max(365 * 24 * 3600)
       .optional(),
+    /** Mail the submitter's email claim when the job ends. */
+    notify: z.boolean().default(false),
     on_behalf_of: z
       .object({
         user_id: uuid,

@@ -12,6 +12,8 @@ export interface HttpDeps {
   logger: Logger;
   /** Answers /health with 200 only once this returns true. */
   isReady: () => boolean;
+  /** PEM served at GET /api/v1/webhooks/public-key. */
+  webhookPublicKey: string;
 }
 
 export interface AppEnv {

@@ -31,6 +31,8 @@ export interface JobRow {
   started_at: Date | null;
   last_progress_at: Date | null;
   completed_at: Date | null;
+  /** The submitter is mailed when the job ends. */
+  notify: boolean;
 }
 
 /** The columns of jobs.queue that never leave the server, whatever path reads the row. */
@@ -63,6 +65,7 @@ export const jobColumns = [
   "started_at",
   "last_progress_at",
   "completed_at",
+  "notify",
 ] as const;
 
 export const jobColumnsWithResult = [...jobColumns, "result"] as const;

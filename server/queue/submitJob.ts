@@ -17,6 +17,8 @@ export interface SubmitJobInput {
   scheduled_at?: string;
   delay_seconds?: number;
   idempotency_key?: string;
+  /** Mail the submitter when the job ends; callers check it can be sent first (assertCanNotify). */
+  notify?: boolean;
   on_behalf_of?: { user_id: string; user_email?: string; user_role?: string };
 }
 
@@ -68,10 +70,10 @@ export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInpu
       : tx`null`;
   const [job] = await tx<JobRow[]>`
     insert into jobs.queue (namespace, function_id, job_name, payload, priority, max_retries, timeout_seconds,
-      progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at)
+      progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at, notify)
     values (${input.namespace}, ${fn.id}, ${input.job_name}, ${tx.json(input.payload as never)}, ${input.priority},
       ${fn.max_retries}, ${fn.timeout_seconds}, ${fn.progress_timeout_seconds}, ${input.idempotency_key ?? null},
-      ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt})
+      ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt}, ${input.notify ?? false})
     on conflict ((coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)), idempotency_key)
       where idempotency_key is not null do nothing
     returning ${tx(jobColumnsWithResult)}`;

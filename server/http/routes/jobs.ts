@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { withClaims } from "../../db/withClaims.ts";
 import { badRequest } from "../../errors.ts";
+import { assertCanNotify } from "../../notify/assertCanNotify.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
 import { readJobAs } from "../../queue/findJob.ts";
 import { jobLogs } from "../../queue/jobLogs.ts";
@@ -25,6 +26,11 @@ export function jobsRoutes(deps: HttpDeps) {
         throw badRequest(
           "INVALID_PAYLOAD",
           "The payload may not contain NUL characters or unpaired surrogates",
+        );
+      if (body.notify)
+        assertCanNotify(
+          deps.config.notify,
+          body.on_behalf_of ? body.on_behalf_of.user_email : c.get("identity").email,
         );
       const headerKey = c.req.header("idempotency-key");
       const key =
