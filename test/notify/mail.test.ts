@@ -24,7 +24,10 @@ beforeAll(async () => {
       maxAttempts: 3,
     },
   });
-  await insertFunction(server, { name: "adds", code: "export async function main(p) { return { sum: p.a + p.b }; }" });
+  await insertFunction(server, {
+    name: "adds",
+    code: "export async function main(p) { return { sum: p.a + p.b }; }",
+  });
   await insertFunction(server, {
     name: "breaks",
     code: "export default () => { throw new Error('the disk is full') }",
