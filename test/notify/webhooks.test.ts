@@ -165,8 +165,15 @@ describe("deliveries", () => {
       job_name: "hooked",
     });
     expect(completed.json.job.completed_at).toMatch(/Z$/);
+    // The receiver has answered; the attempt is recorded right after.
+    await expect
+      .poll(async () =>
+        (await call("GET", `/api/v1/admin/webhooks/${hook.id}/deliveries`)).body.deliveries.map(
+          (d: { state: string }) => d.state,
+        ),
+      )
+      .toEqual(["delivered", "delivered"]);
     const { body } = await call("GET", `/api/v1/admin/webhooks/${hook.id}/deliveries`);
-    expect(body.deliveries).toHaveLength(2);
     expect(body.deliveries[0]).toMatchObject({ state: "delivered", attempts: 1, last_status_code: 200 });
     expect(body.deliveries[0].attempt_log[0]).toMatchObject({ attempt: 1, status_code: 200, error: null });
     expect(body.deliveries[0].attempt_log[0].duration_ms).toBeTypeOf("number");
@@ -207,6 +214,12 @@ describe("deliveries", () => {
       await endedJob("slow-receiver");
       const got = await receiver.waitFor(2, (d) => d.path === "/slow");
       expect(got[0]!.id).toBe(got[1]!.id);
+      await expect
+        .poll(
+          async () =>
+            (await call("GET", `/api/v1/admin/webhooks/${hook.id}/deliveries`)).body.deliveries[0].state,
+        )
+        .toBe("delivered");
       const { body } = await call("GET", `/api/v1/admin/webhooks/${hook.id}/deliveries`);
       const [first, second] = body.deliveries[0].attempt_log;
       expect(first.error).toBe("no answer within 1000 ms");
