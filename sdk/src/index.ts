@@ -4,6 +4,7 @@
  */
 export { AdminClient } from "./admin/AdminClient.ts";
 export { AdminJobsClient } from "./admin/AdminJobsClient.ts";
+export { AdminWebhooksClient } from "./admin/AdminWebhooksClient.ts";
 export type {
   AdminListJobsOptions,
   CreateJobFunctionInput,
@@ -17,6 +18,14 @@ export type {
   SyncJobsResult,
   UpdateJobFunctionInput,
 } from "./admin/types.ts";
+export type {
+  CreateWebhookInput,
+  UpdateWebhookInput,
+  Webhook,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEvent,
+} from "./admin/webhookTypes.ts";
 export { FluxbaseAuth, type FluxbaseSession } from "./auth/FluxbaseAuth.ts";
 export { createClient } from "./createClient.ts";
 export { type FluxbaseClientErrorCode, FluxbaseError } from "./errors.ts";

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../sdk/src/index.ts";
 import { insertFunction, startTestServer, type TestServer, waitForJob } from "../support/server.ts";
 import { type Receiver, startReceiver } from "./receiver.ts";
 
@@ -283,6 +284,41 @@ describe("deliveries", () => {
     const [job] = await server.db
       .sql`select status, result from jobs.queue where job_name = 'broken-receiver' limit 1`;
     expect(job).toEqual({ status: "completed", result: { done: true } });
+  });
+});
+
+describe("the SDK", () => {
+  it("manages subscriptions through client.admin.webhooks", async () => {
+    const client = createClient(server.url, server.serviceKey);
+    const created = await client.admin.webhooks.create({
+      url: `${receiver.url}/sdk`,
+      events: ["job.failed"],
+      job_name: "sdk-hook",
+    });
+    expect(created.error).toBeNull();
+    const id = created.data!.id;
+    expect((await client.admin.webhooks.list()).data!.map((w) => w.id)).toContain(id);
+    expect((await client.admin.webhooks.disable(id)).data!.enabled).toBe(false);
+    expect((await client.admin.webhooks.enable(id)).data!.enabled).toBe(true);
+    await endedJob("sdk-hook", "failed");
+    await expect
+      .poll(async () => (await client.admin.webhooks.deliveries(id)).data!.map((d) => [d.event, d.state]))
+      .toEqual([["job.failed", "delivered"]]);
+    const refused = await client.admin.webhooks.create({
+      url: "http://169.254.169.254/",
+      events: ["job.failed"],
+    });
+    expect(refused.error!.code).toBe("WEBHOOK_TARGET_REFUSED");
+    expect((await client.admin.webhooks.delete(id)).data).toEqual({ id, deleted: true });
+    expect((await client.admin.webhooks.get(id)).error!.code).toBe("WEBHOOK_NOT_FOUND");
+  });
+
+  it("passes notify: true at submit; this server has no SMTP, so it is refused", async () => {
+    const user = await server.user();
+    const client = createClient(server.url, { apiKey: user.token });
+    const { error } = await client.jobs.submit("hooked", {}, { notify: true });
+    expect(error!.code).toBe("NOTIFY_UNAVAILABLE");
+    expect(error!.status).toBe(400);
   });
 });
 

@@ -1,14 +1,18 @@
 /** `client.admin`: operator APIs (service key or an admin's token). */
 import type { HttpClient } from "../http/HttpClient.ts";
 import { AdminJobsClient } from "./AdminJobsClient.ts";
+import { AdminWebhooksClient } from "./AdminWebhooksClient.ts";
 
 /** `client.admin`: operator APIs; today the jobs system. */
 export class AdminClient {
   /** All jobs, workers, statistics and job functions. */
   readonly jobs: AdminJobsClient;
+  /** Webhook subscriptions and their deliveries. */
+  readonly webhooks: AdminWebhooksClient;
 
   /** @internal Created by `createClient`. */
   constructor(http: HttpClient) {
     this.jobs = new AdminJobsClient(http);
+    this.webhooks = new AdminWebhooksClient(http);
   }
 }

@@ -43,6 +43,7 @@ export class JobsClient {
       scheduled_at: scheduledAt,
       delay_seconds: options.delaySeconds,
       on_behalf_of: options.onBehalfOf,
+      notify: options.notify,
     };
     const headers: Record<string, string> = {};
     if (options.idempotencyKey !== undefined) headers["Idempotency-Key"] = options.idempotencyKey;

@@ -58,6 +58,8 @@ export interface Job<TPayload = any, TResult = any> {
   started_at: string | null;
   last_progress_at: string | null;
   completed_at: string | null;
+  /** The submitter is mailed when the job ends (`notify: true` at submit). */
+  notify?: boolean;
 }
 
 /** One line a job printed (`console.log` / `console.error`). */
@@ -96,6 +98,11 @@ export interface SubmitJobOptions {
   idempotencyKey?: string;
   /** Service role only: submit as this user, so the job runs with their identity and RLS. */
   onBehalfOf?: OnBehalfOf;
+  /**
+   * Mail the submitter's email claim when the job ends (completed, failed or cancelled). Errors:
+   * `NOTIFY_UNAVAILABLE` (the server has no SMTP), `NOTIFY_NO_EMAIL` (the token has no email). @default false
+   */
+  notify?: boolean;
 }
 
 /** Filters and paging of `client.jobs.list` (and `client.admin.jobs.listJobs`). */
