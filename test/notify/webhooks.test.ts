@@ -5,6 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain JavaScript example from the docs, without types
+import { verifyWebhook } from "../../docs/examples/webhooks/verify.mjs";
 import { createClient } from "../../sdk/src/index.ts";
 import { insertFunction, startTestServer, type TestServer, waitForJob } from "../support/server.ts";
 import { type Receiver, startReceiver } from "./receiver.ts";
@@ -160,6 +162,14 @@ describe("deliveries", () => {
       expect(delivery.json.job).not.toHaveProperty("idempotency_key");
     }
     const completed = got.find((d) => d.json.event === "job.completed")!;
+    // The docs' five-line verifier agrees, and refuses a body changed in transit.
+    const publicKey = await (await fetch(`${server.url}/api/v1/webhooks/public-key`)).text();
+    const headers = {
+      "x-webhook-timestamp": completed.timestamp,
+      "x-webhook-signature": completed.signature,
+    };
+    expect(verifyWebhook(publicKey, headers, completed.body)).toBe(true);
+    expect(verifyWebhook(publicKey, headers, completed.body.replace('"echo":7', '"echo":8'))).toBe(false);
     expect(completed.json.job).toMatchObject({
       status: "completed",
       result: { echo: 7 },
