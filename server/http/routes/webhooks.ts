@@ -18,10 +18,10 @@ import {
 } from "../../notify/webhookRows.ts";
 import { refusedTarget } from "../../notify/webhookTarget.ts";
 import { authenticate, requireAdmin } from "../authenticate.ts";
+import { limitBody } from "../limitBody.ts";
 import { readJson, validate } from "../readBody.ts";
 import { uuid } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
-import { limitBody } from "./jobs.ts";
 
 const url = z
   .string()
