@@ -4,53 +4,72 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { Command } from "commander";
 import type { JobFunction, SyncJobsResult } from "../sdk/src/index.ts";
-import { cliClient, connectionFlags } from "./cliClient.ts";
-import { CliError, expectPositionals, unwrap } from "./cliErrors.ts";
-import { runCommandGroup } from "./commandGroup.ts";
+import { cliClient } from "./cliClient.ts";
+import { CliError, unwrap } from "./cliErrors.ts";
+import {
+  act,
+  type ConnectionFlags,
+  commandGroup,
+  type OutputFlags,
+  wantsJson,
+  withConnection,
+  withOutput,
+} from "./commandKit.ts";
 import { formatTime, print, printJson, table } from "./output.ts";
 
-export const functionsUsage = `Usage: fluxbase functions <command> [options]
+type Flags = ConnectionFlags & OutputFlags & { namespace?: string };
 
-Commands:
-  list                    List the job functions
-  get <name>              Show one function's settings
-  delete <name>           Delete a function (its past jobs stay)
-  sync                    Re-read the server's jobs folder into a namespace
-  deploy <file.ts>        Upload a file as a function: create it, or replace its code when it exists
+const adminToken = "Act as this user, an admin (default: the service key)";
 
-Options:
-  --namespace <ns>        The namespace (default "default"; list: every namespace)
-  --name <name>           deploy: the function's name (default: the file name without extension)
-  --delete-missing        sync: delete functions of the namespace that are not in the folder
-  --dry-run               sync: report what would change, change nothing
-  --json                  Print JSON instead of text
-  --url <url>             Server URL (default: FLUXBASE_URL, else the configured host and port)
-  --token <jwt>           Act as this user, an admin (default: the service key)
-`;
-
-const common = { ...connectionFlags, json: { type: "boolean", default: false } } as const;
-
-export function functionsCommand(args: string[]): Promise<number> {
-  return runCommandGroup(
-    "functions",
-    functionsUsage,
-    { list: listCommand, get: getCommand, delete: deleteCommand, sync: syncCommand, deploy: deployCommand },
-    args,
+export function functionsCommand(): Command {
+  const group = commandGroup("functions", "Manage the server's job functions");
+  const add = (command: Command, output = true) =>
+    group.addCommand(withConnection(output ? withOutput(command) : command, adminToken));
+  add(
+    new Command("list")
+      .description("List the job functions")
+      .option("--namespace <ns>", "Only this namespace (default: every namespace)")
+      .action(act(listFunctions)),
   );
+  add(
+    new Command("get")
+      .description("Show one function's settings")
+      .argument("<name>")
+      .option("--namespace <ns>", "The namespace", "default")
+      .action(act(getFunction)),
+  );
+  add(
+    new Command("delete")
+      .description("Delete a function (its past jobs stay)")
+      .argument("<name>")
+      .option("--namespace <ns>", "The namespace", "default")
+      .action(act(deleteFunction)),
+    false,
+  );
+  add(
+    new Command("sync")
+      .description("Re-read the server's jobs folder into a namespace")
+      .option("--namespace <ns>", "The namespace", "default")
+      .option("--delete-missing", "Delete functions of the namespace that are not in the folder")
+      .option("--dry-run", "Report what would change, change nothing")
+      .action(act(syncFunctions)),
+  );
+  add(
+    new Command("deploy")
+      .description("Upload a file as a function: create it, or replace its code when it exists")
+      .argument("<file.ts>")
+      .option("--name <name>", "The function's name (default: the file name without extension)")
+      .option("--namespace <ns>", "The namespace", "default")
+      .action(act(deployFunction)),
+  );
+  return group;
 }
 
-async function listCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...common, namespace: { type: "string" } },
-    allowPositionals: true,
-    strict: true,
-  });
-  expectPositionals(positionals, [], "functions list");
-  const functions = unwrap(await (await cliClient(values)).admin.jobs.list(values.namespace));
-  if (values.json) printJson(functions);
+async function listFunctions(flags: Flags): Promise<number> {
+  const functions = unwrap(await (await cliClient(flags)).admin.jobs.list(flags.namespace));
+  if (wantsJson(flags)) printJson(functions);
   else if (functions.length === 0) print("No job functions.");
   else {
     process.stdout.write(
@@ -72,16 +91,9 @@ async function listCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-async function getCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...common, namespace: { type: "string" } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [name] = expectPositionals(positionals, ["name"], "functions get");
-  const fn = unwrap(await (await cliClient(values)).admin.jobs.get(name!, values.namespace));
-  if (values.json) printJson(fn);
+async function getFunction(name: string, flags: Flags): Promise<number> {
+  const fn = unwrap(await (await cliClient(flags)).admin.jobs.get(name, flags.namespace));
+  if (wantsJson(flags)) printJson(fn);
   else process.stdout.write(functionDetail(fn));
   return 0;
 }
@@ -120,42 +132,25 @@ function functionDetail(fn: JobFunction): string {
     .join("");
 }
 
-async function deleteCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...connectionFlags, namespace: { type: "string" } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [name] = expectPositionals(positionals, ["name"], "functions delete");
-  const namespace = values.namespace ?? "default";
-  unwrap(await (await cliClient(values)).admin.jobs.delete(name!, namespace));
-  print(`Deleted function "${name}" (namespace ${namespace})`);
+async function deleteFunction(name: string, flags: Flags): Promise<number> {
+  unwrap(await (await cliClient(flags)).admin.jobs.delete(name, flags.namespace));
+  print(`Deleted function "${name}" (namespace ${flags.namespace})`);
   return 0;
 }
 
-async function syncCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      ...common,
-      namespace: { type: "string", default: "default" },
-      "delete-missing": { type: "boolean", default: false },
-      "dry-run": { type: "boolean", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  expectPositionals(positionals, [], "functions sync");
-  const client = await cliClient(values);
+async function syncFunctions(
+  flags: Flags & { namespace: string; deleteMissing?: boolean; dryRun?: boolean },
+): Promise<number> {
+  const dryRun = flags.dryRun === true;
+  const client = await cliClient(flags);
   const result = unwrap(
     await client.admin.jobs.sync({
-      namespace: values.namespace,
-      options: { delete_missing: values["delete-missing"], dry_run: values["dry-run"] },
+      namespace: flags.namespace,
+      options: { delete_missing: flags.deleteMissing === true, dry_run: dryRun },
     }),
   );
-  if (values.json) printJson(result);
-  else print(...syncReport(values.namespace, result, values["dry-run"]));
+  if (wantsJson(flags)) printJson(result);
+  else print(...syncReport(flags.namespace, result, dryRun));
   for (const problem of result.errors)
     process.stderr.write(`fluxbase: ${problem.name}: ${problem.message}\n`);
   return result.errors.length > 0 ? 1 : 0;
@@ -174,27 +169,20 @@ function syncReport(namespace: string, result: SyncJobsResult, dryRun: boolean):
   ];
 }
 
-async function deployCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...common, name: { type: "string" }, namespace: { type: "string" } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [file] = expectPositionals(positionals, ["file.ts"], "functions deploy");
+async function deployFunction(file: string, flags: Flags & { name?: string }): Promise<number> {
   let code: string;
   try {
-    code = readFileSync(file!, "utf8");
+    code = readFileSync(file, "utf8");
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const name = values.name ?? path.basename(file!).replace(/\.[^.]+$/, "");
-  const client = await cliClient(values);
+  const name = flags.name ?? path.basename(file).replace(/\.[^.]+$/, "");
+  const client = await cliClient(flags);
   // Create first: the server's FUNCTION_EXISTS is the one answer to "does it exist?", with no race.
-  const created = await client.admin.jobs.create({ name, namespace: values.namespace, code });
+  const created = await client.admin.jobs.create({ name, namespace: flags.namespace, code });
   const exists = created.error?.code === "FUNCTION_EXISTS";
-  const fn = unwrap(exists ? await client.admin.jobs.update(name, { code }, values.namespace) : created);
-  if (values.json) printJson(fn);
+  const fn = unwrap(exists ? await client.admin.jobs.update(name, { code }, flags.namespace) : created);
+  if (wantsJson(flags)) printJson(fn);
   else
     print(
       `${exists ? "Updated" : "Created"} function "${fn.name}" (namespace ${fn.namespace}, version ${fn.version ?? "-"})`,

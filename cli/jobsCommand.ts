@@ -2,97 +2,100 @@
  * `fluxbase jobs list|get|logs|submit|cancel|terminate|retry|resubmit|stats`: maps flags onto
  * `client.jobs` and `client.admin.jobs` of the SDK, against a running server.
  */
-import { parseArgs } from "node:util";
+import { Command, Option } from "commander";
 import type { Job, JobStatus, JobStatusCounts } from "../sdk/src/index.ts";
-import { cliClient, connectionFlags } from "./cliClient.ts";
-import { expectPositionals, intFlag, unwrap } from "./cliErrors.ts";
-import { runCommandGroup } from "./commandGroup.ts";
+import { cliClient } from "./cliClient.ts";
+import { intFlag, unwrap } from "./cliErrors.ts";
+import {
+  act,
+  type ConnectionFlags,
+  commandGroup,
+  type OutputFlags,
+  wantsJson,
+  withConnection,
+  withOutput,
+} from "./commandKit.ts";
 import { jobDetail, jobsTable } from "./jobOutput.ts";
 import { logsCommand } from "./jobsLogs.ts";
 import { submitCommand } from "./jobsSubmit.ts";
 import { formatDuration, print, printJson, table } from "./output.ts";
 
-export const jobsUsage = `Usage: fluxbase jobs <command> [options]
+type Flags = ConnectionFlags & OutputFlags;
 
-Commands:
-  list                    List jobs, newest first
-  get <id>                Show one job with its payload and result
-  logs <id>               Print a job's log lines
-  submit <name>           Submit a job of the function <name>
-  cancel <id>             Cancel a pending or running job (the handler sees job.signal abort)
-  terminate <id>          Cancel a job and kill its sandbox at once
-  retry <id>              Put a failed job back to pending (same id)
-  resubmit <id>           Submit a new job with the same function, payload and submitter
-  stats                   Job counts per status, overall and per function
-
-Options:
-  --status <status>       list: pending, running, completed, failed or cancelled
-  --name <function>       list: only jobs of this function
-  --namespace <ns>        list, submit, stats: one namespace (submit: default "default")
-  --limit <n>             list: page size, 1 to 200 (default 50)
-  --offset <n>            list: jobs to skip (default 0)
-  --all-users             list: every user's jobs, through the admin API
-  --follow                logs: keep printing new lines until the job ends
-  --payload <json>        submit: the payload, a JSON object (default {})
-  --payload-file <file>   submit: read the payload from a file ("-" reads stdin)
-  --priority <n>          submit: higher runs first, -1000 to 1000 (default 0)
-  --delay <seconds>       submit: run no earlier than this many seconds from now
-  --wait                  submit: print progress until the job ends; exit 1 unless it completed
-  --timeout <seconds>     submit --wait: stop waiting after this long (default: no limit)
-  --json                  Print JSON instead of text
-  --url <url>             Server URL (default: FLUXBASE_URL, else the configured host and port)
-  --token <jwt>           Act as this user (default: the service key)
-`;
-
-export function jobsCommand(args: string[]): Promise<number> {
-  return runCommandGroup(
-    "jobs",
-    jobsUsage,
-    {
-      list: listCommand,
-      get: getCommand,
-      logs: logsCommand,
-      submit: submitCommand,
-      cancel: (rest) => actionCommand("cancel", rest),
-      terminate: (rest) => actionCommand("terminate", rest),
-      retry: (rest) => actionCommand("retry", rest),
-      resubmit: (rest) => actionCommand("resubmit", rest),
-      stats: statsCommand,
-    },
-    args,
+export function jobsCommand(): Command {
+  const group = commandGroup("jobs", "List, submit and manage jobs on a running server");
+  const add = (command: Command) => group.addCommand(withConnection(withOutput(command)));
+  add(
+    new Command("list")
+      .description("List jobs, newest first")
+      .addOption(
+        new Option("--status <status>", "Only jobs in this status").choices([
+          "pending",
+          "running",
+          "completed",
+          "failed",
+          "cancelled",
+        ]),
+      )
+      .option("--name <function>", "Only jobs of this function")
+      .option("--namespace <ns>", "Only jobs of this namespace")
+      .option("--limit <n>", "Page size, 1 to 200 (default 50)")
+      .option("--offset <n>", "Jobs to skip (default 0)")
+      .option("--all-users", "Every user's jobs, through the admin API")
+      .action(act(listJobs)),
   );
+  add(
+    new Command("get")
+      .description("Show one job with its payload and result")
+      .argument("<id>")
+      .action(act(getJob)),
+  );
+  add(logsCommand());
+  add(submitCommand());
+  const actions: [keyof typeof pastTense, string][] = [
+    ["cancel", "Cancel a pending or running job (the handler sees job.signal abort)"],
+    ["terminate", "Cancel a job and kill its sandbox at once"],
+    ["retry", "Put a failed job back to pending (same id)"],
+    ["resubmit", "Submit a new job with the same function, payload and submitter"],
+  ];
+  for (const [name, description] of actions) {
+    add(
+      new Command(name)
+        .description(description)
+        .argument("<id>")
+        .action(act((id: string, flags: Flags) => jobAction(name, id, flags))),
+    );
+  }
+  add(
+    new Command("stats")
+      .description("Job counts per status, overall and per function")
+      .option("--namespace <ns>", "Only this namespace")
+      .action(act(jobStats)),
+  );
+  return group;
 }
 
-async function listCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      ...connectionFlags,
-      status: { type: "string" },
-      namespace: { type: "string" },
-      name: { type: "string" },
-      limit: { type: "string" },
-      offset: { type: "string" },
-      "all-users": { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  expectPositionals(positionals, [], "jobs list");
+interface ListFlags extends Flags {
+  status?: JobStatus;
+  namespace?: string;
+  name?: string;
+  limit?: string;
+  offset?: string;
+  allUsers?: boolean;
+}
+
+async function listJobs(values: ListFlags): Promise<number> {
   const filter = {
-    status: values.status as JobStatus | undefined,
+    status: values.status,
     namespace: values.namespace,
     jobName: values.name,
     limit: intFlag("limit", values.limit),
     offset: intFlag("offset", values.offset),
   };
   const client = await cliClient(values);
-  const page = values["all-users"]
-    ? await client.admin.jobs.listJobs(filter)
-    : await client.jobs.list(filter);
+  const page = values.allUsers ? await client.admin.jobs.listJobs(filter) : await client.jobs.list(filter);
   const jobs = unwrap(page);
-  if (values.json) {
+  if (wantsJson(values)) {
     printJson({ jobs, total: page.count });
     return 0;
   }
@@ -106,16 +109,9 @@ async function listCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-async function getCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...connectionFlags, json: { type: "boolean", default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [id] = expectPositionals(positionals, ["id"], "jobs get");
-  const job = unwrap(await (await cliClient(values)).jobs.get(id!));
-  if (values.json) printJson(job);
+async function getJob(id: string, values: Flags): Promise<number> {
+  const job = unwrap(await (await cliClient(values)).jobs.get(id));
+  if (wantsJson(values)) printJson(job);
   else process.stdout.write(jobDetail(job));
   return 0;
 }
@@ -123,42 +119,24 @@ async function getCommand(args: string[]): Promise<number> {
 const pastTense = { cancel: "Cancelled", terminate: "Terminated", retry: "Retried", resubmit: "Resubmitted" };
 
 /** cancel and retry act as the caller (a user's own jobs with --token); terminate and resubmit are admin. */
-async function actionCommand(command: keyof typeof pastTense, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...connectionFlags, json: { type: "boolean", default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [id] = expectPositionals(positionals, ["id"], `jobs ${command}`);
+async function jobAction(command: keyof typeof pastTense, id: string, values: Flags): Promise<number> {
   const client = await cliClient(values);
-  const act: Record<typeof command, (id: string) => ReturnType<typeof client.jobs.get>> = {
+  const run: Record<typeof command, (id: string) => ReturnType<typeof client.jobs.get>> = {
     cancel: (jobId) => client.jobs.cancel(jobId),
     retry: (jobId) => client.jobs.retry(jobId),
     terminate: (jobId) => client.admin.jobs.terminate(jobId),
     resubmit: (jobId) => client.admin.jobs.resubmit(jobId),
   };
-  const job: Job = unwrap(await act[command](id!));
-  if (values.json) printJson(job);
+  const job: Job = unwrap(await run[command](id));
+  if (wantsJson(values)) printJson(job);
   else if (command === "resubmit") print(`Resubmitted job ${id} as ${job.id} (${job.status})`);
   else print(`${pastTense[command]} job ${job.id} (${job.job_name}, now ${job.status})`);
   return 0;
 }
 
-async function statsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      ...connectionFlags,
-      namespace: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  expectPositionals(positionals, [], "jobs stats");
+async function jobStats(values: Flags & { namespace?: string }): Promise<number> {
   const stats = unwrap(await (await cliClient(values)).admin.jobs.getStats(values.namespace));
-  if (values.json) {
+  if (wantsJson(values)) {
     printJson(stats);
     return 0;
   }

@@ -1,58 +1,91 @@
 /**
  * `fluxbase jobs submit <name>`: maps flags onto `client.jobs.submit`; with `--wait`, follows the job
- * with `client.jobs.waitFor`, printing each progress report, and exits 1 unless it completed.
+ * (`client.jobs.waitFor`) with a live progress line (progressView.ts) and exits 1 unless it completed.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { Command } from "commander";
 import type { Job } from "../sdk/src/index.ts";
-import { cliClient, connectionFlags } from "./cliClient.ts";
-import { CliError, expectPositionals, intFlag, unwrap } from "./cliErrors.ts";
+import { cliClient } from "./cliClient.ts";
+import { CliError, intFlag, unwrap } from "./cliErrors.ts";
+import { act, type ConnectionFlags, type OutputFlags, wantsJson } from "./commandKit.ts";
+import { INTERRUPTED, untilInterrupted } from "./interrupt.ts";
 import { print, printJson, span } from "./output.ts";
+import { createProgressView } from "./progressView.ts";
 
-export async function submitCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      ...connectionFlags,
-      payload: { type: "string" },
-      "payload-file": { type: "string" },
-      namespace: { type: "string" },
-      priority: { type: "string" },
-      delay: { type: "string" },
-      wait: { type: "boolean", default: false },
-      timeout: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [name] = expectPositionals(positionals, ["name"], "jobs submit");
-  const payload = readPayload(values.payload, values["payload-file"]);
+interface SubmitFlags extends ConnectionFlags, OutputFlags {
+  payload?: string;
+  payloadFile?: string;
+  namespace?: string;
+  priority?: string;
+  delay?: string;
+  wait?: boolean;
+  timeout?: string;
+}
+
+export function submitCommand(): Command {
+  return new Command("submit")
+    .description("Submit a job of the function <name>")
+    .argument("<name>")
+    .option("--payload <json>", "The payload, a JSON object (default {})")
+    .option("--payload-file <file>", 'Read the payload from a file ("-" reads stdin)')
+    .option("--namespace <ns>", 'The function\'s namespace (default "default")')
+    .option("--priority <n>", "Higher runs first, -1000 to 1000 (default 0)")
+    .option("--delay <seconds>", "Run no earlier than this many seconds from now")
+    .option("--wait", "Show progress until the job ends; exit 1 unless it completed")
+    .option("--timeout <seconds>", "With --wait: stop waiting after this long, exit 124 (default: no limit)")
+    .addHelpText(
+      "after",
+      "\nWith --wait on a terminal, a live line shows the progress bar, message and elapsed time; Ctrl-C\n" +
+        "stops waiting (the job keeps running). With -o json, stdout holds only the final job.",
+    )
+    .action(act(submit));
+}
+
+async function submit(name: string, flags: SubmitFlags): Promise<number> {
+  const json = wantsJson(flags);
+  const payload = readPayload(flags.payload, flags.payloadFile);
   const options = {
-    namespace: values.namespace,
-    priority: intFlag("priority", values.priority),
-    delaySeconds: intFlag("delay", values.delay),
+    namespace: flags.namespace,
+    priority: intFlag("priority", flags.priority),
+    delaySeconds: intFlag("delay", flags.delay),
   };
-  const timeout = intFlag("timeout", values.timeout);
-  if (timeout !== undefined && !values.wait) throw new CliError("--timeout goes with --wait");
-  const client = await cliClient(values);
-  const job = unwrap(await client.jobs.submit(name!, payload, options));
-  if (!values.wait) {
-    if (values.json) printJson(job);
+  const timeout = intFlag("timeout", flags.timeout);
+  if (timeout !== undefined && !flags.wait) throw new CliError("--timeout goes with --wait");
+  const client = await cliClient(flags);
+  const job = unwrap(await client.jobs.submit(name, payload, options));
+  if (!flags.wait) {
+    if (json) printJson(job);
     else print(`Submitted job ${job.id} (${job.job_name}, namespace ${job.namespace}, ${job.status})`);
     return 0;
   }
-  // With --json, stdout holds only the final job; progress goes to stderr.
-  const say = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
-  say(`Submitted job ${job.id} (${job.job_name}, namespace ${job.namespace})`);
-  const done: Job = unwrap(
-    await client.jobs.waitFor(job.id, {
-      timeoutMs: (timeout ?? 0) * 1000,
-      onProgress: (progress) =>
-        say(`[${String(progress.percent).padStart(3)}%] ${progress.message ?? ""}`.trimEnd()),
-    }),
+  // With JSON, stdout holds only the final job; what happens meanwhile goes to stderr.
+  const out = json ? process.stderr : process.stdout;
+  out.write(`Submitted job ${job.id} (${job.job_name}, namespace ${job.namespace})\n`);
+  const view = createProgressView({ out, plainProgress: true, notes: out });
+  let last: Job = job;
+  const waited = await untilInterrupted(
+    () => last,
+    view,
+    (signal) =>
+      client.jobs.waitFor(job.id, {
+        timeoutMs: (timeout ?? 0) * 1000,
+        signal,
+        onUpdate: (update) => {
+          last = update;
+          view.update(update);
+        },
+      }),
   );
-  if (values.json) printJson(done);
+  if (waited === "interrupted") return INTERRUPTED;
+  if (waited.error?.code === "TIMEOUT") {
+    throw new CliError(
+      `job ${job.id} did not finish within ${timeout}s (it is ${last.status}); ` +
+        `cancel with: fluxbase jobs cancel ${job.id}`,
+      124,
+    );
+  }
+  const done = unwrap(waited);
+  if (json) printJson(done);
   else {
     const took = done.started_at ? ` in ${span(done.started_at, done.completed_at)}` : "";
     print(`Job ${done.id} ${done.status}${took}${done.error_message ? `: ${done.error_message}` : ""}`);

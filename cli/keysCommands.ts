@@ -1,51 +1,65 @@
-/** `fluxbase keys` and `fluxbase token`: print the project keys, mint development tokens. */
+/** `fluxbase keys` and `fluxbase token`: print the project's keys, mint development tokens. */
 import { randomUUID } from "node:crypto";
-import { parseArgs } from "node:util";
-import { ensureSecret } from "../server/auth/jwtSecret.ts";
-import { mintToken, projectKeys } from "../server/auth/mintToken.ts";
-import { resolveRole } from "../server/auth/roles.ts";
-import { resolveConfig } from "../server/config/resolveConfig.ts";
+import { Command } from "commander";
+import { CliError } from "./cliErrors.ts";
+import { act, type OutputFlags, wantsJson, withOutput } from "./commandKit.ts";
+import { printJson } from "./output.ts";
+import { projectConfig, projectKeys, projectSecret } from "./serverConnection.ts";
 
-function secret(): string {
-  const config = resolveConfig();
-  return ensureSecret(config.jwtSecret, config.dataDir, "jwt_secret");
+export function keysCommand(): Command {
+  return withOutput(
+    new Command("keys")
+      .description("Print the project's anon and service keys")
+      .addHelpText(
+        "after",
+        "\nThe keys derive from the JWT secret the server keeps in its data dir (or FLUXBASE_AUTH_JWT_SECRET).",
+      ),
+  ).action(
+    act(async (flags: OutputFlags) => {
+      const keys = await projectKeys(await projectConfig());
+      if (wantsJson(flags)) printJson({ anon_key: keys.anonKey, service_key: keys.serviceKey });
+      else process.stdout.write(`anon key:     ${keys.anonKey}\nservice key:  ${keys.serviceKey}\n`);
+      return 0;
+    }),
+  );
 }
 
-export async function keysCommand(): Promise<number> {
-  const keys = await projectKeys(secret());
-  process.stdout.write(`anon key:     ${keys.anonKey}\nservice key:  ${keys.serviceKey}\n`);
-  return 0;
+interface TokenFlags {
+  sub?: string;
+  email?: string;
+  role: string;
+  expires: string;
 }
 
-export async function tokenCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      sub: { type: "string" },
-      email: { type: "string" },
-      role: { type: "string", default: "authenticated" },
-      expires: { type: "string", default: "1h" },
-    },
-    strict: true,
-  });
-  resolveRole(values.role);
-  const sub = values.sub ?? randomUUID();
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sub)) {
-    process.stderr.write(`--sub must be a uuid, got ${sub}\n`);
-    return 1;
-  }
-  const expires = values.expires!;
-  const span = /^\d+\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|years?)$/;
-  if (!/^\d+$/.test(expires) && !span.test(expires)) {
-    process.stderr.write(`--expires takes seconds or a span like 30m, 1h, 7d; got ${expires}\n`);
-    return 1;
-  }
-  const token = await mintToken(secret(), {
-    role: values.role!,
-    sub,
-    email: values.email,
-    expiresIn: /^\d+$/.test(expires) ? Number(expires) : expires,
-  });
-  process.stdout.write(`${token}\n`);
-  return 0;
+const span = /^\d+\s*(s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|years?)$/;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function tokenCommand(): Command {
+  return new Command("token")
+    .description("Mint a user token for development")
+    .option("--sub <uuid>", "The user's id (default: a new random uuid)")
+    .option("--email <email>", "The email claim")
+    .option("--role <role>", "The role claim", "authenticated")
+    .option("--expires <span>", "Seconds, or a span like 30m, 1h, 7d", "1h")
+    .action(
+      act(async (flags: TokenFlags) => {
+        const { resolveRole } = await import("../server/auth/roles.ts");
+        resolveRole(flags.role);
+        const sub = flags.sub ?? randomUUID();
+        if (!uuid.test(sub)) throw new CliError(`--sub must be a uuid, got ${sub}`);
+        const expires = flags.expires;
+        if (!/^\d+$/.test(expires) && !span.test(expires)) {
+          throw new CliError(`--expires takes seconds or a span like 30m, 1h, 7d; got ${expires}`);
+        }
+        const { mintToken } = await import("../server/auth/mintToken.ts");
+        const token = await mintToken(await projectSecret(await projectConfig()), {
+          role: flags.role,
+          sub,
+          email: flags.email,
+          expiresIn: /^\d+$/.test(expires) ? Number(expires) : expires,
+        });
+        process.stdout.write(`${token}\n`);
+        return 0;
+      }),
+    );
 }

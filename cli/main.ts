@@ -1,75 +1,74 @@
-/** The `fluxbase` command: maps flags onto the server's options and prints what a person needs. */
+/**
+ * The `fluxbase` command: parses the command line (commander), runs the command, and turns what can
+ * go wrong into one line on stderr and an exit code (docs/cli.md lists them).
+ */
+import { type Command, CommanderError } from "commander";
 import { ConfigError, HttpError } from "../server/errors.ts";
-import { functionsCommand } from "./functionsCommand.ts";
-import { jobsCommand } from "./jobsCommand.ts";
-import { keysCommand, tokenCommand } from "./keysCommands.ts";
-import { migrateCommand } from "./migrateCommand.ts";
-import { settingsCommand } from "./secretsCommand.ts";
-import { startCommand } from "./startCommand.ts";
-import { workersCommand } from "./workersCommand.ts";
+import { CliError } from "./cliErrors.ts";
+import { closeOnBrokenPipe } from "./output.ts";
+import { allCommands, buildProgram } from "./program.ts";
 
-const usage = `Usage: fluxbase <command> [options]
+/** A commander error, with the command it came from (for the message). */
+interface CommandFailure extends CommanderError {
+  command: Command;
+}
 
-Commands:
-  start [--role all|api|worker] [--port N] [--host H]   Start the server (API + workers by default)
-  worker                                                Start workers only (no HTTP)
-  migrate                                               Apply database migrations and exit
-  keys                                                  Print the anon and service keys
-  token --sub <uuid> [--email E] [--role R] [--expires 1h]   Mint a user token for development
-  settings secrets set|get|list|delete ...              Manage job secrets on a running server
-  jobs list|get|logs|submit|cancel|retry|terminate|resubmit|stats ...
-                                                        List, submit and manage jobs on a running server
-  workers                                               List the workers of a running server
-  functions list|get|delete|sync|deploy ...             Manage the job functions of a running server
-
-jobs, workers, functions and settings secrets list their options with --help.
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case "start":
-      return startCommand(rest);
-    case "worker":
-      return startCommand(["--role", "worker", ...rest]);
-    case "migrate":
-      return migrateCommand();
-    case "keys":
-      return keysCommand();
-    case "token":
-      return tokenCommand(rest);
-    case "settings":
-      return settingsCommand(rest);
-    case "jobs":
-      return jobsCommand(rest);
-    case "workers":
-      return workersCommand(rest);
-    case "functions":
-      return functionsCommand(rest);
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(usage);
-      return command === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`Unknown command "${command}".\n\n${usage}`);
-      return 1;
+async function main(argv: string[]): Promise<void> {
+  closeOnBrokenPipe();
+  const program = buildProgram();
+  for (const command of allCommands(program)) {
+    command.configureOutput({ outputError: () => {} }).exitOverride((error) => {
+      throw Object.assign(error, { command });
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const failure = error as CommandFailure;
+      if (failure.exitCode !== 0 && failure.code !== "commander.help") {
+        process.stderr.write(commanderMessage(failure));
+      }
+      process.exitCode = failure.exitCode;
+      return;
+    }
+    // Known errors are one line for a person; anything else keeps its stack for a bug report.
+    const known = error instanceof CliError || error instanceof ConfigError || error instanceof HttpError;
+    const message = known ? (error as Error).message.replace(/\s*\n\s*/g, " ") : errorText(error);
+    process.stderr.write(`fluxbase: ${message}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : 1;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== -1) process.exitCode = code;
-  },
-  (error) => {
-    // Known errors are one line for a person; anything else keeps its stack for a bug report.
-    const known =
-      error instanceof ConfigError ||
-      error instanceof HttpError ||
-      error?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION";
-    const message = known ? error.message : (error?.stack ?? String(error));
-    process.stderr.write(`fluxbase: ${message}\n`);
-    process.exitCode = 1;
-  },
-);
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/** Commander's message in the house style: `fluxbase: <message>` on one line. */
+function commanderMessage({ code, message, command }: CommandFailure): string {
+  const path = commandPath(command);
+  const suggestion = /\(Did you mean (.+)\?\)/.exec(message)?.[1];
+  const didYouMean = suggestion ? ` (did you mean ${suggestion}?)` : "";
+  if (code === "commander.unknownCommand") {
+    const name = command.args[0];
+    if (!path) return `Unknown command "${name}"${didYouMean}.\n\n${command.helpInformation()}`;
+    return `fluxbase: unknown command "${path} ${name}"${didYouMean}; see \`fluxbase ${path} --help\`\n`;
+  }
+  if (code === "commander.missingArgument" || code === "commander.excessArguments") {
+    const shape = command.registeredArguments.map((arg) => `<${arg.name()}>`);
+    return `fluxbase: expected \`${[path, ...shape].join(" ")}\`\n`;
+  }
+  const text = message
+    .replace(/^error: /, "")
+    .replace(/\n?\(Did you mean .+\?\)/, didYouMean)
+    .replace(/\s*\n\s*/g, " ");
+  return `fluxbase: ${text.charAt(0).toUpperCase()}${text.slice(1)}\n`;
+}
+
+function errorText(error: unknown): string {
+  return (error as Error | undefined)?.stack ?? String(error);
+}
+
+await main(process.argv.slice(2));

@@ -1,23 +1,25 @@
-/** `fluxbase migrate`: apply pending migrations (starting the embedded Postgres if no URL is set). */
-import { resolveConfig } from "../server/config/resolveConfig.ts";
-import { createSql } from "../server/db/createSql.ts";
-import { startEmbeddedPostgres } from "../server/db/embeddedPostgres.ts";
-import { migrate } from "../server/db/migrate.ts";
-import { waitForDatabase } from "../server/db/waitForDatabase.ts";
-import { createLogger } from "../server/log.ts";
+/** `fluxbase migrate`: apply pending migrations, the product's and the app's (see `fluxbase db migrate`). */
+import path from "node:path";
+import { Command } from "commander";
+import { act } from "./commandKit.ts";
 
-export async function migrateCommand(): Promise<number> {
+export function migrateCommand(): Command {
+  return new Command("migrate")
+    .description("Apply the product's and the app's migrations, then exit")
+    .action(act(() => runMigrations()));
+}
+
+/** Starts the embedded Postgres when no URL is set, or shares the one a running server started. */
+export async function runMigrations(): Promise<number> {
+  const [{ resolveConfig }, { migrateDatabase }, { createLogger }] = await Promise.all([
+    import("../server/config/resolveConfig.ts"),
+    import("../server/db/migrateDatabase.ts"),
+    import("../server/log.ts"),
+  ]);
   const config = resolveConfig();
-  const logger = createLogger(config.logLevel);
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, logger);
-  if (config.databaseUrl) await waitForDatabase(config.databaseUrl, { waitMs: config.databaseWait, logger });
-  const sql = createSql(config.databaseUrl || embedded!.url, { max: 2 });
-  try {
-    const applied = await migrate(sql);
-    process.stdout.write(applied.length ? `Applied: ${applied.join(", ")}\n` : "Database is up to date.\n");
-    return 0;
-  } finally {
-    await sql.end({ timeout: 5 });
-    await embedded?.stop();
-  }
+  const { product, app } = await migrateDatabase(config, createLogger(config.logLevel));
+  const appDir = path.relative(process.cwd(), config.appMigrationsDir) || ".";
+  const applied = [...product, ...app.map((name) => path.join(appDir, name))];
+  process.stdout.write(applied.length ? `Applied: ${applied.join(", ")}\n` : "Database is up to date.\n");
+  return 0;
 }

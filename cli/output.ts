@@ -1,5 +1,18 @@
 /** What the commands print: aligned tables, JSON, and times a person reads at a glance. */
 
+/**
+ * `fluxbase jobs logs <id> | head` closes the pipe early: the rest of the output has no reader, so the
+ * command ends quietly (exit 0, as `git log | head` does) instead of crashing on EPIPE.
+ */
+export function closeOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(0);
+    });
+  }
+}
+
 /** Columns padded to their widest cell, two spaces apart, trailing spaces trimmed. */
 export function table(header: string[], rows: string[][]): string {
   const lines = [header, ...rows];

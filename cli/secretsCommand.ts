@@ -1,27 +1,13 @@
 /**
  * `fluxbase settings secrets set|get|list|delete`: maps flags onto /api/v1/admin/secrets of a running
- * server, authenticated with the service key. URL: --url, else FLUXBASE_URL, else the configured
- * host and port. Service key: FLUXBASE_SERVICE_KEY, else derived from the JWT secret like `fluxbase keys`.
+ * server, authenticated with the service key (see serverConnection.ts for how it is found).
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { Command } from "commander";
+import { CliError } from "./cliErrors.ts";
+import { act, commandGroup, type OutputFlags, wantsJson, withOutput } from "./commandKit.ts";
 import { table } from "./output.ts";
-import { resolveServerUrl, resolveServiceKey } from "./serverConnection.ts";
-
-export const secretsUsage = `Usage: fluxbase settings secrets <command> [options]
-
-Commands:
-  set <name> <value>    Create or update a secret (a value of "-" is read from stdin)
-  get <name>            Show a secret's metadata (values are write-only and never shown)
-  list                  List secrets (names and scopes, never values)
-  delete <name>         Delete a secret
-
-Options:
-  --namespace <ns>      Scope to one namespace (default: global, every namespace)
-  --user <uuid>         A user's secret instead of a system secret
-  --url <url>           Server URL (default: FLUXBASE_URL, else the configured host and port)
-  --json                Print the server's JSON response
-`;
+import { resolveTarget } from "./serverConnection.ts";
 
 interface SecretMetadata {
   name: string;
@@ -31,89 +17,72 @@ interface SecretMetadata {
   created_at: string;
 }
 
-export async function settingsCommand(args: string[]): Promise<number> {
-  try {
-    return await secretsCommand(args);
-  } catch (error) {
-    // Mistakes of the person typing get one line, not a stack trace.
-    const code = (error as { code?: string }).code ?? "";
-    if (!(error instanceof CliError) && !code.startsWith("ERR_PARSE_ARGS")) throw error;
-    process.stderr.write(`fluxbase: ${(error as Error).message}\n`);
-    return 1;
-  }
+type Flags = OutputFlags & { namespace?: string; user?: string; url?: string };
+
+export function settingsCommand(): Command {
+  const settings = commandGroup("settings", "Manage job secrets on a running server");
+  const secrets = commandGroup("secrets", "Manage job secrets on a running server");
+  const add = (command: Command) =>
+    secrets.addCommand(
+      withOutput(command)
+        .option("--namespace <ns>", "Scope to one namespace (default: global, every namespace)")
+        .option("--user <uuid>", "A user's secret instead of a system secret")
+        .option("--url <url>", "Server URL (default: FLUXBASE_URL, else the project's host and port)"),
+    );
+  add(
+    new Command("set")
+      .description('Create or update a secret (a value of "-" is read from stdin)')
+      .argument("<name>")
+      .argument("<value>")
+      .action(act(setSecret)),
+  );
+  add(
+    new Command("get")
+      .description("Show a secret's metadata (values are write-only and never shown)")
+      .argument("<name>")
+      .action(act((name: string, flags: Flags) => show("get", flags, `/${encodeURIComponent(name)}`))),
+  );
+  add(
+    new Command("list")
+      .description("List secrets (names and scopes, never values)")
+      .action(act((flags: Flags) => show("list", flags, ""))),
+  );
+  add(
+    new Command("delete")
+      .description("Delete a secret")
+      .argument("<name>")
+      .action(act((name: string, flags: Flags) => show("delete", flags, `/${encodeURIComponent(name)}`))),
+  );
+  settings.addCommand(secrets);
+  return settings;
 }
 
-async function secretsCommand(args: string[]): Promise<number> {
-  const [group, command, ...rest] = args;
-  if (group !== "secrets" || command === undefined || command === "help" || command === "--help") {
-    process.stdout.write(secretsUsage);
-    return group === "secrets" && command !== undefined ? 0 : 1;
-  }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: {
-      namespace: { type: "string" },
-      user: { type: "string" },
-      url: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const expect = (count: number, shape: string) => {
-    if (positionals.length !== count) throw new CliError(`expected \`secrets ${command} ${shape}\``, true);
-  };
+async function setSecret(name: string, value: string, flags: Flags): Promise<number> {
+  const secret = value === "-" ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : value;
+  const body = { value: secret, namespace: flags.namespace ?? null, user_id: flags.user ?? null };
+  const response = await call(flags.url, { method: "PUT", path: `/${encodeURIComponent(name)}`, body });
+  if (response.status >= 400) return failed(response);
+  if (wantsJson(flags)) return printBody(response.body);
+  const verb = response.status === 201 ? "Created" : "Updated";
+  process.stdout.write(`${verb} secret ${describe(response.body as SecretMetadata)}\n`);
+  return 0;
+}
+
+/** get, list and delete: the scope goes in the query string. */
+async function show(command: "get" | "list" | "delete", flags: Flags, path: string): Promise<number> {
   const scope = new URLSearchParams();
-  if (values.namespace) scope.set("namespace", values.namespace);
-  if (values.user) scope.set("user_id", values.user);
-  const name = () => encodeURIComponent(positionals[0]!);
-  let request: { method: string; path: string; body?: unknown };
-  switch (command) {
-    case "set": {
-      expect(2, "<name> <value>");
-      const value = positionals[1] === "-" ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : positionals[1];
-      request = {
-        method: "PUT",
-        path: `/${name()}`,
-        body: { value, namespace: values.namespace ?? null, user_id: values.user ?? null },
-      };
-      break;
-    }
-    case "get":
-      expect(1, "<name>");
-      request = { method: "GET", path: `/${name()}?${scope}` };
-      break;
-    case "list":
-      expect(0, "");
-      request = { method: "GET", path: `?${scope}` };
-      break;
-    case "delete":
-      expect(1, "<name>");
-      request = { method: "DELETE", path: `/${name()}?${scope}` };
-      break;
-    default:
-      throw new CliError(`unknown command "secrets ${command}"`, true);
-  }
-  const { status, body } = await call(values.url, request);
-  if (status >= 400) {
-    process.stderr.write(
-      `fluxbase: ${body.error ?? `HTTP ${status}`}${body.code ? ` (${body.code})` : ""}\n`,
-    );
-    return 1;
-  }
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-    return 0;
-  }
+  if (flags.namespace) scope.set("namespace", flags.namespace);
+  if (flags.user) scope.set("user_id", flags.user);
+  const method = command === "delete" ? "DELETE" : "GET";
+  const response = await call(flags.url, { method, path: `${path}?${scope}` });
+  if (response.status >= 400) return failed(response);
+  const { body } = response;
+  if (wantsJson(flags)) return printBody(body);
   if (command === "list") {
     const rows = body.secrets as SecretMetadata[];
     process.stdout.write(rows.length === 0 ? "No secrets.\n" : secretsTable(rows));
   } else if (command === "delete") {
     process.stdout.write(`Deleted secret ${describe(body.deleted)}\n`);
-  } else if (command === "set") {
-    process.stdout.write(
-      `${status === 201 ? "Created" : "Updated"} secret ${describe(body as SecretMetadata)}\n`,
-    );
   } else {
     const s = body as SecretMetadata;
     process.stdout.write(
@@ -123,18 +92,23 @@ async function secretsCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-class CliError extends Error {
-  constructor(message: string, withUsage = false) {
-    super(withUsage ? `${message}\n\n${secretsUsage}` : message);
-  }
+type Answer = { status: number; body: Record<string, any> };
+
+function failed({ status, body }: Answer): number {
+  process.stderr.write(`fluxbase: ${body.error ?? `HTTP ${status}`}${body.code ? ` (${body.code})` : ""}\n`);
+  return 1;
+}
+
+function printBody(body: unknown): number {
+  process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  return 0;
 }
 
 async function call(
   urlOption: string | undefined,
   request: { method: string; path: string; body?: unknown },
-): Promise<{ status: number; body: Record<string, any> }> {
-  const base = resolveServerUrl(urlOption);
-  const serviceKey = await resolveServiceKey();
+): Promise<Answer> {
+  const { url: base, key: serviceKey } = await resolveTarget({ url: urlOption });
   const url = `${base}/api/v1/admin/secrets${request.path}`;
   let response: Response;
   try {

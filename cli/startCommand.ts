@@ -1,19 +1,50 @@
 /** `fluxbase start` / `fluxbase worker`: run until SIGINT or SIGTERM, then stop gracefully and exit 0. */
-import { parseArgs } from "node:util";
-import { createFluxbase } from "../server/app.ts";
+import { Command, Option } from "commander";
 import type { FluxbaseOptions } from "../server/config/types.ts";
 import { waitForShutdown } from "../server/waitForShutdown.ts";
+import { intFlag } from "./cliErrors.ts";
+import { act } from "./commandKit.ts";
 
-export async function startCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { role: { type: "string" }, port: { type: "string" }, host: { type: "string" } },
-    strict: true,
-  });
+interface StartFlags {
+  role?: FluxbaseOptions["role"];
+  port?: string;
+  host?: string;
+}
+
+export function startCommand(): Command {
+  return withServerFlags(new Command("start").description("Start the server (API + workers by default)"))
+    .addOption(
+      new Option("--role <role>", "all: API and workers; api: HTTP only; worker: workers only").choices([
+        "all",
+        "api",
+        "worker",
+      ]),
+    )
+    .action(act((flags: StartFlags) => start(flags)));
+}
+
+export function workerCommand(): Command {
+  return withServerFlags(new Command("worker").description("Start workers only (no HTTP)")).action(
+    act((flags: StartFlags) => start({ ...flags, role: "worker" })),
+  );
+}
+
+function withServerFlags(command: Command): Command {
+  return command
+    .option("--port <port>", "HTTP port (default: FLUXBASE_PORT, else 8080)")
+    .option("--host <host>", "Address to listen on (default: FLUXBASE_HOST, else 127.0.0.1)")
+    .addHelpText(
+      "after",
+      "\nEvery other setting comes from FLUXBASE_* variables or fluxbase.yaml (docs/configuration.md).",
+    );
+}
+
+async function start(flags: StartFlags): Promise<number> {
   const options: FluxbaseOptions = {};
-  if (values.role) options.role = values.role as FluxbaseOptions["role"];
-  if (values.port) options.port = Number(values.port);
-  if (values.host) options.host = values.host;
+  if (flags.role) options.role = flags.role;
+  if (flags.port) options.port = intFlag("port", flags.port);
+  if (flags.host) options.host = flags.host;
+  const { createFluxbase } = await import("../server/app.ts");
   const fluxbase = createFluxbase({ options });
   // Listening from the start: a SIGTERM during a slow first start-up still gets a clean stop after it.
   const shutdown = waitForShutdown();

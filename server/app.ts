@@ -13,6 +13,7 @@ import { createTokenVerifier, type TokenVerifier } from "./auth/verifyToken.ts";
 import { allowsOrigin } from "./config/corsOrigins.ts";
 import { resolveConfig } from "./config/resolveConfig.ts";
 import type { FluxbaseConfig, FluxbaseOptions } from "./config/types.ts";
+import { migrateApp } from "./db/appMigrations.ts";
 import { createSql, type Sql } from "./db/createSql.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embeddedPostgres.ts";
 import { migrate } from "./db/migrate.ts";
@@ -95,6 +96,8 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     closers.push(() => db.end({ timeout: 5 }));
     const applied = await migrate(db);
     if (applied.length > 0) logger.info("migrations applied", { applied });
+    const appApplied = await migrateApp(db, config.appMigrationsDir);
+    if (appApplied.length > 0) logger.info("app migrations applied", { applied: appApplied });
 
     const jwtSecret = ensureSecret(config.jwtSecret, config.dataDir, "jwt_secret");
     const apiKeys = await projectKeys(jwtSecret);

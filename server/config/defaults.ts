@@ -43,6 +43,8 @@ export const settings: SettingSpec[] = [
   s("databaseUrl", "FLUXBASE_DATABASE_URL", "database.url", "string", "", true),
   /** How long start-up waits for FLUXBASE_DATABASE_URL to accept connections. @default 30000 */
   s("databaseWait", "FLUXBASE_DATABASE_WAIT", "database.wait", "duration", 30_000),
+  /** @default "./db/migrations" — the app's own SQL migrations, applied in name order at start-up */
+  s("appMigrationsDir", "FLUXBASE_DB_MIGRATIONS_DIR", "database.migrations_dir", "string", "./db/migrations"),
   /** @default "./.fluxbase" */
   s("dataDir", "FLUXBASE_DATA_DIR", "data_dir", "string", "./.fluxbase"),
   /** @default generated once into the data dir */

@@ -47,6 +47,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
   }
   const config = out as FluxbaseConfig;
   config.dataDir = path.resolve(cwd, config.dataDir);
+  config.appMigrationsDir = path.resolve(cwd, config.appMigrationsDir);
   config.jobs.dir = path.resolve(cwd, config.jobs.dir);
   config.corsOrigins = normalizeCorsOrigins(config.corsOrigins);
   validate(config);

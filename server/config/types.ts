@@ -53,6 +53,8 @@ export interface FluxbaseConfig {
   databaseUrl: string;
   /** Milliseconds start-up waits for the database to accept connections. */
   databaseWait: number;
+  /** Absolute path of the app's own SQL migrations, applied at start-up and by `fluxbase db migrate`. */
+  appMigrationsDir: string;
   /** Absolute path. */
   dataDir: string;
   /** Empty string: read or generate `<dataDir>/jwt_secret`. */

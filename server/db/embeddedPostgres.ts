@@ -38,8 +38,7 @@ export async function startEmbeddedPostgres(
   const password = readOrCreate(path.join(dataDir, "pg_password"), () =>
     randomBytes(18).toString("base64url"),
   );
-  const url = (port: number) =>
-    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const url = (port: number) => embeddedUrl(password, port);
   const shared = runningPostmasterOfLiveOwner(dataDir, pgDir);
   if (shared) {
     // Another Fluxbase process (a running server, while this is `fluxbase migrate` or a worker)
@@ -116,6 +115,21 @@ export async function startEmbeddedPostgres(
       rmSync(ownerFile, { force: true });
     },
   };
+}
+
+/**
+ * The URL of this data dir's embedded Postgres while a server (or `fluxbase migrate`) runs it;
+ * undefined when it is not running. Creates nothing: without an owner there is nothing to look for.
+ */
+export function runningEmbeddedPostgresUrl(dataDir: string): string | undefined {
+  const passwordFile = path.join(dataDir, "pg_password");
+  if (!existsSync(path.join(dataDir, "postgres.owner")) || !existsSync(passwordFile)) return undefined;
+  const running = runningPostmasterOfLiveOwner(dataDir, clusterPlace(dataDir).pgDir);
+  return running && embeddedUrl(readFileSync(passwordFile, "utf8").trim(), running.port);
+}
+
+function embeddedUrl(password: string, port: number): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
 
 /** The live postmaster of this data dir when the process that started it is still alive. */

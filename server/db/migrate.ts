@@ -1,7 +1,8 @@
 /**
  * Applies migrations/NNNN_name.sql in order, each in its own transaction, under an advisory lock so
  * that servers starting together take turns. Applied files are recorded with a checksum; an applied
- * file that changed afterwards stops start-up, because migrations are append-only.
+ * file that changed afterwards stops start-up, because migrations are append-only. The app's own
+ * migrations (./db/migrations, see appMigrations.ts) go through the same steps with their own ledger.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -10,7 +11,23 @@ import { fileURLToPath } from "node:url";
 import type { Sql } from "./createSql.ts";
 
 export const defaultMigrationsDir = fileURLToPath(new URL("../../migrations/", import.meta.url));
-const lockKey = 7_242_001; // arbitrary, constant: "fluxbase migrations"
+
+/** Which files count as migrations, where they are recorded, and how an error names a file. */
+export interface MigrationLedger {
+  /** A table in the fluxbase schema. */
+  table: string;
+  /** The advisory lock that makes concurrent runs take turns. */
+  lockKey: number;
+  pattern: RegExp;
+  describe(fileName: string): string;
+}
+
+export const productLedger: MigrationLedger = {
+  table: "migrations",
+  lockKey: 7_242_001, // arbitrary, constant: "fluxbase migrations"
+  pattern: /^\d{4}_[a-z0-9_]+\.sql$/,
+  describe: (fileName) => `Migration ${fileName}`,
+};
 
 export interface MigrationFile {
   name: string;
@@ -18,9 +35,9 @@ export interface MigrationFile {
   checksum: string;
 }
 
-export function readMigrations(dir = defaultMigrationsDir): MigrationFile[] {
+export function readMigrations(dir = defaultMigrationsDir, pattern = productLedger.pattern): MigrationFile[] {
   return readdirSync(dir)
-    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .filter((file) => pattern.test(file))
     .sort()
     .map((name) => {
       const sql = readFileSync(path.join(dir, name), "utf8");
@@ -29,25 +46,28 @@ export function readMigrations(dir = defaultMigrationsDir): MigrationFile[] {
 }
 
 /** Returns the names of the migrations this call applied. */
-export async function migrate(sql: Sql, dir = defaultMigrationsDir): Promise<string[]> {
-  const files = readMigrations(dir);
+export async function migrate(
+  sql: Sql,
+  dir = defaultMigrationsDir,
+  ledger = productLedger,
+): Promise<string[]> {
+  const files = readMigrations(dir, ledger.pattern);
+  const table = `fluxbase.${ledger.table}`;
   const conn = await sql.reserve();
   try {
-    await conn`select pg_advisory_lock(${lockKey})`;
+    await conn`select pg_advisory_lock(${ledger.lockKey})`;
     try {
       await conn.unsafe(`
         CREATE SCHEMA IF NOT EXISTS fluxbase;
-        CREATE TABLE IF NOT EXISTS fluxbase.migrations (
+        CREATE TABLE IF NOT EXISTS ${table} (
           name text PRIMARY KEY,
           checksum text NOT NULL,
           applied_at timestamptz NOT NULL DEFAULT now()
         );
-        ALTER TABLE fluxbase.migrations ENABLE ROW LEVEL SECURITY;
-        ALTER TABLE fluxbase.migrations FORCE ROW LEVEL SECURITY;
+        ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
         REVOKE ALL ON SCHEMA fluxbase FROM PUBLIC;`);
-      const rows = await conn<
-        { name: string; checksum: string }[]
-      >`select name, checksum from fluxbase.migrations`;
+      const rows = await conn<{ name: string; checksum: string }[]>`select name, checksum from ${sql(table)}`;
       const applied = new Map(rows.map((row) => [row.name, row.checksum]));
       const done: string[] = [];
       for (const file of files) {
@@ -55,7 +75,7 @@ export async function migrate(sql: Sql, dir = defaultMigrationsDir): Promise<str
         if (known !== undefined) {
           if (known !== file.checksum) {
             throw new Error(
-              `Migration ${file.name} was changed after it was applied; add a new migration instead`,
+              `${ledger.describe(file.name)} was changed after it was applied; add a new migration instead`,
             );
           }
           continue;
@@ -63,17 +83,19 @@ export async function migrate(sql: Sql, dir = defaultMigrationsDir): Promise<str
         await conn.unsafe("BEGIN");
         try {
           await conn.unsafe(file.sql);
-          await conn`insert into fluxbase.migrations (name, checksum) values (${file.name}, ${file.checksum})`;
+          await conn`insert into ${sql(table)} (name, checksum) values (${file.name}, ${file.checksum})`;
           await conn.unsafe("COMMIT");
         } catch (error) {
           await conn.unsafe("ROLLBACK");
-          throw new Error(`Migration ${file.name} failed: ${(error as Error).message}`, { cause: error });
+          throw new Error(`${ledger.describe(file.name)} failed: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
         done.push(file.name);
       }
       return done;
     } finally {
-      await conn`select pg_advisory_unlock(${lockKey})`;
+      await conn`select pg_advisory_unlock(${ledger.lockKey})`;
     }
   } finally {
     conn.release();

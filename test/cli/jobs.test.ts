@@ -205,10 +205,10 @@ describe("fluxbase jobs", { timeout: 60_000 }, () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toBe("");
     }
-    const [help, bare] = await Promise.all([jobs("submit", "--help"), jobs()]);
+    const [help, submitHelp, bare] = await Promise.all([jobs("--help"), jobs("submit", "--help"), jobs()]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: fluxbase jobs <command> \[options\]\n/);
-    expect(help.stdout).toContain("--payload-file <file>");
+    expect(submitHelp.stdout).toContain("--payload-file <file>");
     expect(bare.code).toBe(1);
     expect(bare.stdout).toBe(help.stdout);
   });

@@ -3,13 +3,16 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { fluxbaseArgs } from "../support/runCli.ts";
 
-const bin = fileURLToPath(new URL("../../cli/bin.mjs", import.meta.url));
 const page = readFileSync(fileURLToPath(new URL("../../docs/cli.md", import.meta.url)), "utf8");
 
 describe("fluxbase --help", () => {
   it("prints the command list of docs/cli.md, new commands included", () => {
-    const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", timeout: 30_000 });
+    const help = spawnSync(process.execPath, [...fluxbaseArgs, "--help"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^ {2}jobs list\|get\|logs\|submit\|/m);
     expect(help.stdout).toMatch(/^ {2}workers /m);

@@ -1,19 +1,21 @@
 /** The `fluxbase` command as a user runs it. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { fluxbaseArgs } from "../support/runCli.ts";
 
-const bin = fileURLToPath(new URL("../../cli/bin.mjs", import.meta.url));
 let dataDir: string;
 let db: TestDatabase;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-cli-"));
+  // The JWT secret a server keeps in its data dir; keys and token read it and never create one.
+  writeFileSync(path.join(dataDir, "jwt_secret"), `${randomBytes(48).toString("base64url")}\n`);
   db = await createTestDatabase();
 });
 afterAll(async () => {
@@ -22,7 +24,7 @@ afterAll(async () => {
 });
 
 function fluxbase(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
+  const result = spawnSync(process.execPath, [...fluxbaseArgs, ...args], {
     env: { PATH: process.env.PATH ?? "", FLUXBASE_DATA_DIR: dataDir, ...env },
     encoding: "utf8",
     timeout: 60_000,

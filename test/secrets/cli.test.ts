@@ -129,7 +129,7 @@ describe("fluxbase settings secrets", { timeout: 60_000 }, () => {
     expect(badName.code).toBe(1);
     expect(badName.stderr).toMatch(/^fluxbase: Invalid secret name: .* \(VALIDATION_ERROR\)\n$/);
     expect(usage.code).toBe(1);
-    expect(usage.stderr).toContain("fluxbase: expected `secrets set <name> <value>`");
+    expect(usage.stderr).toContain("fluxbase: expected `settings secrets set <name> <value>`");
     expect(usage.stderr).not.toMatch(/\n\s+at /);
     expect(unknownFlag.code).toBe(1);
     expect(unknownFlag.stderr).toMatch(/^fluxbase: Unknown option '--nope'/);

@@ -6,6 +6,12 @@ import { testJwtSecret } from "./server.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
+/**
+ * `node <fluxbaseArgs> ...` runs the `fluxbase` command from its TypeScript sources (through tsx), so
+ * tests need no build; test/cli/build.test.ts runs the built one.
+ */
+export const fluxbaseArgs = ["--import", "tsx", path.join(root, "cli/main.ts")];
+
 export interface CliRun {
   code: number | null;
   stdout: string;
@@ -22,13 +28,13 @@ export interface CliTarget {
 export function runCli(
   target: CliTarget,
   args: string[],
-  options: { env?: Record<string, string>; stdin?: string } = {},
+  options: { env?: Record<string, string>; stdin?: string; command?: string[]; cwd?: string } = {},
 ): Promise<CliRun> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith("FLUXBASE_")),
   );
-  const child = spawn(process.execPath, [path.join(root, "cli/bin.mjs"), ...args], {
-    cwd: root,
+  const child = spawn(process.execPath, [...(options.command ?? fluxbaseArgs), ...args], {
+    cwd: options.cwd ?? root,
     env: {
       ...inherited,
       FLUXBASE_URL: target.url,

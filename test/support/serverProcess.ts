@@ -1,9 +1,7 @@
 /** Runs `fluxbase start` as a real child process, for crash, signal and multi-process tests. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fluxbaseArgs } from "./runCli.ts";
 import { testJwtSecret } from "./server.ts";
-
-const bin = fileURLToPath(new URL("../../cli/bin.mjs", import.meta.url));
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -13,11 +11,19 @@ export interface ServerProcess {
   exited: Promise<number | string>;
 }
 
+export interface SpawnOptions {
+  /** The node arguments that run `fluxbase` (default: the sources, through tsx). */
+  command?: string[];
+  cwd?: string;
+}
+
 export async function spawnServer(
   env: Record<string, string>,
   args: string[] = ["start"],
+  options: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [...(options.command ?? fluxbaseArgs), ...args], {
+    cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",

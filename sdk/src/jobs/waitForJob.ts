@@ -13,6 +13,8 @@ import { type Job, type JobProgress, TERMINAL_JOB_STATUSES } from "./types.ts";
 export interface WaitForJobOptions {
   /** Called with each new progress the job reports (repeats are skipped) and the job it came with. */
   onProgress?: (progress: JobProgress, job: Job) => void;
+  /** Called with every state of the job seen (each read and each realtime update), e.g. to see retries. */
+  onUpdate?: (job: Job) => void;
   /** Give up after this many milliseconds with a `TIMEOUT` error; `0` waits without limit. @default 300000 */
   timeoutMs?: number;
   /** Milliseconds between reads of the job (the backstop next to realtime). @default 1000 */
@@ -70,6 +72,11 @@ export function waitForJob(
 
     const see = (job: Job) => {
       last = job;
+      try {
+        options.onUpdate?.(job);
+      } catch (error) {
+        console.error("[fluxbase] waitFor onUpdate threw:", error);
+      }
       const progress = job.progress ? JSON.stringify(job.progress) : "";
       if (job.progress && progress !== lastProgress && onProgress) {
         try {
