@@ -20,6 +20,7 @@ interface SubmitFlags extends ConnectionFlags, OutputFlags {
   delay?: string;
   wait?: boolean;
   timeout?: string;
+  notify?: boolean;
 }
 
 export function submitCommand(): Command {
@@ -32,6 +33,7 @@ export function submitCommand(): Command {
     .option("--priority <n>", "Higher runs first, -1000 to 1000 (default 0)")
     .option("--delay <seconds>", "Run no earlier than this many seconds from now")
     .option("--wait", "Show progress until the job ends; exit 1 unless it completed")
+    .option("--notify", "Mail the submitter (the token's email) when the job ends")
     .option("--timeout <seconds>", "With --wait: stop waiting after this long, exit 124 (default: no limit)")
     .addHelpText(
       "after",
@@ -48,6 +50,7 @@ async function submit(name: string, flags: SubmitFlags): Promise<number> {
     namespace: flags.namespace,
     priority: intFlag("priority", flags.priority),
     delaySeconds: intFlag("delay", flags.delay),
+    notify: flags.notify,
   };
   const timeout = intFlag("timeout", flags.timeout);
   if (timeout !== undefined && !flags.wait) throw new CliError("--timeout goes with --wait");

@@ -9,6 +9,7 @@ import { keysCommand, tokenCommand } from "./keysCommands.ts";
 import { migrateCommand } from "./migrateCommand.ts";
 import { settingsCommand } from "./secretsCommand.ts";
 import { startCommand, workerCommand } from "./startCommand.ts";
+import { webhooksCommand } from "./webhooksCommand.ts";
 import { workersCommand } from "./workersCommand.ts";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
     jobsCommand(),
     workersCommand(),
     functionsCommand(),
+    webhooksCommand(),
   ]) {
     program.addCommand(command);
   }
