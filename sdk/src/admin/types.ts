@@ -20,10 +20,9 @@ export interface JobFunction {
   description: string | null;
   /** What the author wrote (may be left out of lists). */
   source?: string;
-  /** The bundle that runs; `null` when bundling failed (see `bundle_error`). */
-  code?: string | null;
-  code_hash?: string | null;
-  bundle_error?: string | null;
+  /** Hash of the bundle that runs; `null` when bundling failed (see `bundle_error`). */
+  code_hash: string | null;
+  bundle_error: string | null;
   enabled: boolean;
   /** Cron expression for scheduled runs, or `null`. */
   schedule: string | null;
@@ -36,10 +35,9 @@ export interface JobFunction {
   /** Roles allowed to submit it; empty means any signed-in caller. */
   require_roles: string[];
   /** `"api"` (uploaded) or `"filesystem"` (loaded from the jobs folder). */
-  origin?: "api" | "filesystem";
-  source_path?: string | null;
-  version?: number;
-  created_by?: string | null;
+  origin: "api" | "filesystem";
+  source_path: string | null;
+  version: number;
   created_at: string;
   updated_at: string;
 }

@@ -38,21 +38,21 @@ export interface Job<TPayload = any, TResult = any> {
   /** How many times the job has been retried after failing. */
   retry_count: number;
   /** Runs started so far, crashes included. */
-  attempt?: number;
-  timeout_seconds?: number;
-  progress_timeout_seconds?: number;
+  attempt: number;
+  timeout_seconds: number;
+  progress_timeout_seconds: number;
   /** Why the job failed (or was cancelled), when it did. */
   error_message: string | null;
   /** The worker running (or that last ran) the job. */
   worker_id: string | null;
   /** `"cancel"` or `"terminate"` once a cancellation was requested. */
-  cancel_mode?: string | null;
+  cancel_mode: string | null;
   /** The user who submitted the job (or on whose behalf it was submitted). */
   created_by: string | null;
   user_role: string | null;
   user_email: string | null;
   created_at: string;
-  updated_at?: string;
+  updated_at: string;
   /** When the job becomes due, if it was scheduled or delayed. */
   scheduled_at: string | null;
   started_at: string | null;
