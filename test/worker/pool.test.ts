@@ -1,6 +1,12 @@
-/** The worker pool: registry, NOTIFY pickup, priorities, namespace limits and recovery of dead workers. */
+/**
+ * The worker pool: registry, NOTIFY pickup (through the one change-notification parser: with the poll
+ * 10 s away, a fast start proves the notification woke the worker), priorities, namespace limits and
+ * recovery of dead workers.
+ */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseNotification } from "../../server/db/changeNotification.ts";
+import { changesChannel } from "../../server/db/notifyChannels.ts";
 import {
   insertFunction,
   startTestServer,
@@ -60,6 +66,30 @@ describe("worker pool", () => {
     const job = await waitForJob(server, id, (j) => j.started_at !== null, 3000);
     expect(new Date(job.started_at).getTime() - new Date(job.created_at).getTime()).toBeLessThan(1000);
     await waitForJob(server, id);
+  });
+
+  it("reads the trigger's payload with the parser the pool and realtime share", async () => {
+    const seen: string[] = [];
+    const listener = await server.db.sql.listen(changesChannel, (raw) => seen.push(raw));
+    try {
+      const id = await submit({ payload: { ms: 1 } });
+      const inserted = () =>
+        seen.map(parseNotification).find((change) => change?.id === id && change.type === "INSERT");
+      const deadline = Date.now() + 10_000;
+      while (!inserted() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(inserted()).toMatchObject({
+        schema: "jobs",
+        table: "queue",
+        type: "INSERT",
+        id,
+        status: "pending",
+        createdBy: user.id,
+        jobName: "sleep",
+      });
+      await waitForJob(server, id);
+    } finally {
+      await listener.unlisten();
+    }
   });
 
   it("never runs more than max_concurrent_per_namespace jobs of one namespace", async () => {
