@@ -80,6 +80,7 @@ const jobKeys = {
   started_at: 1,
   last_progress_at: 1,
   completed_at: 1,
+  notify: 1,
 } satisfies Record<keyof Job, 1>;
 const workerKeys = {
   id: 1,

@@ -59,7 +59,7 @@ export interface Job<TPayload = any, TResult = any> {
   last_progress_at: string | null;
   completed_at: string | null;
   /** The submitter is mailed when the job ends (`notify: true` at submit). */
-  notify?: boolean;
+  notify: boolean;
 }
 
 /** One line a job printed (`console.log` / `console.error`). */
