@@ -3,7 +3,7 @@
  * go wrong into one line on stderr and an exit code (docs/cli.md lists them).
  */
 import { type Command, CommanderError } from "commander";
-import { ConfigError, HttpError } from "../server/errors.ts";
+import { ConfigError, HttpError, MigrationError } from "../server/errors.ts";
 import { CliError } from "./cliErrors.ts";
 import { closeOnBrokenPipe } from "./output.ts";
 import { allCommands, buildProgram } from "./program.ts";
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     // Known errors are one line for a person; anything else keeps its stack for a bug report.
-    const known = error instanceof CliError || error instanceof ConfigError || error instanceof HttpError;
+    const known = [CliError, ConfigError, HttpError, MigrationError].some((kind) => error instanceof kind);
     const message = known ? (error as Error).message.replace(/\s*\n\s*/g, " ") : errorText(error);
     process.stderr.write(`fluxbase: ${message}\n`);
     process.exitCode = error instanceof CliError ? error.exitCode : 1;

@@ -43,7 +43,7 @@ export function createProgressView({ out, plainProgress, notes }: ProgressViewOp
 
   const draw = () => {
     if (!job || stopped) return;
-    const text = fitToWidth(liveText(job, since, frame++, paint), out.columns ?? 80);
+    const text = fitToWidth(liveText(job, since, frame++, paint), out.columns || 80);
     out.write(`\r\x1b[2K${text}`);
     shown = true;
   };

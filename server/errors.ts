@@ -44,3 +44,11 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** A migration that failed or changed after it was applied: names the file; a person fixes it. */
+export class MigrationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MigrationError";
+  }
+}

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { MigrationError } from "../errors.ts";
 import type { Sql } from "./createSql.ts";
 
 export const defaultMigrationsDir = fileURLToPath(new URL("../../migrations/", import.meta.url));
@@ -74,7 +75,7 @@ export async function migrate(
         const known = applied.get(file.name);
         if (known !== undefined) {
           if (known !== file.checksum) {
-            throw new Error(
+            throw new MigrationError(
               `${ledger.describe(file.name)} was changed after it was applied; add a new migration instead`,
             );
           }
@@ -87,7 +88,7 @@ export async function migrate(
           await conn.unsafe("COMMIT");
         } catch (error) {
           await conn.unsafe("ROLLBACK");
-          throw new Error(`${ledger.describe(file.name)} failed: ${(error as Error).message}`, {
+          throw new MigrationError(`${ledger.describe(file.name)} failed: ${(error as Error).message}`, {
             cause: error,
           });
         }

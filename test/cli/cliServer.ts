@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { type CliRun, runCli } from "../support/runCli.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { startTestServer, type TestServer, type TestServerOptions } from "../support/server.ts";
 
 /** Logs each step, reports progress after it, and fails at the end when asked to. */
 export const progressJob = `/**
@@ -31,14 +31,14 @@ export interface CliServer {
 }
 
 /** Starts the server for the calling test file (before all its tests) and stops it after. */
-export function useCliServer(): CliServer {
+export function useCliServer(jobs: TestServerOptions["jobs"] = {}): CliServer {
   const cli = {} as CliServer;
   let cliDataDir: string;
   beforeAll(async () => {
     cli.jobsDir = mkdtempSync(path.join(tmpdir(), "fluxbase-cli-jobs-"));
     cliDataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-cli-"));
     writeFileSync(path.join(cli.jobsDir, "progress.ts"), progressJob);
-    cli.server = await startTestServer({ workers: true, jobs: { dir: cli.jobsDir, watch: false } });
+    cli.server = await startTestServer({ workers: true, jobs: { ...jobs, dir: cli.jobsDir, watch: false } });
   });
   afterAll(async () => {
     await cli.server?.stop();

@@ -1,7 +1,7 @@
 /** Runs the `fluxbase` command the way a person would, in its own process, against a test server. */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { testJwtSecret } from "./server.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -10,7 +10,12 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
  * `node <fluxbaseArgs> ...` runs the `fluxbase` command from its TypeScript sources (through tsx), so
  * tests need no build; test/cli/build.test.ts runs the built one.
  */
-export const fluxbaseArgs = ["--import", "tsx", path.join(root, "cli/main.ts")];
+export const fluxbaseArgs = [
+  "--import",
+  // By URL, so the command also runs from folders outside the repository, as a user's would.
+  pathToFileURL(path.join(root, "node_modules/tsx/dist/loader.mjs")).href,
+  path.join(root, "cli/main.ts"),
+];
 
 export interface CliRun {
   code: number | null;
