@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSmtp, type TestSmtp } from "../notify/smtpServer.ts";
 import { launchChromium } from "../support/chromium.ts";
 import { startTestServer, type TestServer, type TestUser } from "../support/server.ts";
 
@@ -12,17 +13,24 @@ const pageScript = fileURLToPath(
 const screenshot = "/tmp/fluxbase-progress-example.png";
 
 let server: TestServer;
+let smtp: TestSmtp;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
-  server = await startTestServer({ workers: true, jobs: { dir: jobsDir, watch: false } });
+  smtp = await startSmtp();
+  server = await startTestServer({
+    workers: true,
+    jobs: { dir: jobsDir, watch: false },
+    notify: { smtpUrl: smtp.url },
+  });
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await smtp?.close();
 });
 
 /** What the page exposes on `window.progressExample`, and what our own observer saw in the DOM. */
@@ -162,6 +170,26 @@ describe("the live-progress example page", () => {
     expect(afterA.events.some((e) => e.id === afterB.jobId)).toBe(false);
 
     expect([...a.problems, ...b.problems]).toEqual([]);
+  });
+
+  it("'Notify me' mails the user when the job is done", async () => {
+    const carol = await server.user();
+    const c = await openExample();
+    await c.page.goto(`${server.url}/examples/progress/?token=${encodeURIComponent(carol.token)}`);
+    await subscribed(c.page);
+    await c.page.fill("#items", "2");
+    await c.page.fill("#delay", "10");
+    await c.page.check("#notify");
+    await c.page.click("#run button[type=submit]");
+    await finished(c.page);
+    const jobId = (await c.seen()).jobId;
+    await expect
+      .poll(() => smtp.mails.filter((m) => m.to.includes(carol.email)).length, { timeout: 20_000 })
+      .toBe(1);
+    const mail = smtp.mails.find((m) => m.to.includes(carol.email))!;
+    expect(mail.raw).toContain("Subject: [Fluxbase] process-data completed");
+    expect(mail.raw).toContain(jobId);
+    expect(c.problems).toEqual([]);
   });
 
   it("says so when the token is refused", async () => {

@@ -25,6 +25,7 @@ const ui = {
   runFields: /** @type {HTMLFieldSetElement} */ ($("run-fields")),
   items: /** @type {HTMLInputElement} */ ($("items")),
   delay: /** @type {HTMLInputElement} */ ($("delay")),
+  notify: /** @type {HTMLInputElement} */ ($("notify")),
   bar: $("bar"),
   fill: $("bar-fill"),
   message: $("message"),
@@ -88,7 +89,7 @@ function signOut() {
   if (old) void old.client.realtime.removeAllChannels();
 }
 
-async function run(items, delayMs) {
+async function run(items, delayMs, notify) {
   if (!session) return;
   const { client } = session;
   ui.runFields.disabled = true;
@@ -97,7 +98,8 @@ async function run(items, delayMs) {
   inFlight = new Map();
   followed = null;
   const payload = { items: Array.from({ length: items }, (_, i) => i + 1), delay_ms: delayMs };
-  const { data: job, error } = await client.jobs.submit("process-data", payload);
+  // notify: the server mails the token's email when the job ends (refused when it has no mail set up).
+  const { data: job, error } = await client.jobs.submit("process-data", payload, { notify });
   const early = inFlight;
   inFlight = null;
   if (session?.client !== client) return;
@@ -210,7 +212,7 @@ ui.signIn.addEventListener("submit", (event) => {
 
 ui.run.addEventListener("submit", (event) => {
   event.preventDefault();
-  void run(ui.items.valueAsNumber, ui.delay.valueAsNumber);
+  void run(ui.items.valueAsNumber, ui.delay.valueAsNumber, ui.notify.checked);
 });
 
 // ?token=... signs in at once (handy for tests and links); it is dropped from the address bar.
