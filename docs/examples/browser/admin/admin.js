@@ -21,6 +21,7 @@ import { $, describeError, describeToken } from "./dom.js";
 import { FunctionsTable } from "./functions.js";
 import { StatsPanel, WorkersTable } from "./overview.js";
 import { QueueTable } from "./queue.js";
+import { WebhooksPanel } from "./webhooks.js";
 
 const POLL_MS = 3000;
 const STATS_DELAY_MS = 250;
@@ -59,6 +60,7 @@ const ui = {
 const stats = new StatsPanel();
 const workers = new WorkersTable();
 const functions = new FunctionsTable();
+const webhooks = new WebhooksPanel();
 const queue = new QueueTable((id) => void openJob(id, { focus: true }));
 const detail = new JobDetail((action, id) => void act(action, id));
 
@@ -93,6 +95,7 @@ async function signIn(token) {
   ui.dashboard.hidden = false;
   stats.render(data, queue.filter.namespace);
   subscribe(session);
+  webhooks.start(client);
   showLive();
   session.timers.push(
     setInterval(() => workers.tick(), 1000),
@@ -120,6 +123,7 @@ function signOut() {
   stats.clear();
   workers.clear();
   functions.clear();
+  webhooks.stop();
   queue.clear();
   detail.clear();
   if (!old) return;
