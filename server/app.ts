@@ -20,6 +20,13 @@ import { migrate } from "./db/migrate.ts";
 import { waitForDatabase } from "./db/waitForDatabase.ts";
 import { ConfigError } from "./errors.ts";
 import { createFunctionsLoader } from "./functions/functionsLoader.ts";
+import { scanJobsDir } from "./functions/scanJobsDir.ts";
+import { createEnqueue } from "./handlers/enqueueJob.ts";
+import { createHandlerExecutor } from "./handlers/handlerExecutor.ts";
+import { createHandlerRegistry, type HandlerRegistry } from "./handlers/handlerRegistry.ts";
+import { loadHandlersModule } from "./handlers/loadHandlersModule.ts";
+import { syncHandlers } from "./handlers/syncHandlers.ts";
+import type { AnyJobDefinition, HandlerJobs } from "./handlers/types.ts";
 import { createHttpApp } from "./http/app.ts";
 import { examplesRoutes } from "./http/routes/examples.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -30,9 +37,11 @@ import { leaseHeld } from "./queue/leaseHeld.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
 import { restRoutes } from "./rest/restRoutes.ts";
 import { keyringFor } from "./secrets/encryptionKey.ts";
+import { createLaneWatch } from "./worker/laneWatch.ts";
 import { createLeaseReaper } from "./worker/leaseReaper.ts";
+import { createSandboxExecutor } from "./worker/sandboxExecutor.ts";
 import { createScheduler } from "./worker/scheduler.ts";
-import { createWorkerPool } from "./worker/workerPool.ts";
+import { createWorkerPool, type PoolShape } from "./worker/workerPool.ts";
 
 export interface StartedServer extends ProjectKeys {
   /** Base URL clients use; empty for a worker-only process. */
@@ -52,6 +61,8 @@ export interface Fluxbase {
   /** Available after start(). */
   readonly sql: Sql;
   readonly verifyToken: TokenVerifier;
+  /** Submits jobs from the application (available after start()). */
+  readonly jobs: HandlerJobs;
 }
 
 export interface CreateFluxbaseInput {
@@ -59,6 +70,8 @@ export interface CreateFluxbaseInput {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   logger?: Logger;
+  /** Trusted handlers (defineJob) this process runs, besides those of the `handlers` module. */
+  handlers?: readonly AnyJobDefinition[];
 }
 
 export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
@@ -70,6 +83,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   let ready = false;
   let sql: Sql | undefined;
   let verifyToken: TokenVerifier | undefined;
+  let enqueue: HandlerJobs["enqueue"] | undefined;
 
   async function boot(): Promise<StartedServer> {
     keyringFor(config); // reads or generates the secrets key; a bad FLUXBASE_ENCRYPTION_KEY stops here
@@ -105,6 +119,14 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       jwtSecret,
       createJobLeaseCheck((jobId, lease) => leaseHeld(db, jobId, lease)),
     );
+    const registry = createHandlerRegistry([
+      ...(input.handlers ?? []),
+      ...(config.handlersModule ? await loadHandlersModule(config.handlersModule) : []),
+    ]);
+    if (config.jobs.enabled) {
+      await syncHandlers(db, registry, config.jobs, (await scanJobsDir(config.jobs.dir)).functions);
+    }
+    enqueue = createEnqueue(db, registry);
 
     let url = "";
     if (config.role !== "worker") {
@@ -115,6 +137,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         logger: logger.child("http"),
         isReady: () => ready,
         webhookPublicKey: keys.publicKeyPem,
+        handlers: registry,
       };
       const app = createHttpApp(httpDeps, {
         mount: (http) => {
@@ -147,7 +170,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       url =
         config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     }
-    if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url, keys);
+    if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url, keys, registry);
     ready = true;
     return { url, databaseUrl, embeddedDatabase, ...apiKeys };
   }
@@ -162,13 +185,17 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     return guess;
   }
 
-  /** The functions loader (API side) and the worker pool with its sandbox (worker side). */
+  /**
+   * The functions loader (API side), and the worker pools of this process's lanes: the worker
+   * lane in processes with workers, the api lane in processes with the HTTP API.
+   */
   async function startJobs(
     db: Sql,
     databaseUrl: string,
     jwtSecret: string,
     url: string,
     keys: WebhookKeys,
+    registry: HandlerRegistry,
   ): Promise<void> {
     if (config.role !== "worker" && config.jobs.autoLoadOnBoot) {
       const loader = createFunctionsLoader({ sql: db, config, logger });
@@ -176,9 +203,21 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       await loader.loadAll();
       if (config.jobs.watch) loader.startWatching();
     }
-    const runsWorkers = config.role !== "api" && config.jobs.embeddedWorkerCount > 0;
+    const handlerKeys = registry.keys;
+    const shapes: PoolShape[] = [];
+    if (config.role !== "api" && config.jobs.embeddedWorkerCount > 0) {
+      const { embeddedWorkerCount: count, maxConcurrentPerWorker: perWorker } = config.jobs;
+      shapes.push({ count, perWorker, filter: { lane: "worker", handlerKeys } });
+    }
+    if (config.role !== "worker" && config.jobs.apiLaneConcurrency > 0) {
+      shapes.push({
+        count: 1,
+        perWorker: config.jobs.apiLaneConcurrency,
+        filter: { lane: "api", handlerKeys },
+      });
+    }
     const workerSql = createSql(databaseUrl, {
-      max: runsWorkers ? config.jobs.embeddedWorkerCount + 4 : 2,
+      max: shapes.length > 0 ? shapes.reduce((sum, shape) => sum + shape.count, 0) + 4 : 2,
       role: "service_role",
     });
     closers.push(() => workerSql.end({ timeout: 5 }));
@@ -190,12 +229,18 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     const reaper = createLeaseReaper(leaseSql, config.jobs, logger.child("recovery"));
     closers.push(() => reaper.stop());
     reaper.start();
-    if (!runsWorkers) return;
+    if (!shapes.some((shape) => shape.filter.lane === "worker")) {
+      const watch = createLaneWatch(db, config.jobs, logger.child("lanes"));
+      closers.push(() => watch.stop());
+      watch.start();
+    }
+    if (shapes.length === 0) return;
     const sandbox = createSandbox({ dataDir: config.dataDir, logger: logger.child("sandbox") });
     closers.push(() => sandbox.close());
     await sandbox.prepare();
     const serverUrl = url || workerServerUrl();
-    const pool = createWorkerPool({
+    const slots = shapes.reduce((sum, shape) => sum + shape.count * shape.perWorker, 0);
+    const sandboxed = createSandboxExecutor({
       sql: workerSql,
       sandbox,
       jobs: config.jobs,
@@ -205,10 +250,35 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       deniedNet: databaseAddresses(databaseUrl),
       processEnv: process.env,
       keyring: keyringFor(config),
-      leaseSql,
     });
-    closers.push(() => pool.stop());
-    await pool.start();
+    let handler: ReturnType<typeof createHandlerExecutor> | undefined;
+    if (handlerKeys.length > 0) {
+      // Handlers get their own pool, so a handler holding connections never starves lease writes.
+      const handlerSql = createSql(databaseUrl, { max: Math.min(slots + 2, 50), role: "service_role" });
+      closers.push(() => handlerSql.end({ timeout: 5 }));
+      handler = createHandlerExecutor({
+        sql: handlerSql,
+        registry,
+        jobs: config.jobs,
+        logger: logger.child("handlers"),
+        enqueue: createEnqueue(handlerSql, registry),
+      });
+    }
+    for (const shape of shapes) {
+      const pool = createWorkerPool(
+        {
+          sql: workerSql,
+          jobs: config.jobs,
+          logger: logger.child("worker"),
+          executors: { sandboxed, handler },
+          leaseSql,
+        },
+        shape,
+      );
+      closers.push(() => pool.stop());
+      await pool.start();
+    }
+    if (!shapes.some((shape) => shape.filter.lane === "worker")) return;
     // Its own connections: a slow receiver holding deliveries open never takes a worker's connection.
     const notifySql = createSql(databaseUrl, { max: 4, role: "service_role" });
     closers.push(() => notifySql.end({ timeout: 5 }));
@@ -238,6 +308,12 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     get verifyToken() {
       if (!verifyToken) throw new Error("Fluxbase is not started");
       return verifyToken;
+    },
+    jobs: {
+      enqueue(name, payload, options) {
+        if (!enqueue) return Promise.reject(new Error("Fluxbase is not started: call start() first"));
+        return enqueue(name, payload, options);
+      },
     },
     start() {
       starting ??= boot().catch(async (error) => {

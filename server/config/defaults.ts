@@ -64,6 +64,9 @@ export const settings: SettingSpec[] = [
   /** Origins a browser page may call the API from; `*` allows any (tokens are bearer, no cookies). @default ["*"] */
   s("corsOrigins", "FLUXBASE_CORS_ORIGINS", "server.cors_origins", "list", ["*"]),
 
+  /** The module exporting trusted handlers (an array of defineJob(...)). @default "./handlers/index.ts", when it exists */
+  s("handlersModule", "FLUXBASE_HANDLERS", "handlers", "string", ""),
+
   s("jobs.enabled", "FLUXBASE_JOBS_ENABLED", "jobs.enabled", "bool", true),
   s("jobs.dir", "FLUXBASE_JOBS_DIR", "jobs.dir", "string", "./jobs"),
   s("jobs.autoLoadOnBoot", "FLUXBASE_JOBS_AUTO_LOAD_ON_BOOT", "jobs.auto_load_on_boot", "bool", true),
@@ -88,6 +91,16 @@ export const settings: SettingSpec[] = [
     "jobs.max_concurrent_per_namespace",
     "int",
     20,
+  ),
+  /** Jobs of the api lane (`runIn: "api"`) one process with the HTTP API runs at once. @default 5 */
+  s("jobs.apiLaneConcurrency", "FLUXBASE_JOBS_API_LANE_CONCURRENCY", "jobs.api_lane_concurrency", "int", 5),
+  /** How often an API-only process warns about worker-lane jobs no worker process is alive for. @default 60000 */
+  s(
+    "jobs.laneWarningInterval",
+    "FLUXBASE_JOBS_LANE_WARNING_INTERVAL",
+    "jobs.lane_warning_interval",
+    "duration",
+    60_000,
   ),
   /** Milliseconds. @default 1000 */
   s("jobs.pollInterval", "FLUXBASE_JOBS_POLL_INTERVAL", "jobs.poll_interval", "duration", 1000),

@@ -50,8 +50,16 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
   config.appMigrationsDir = path.resolve(cwd, config.appMigrationsDir);
   config.jobs.dir = path.resolve(cwd, config.jobs.dir);
   config.corsOrigins = normalizeCorsOrigins(config.corsOrigins);
+  config.handlersModule = resolveHandlersPath(cwd, config.handlersModule);
   validate(config);
   return config;
+}
+
+/** An explicit path must exist (checked at load); the default is used only when it exists. */
+function resolveHandlersPath(cwd: string, configured: string): string {
+  if (configured) return path.resolve(cwd, configured);
+  const fallback = path.resolve(cwd, "handlers/index.ts");
+  return existsSync(fallback) ? fallback : "";
 }
 
 function readYaml(file: string): Record<string, unknown> {
@@ -136,6 +144,8 @@ function validate(config: FluxbaseConfig): void {
   positive("FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT", config.jobs.embeddedWorkerCount, 0);
   positive("FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER", config.jobs.maxConcurrentPerWorker);
   positive("FLUXBASE_JOBS_MAX_CONCURRENT_PER_NAMESPACE", config.jobs.maxConcurrentPerNamespace);
+  positive("FLUXBASE_JOBS_API_LANE_CONCURRENCY", config.jobs.apiLaneConcurrency, 0);
+  positive("FLUXBASE_JOBS_LANE_WARNING_INTERVAL", config.jobs.laneWarningInterval, 10);
   positive("FLUXBASE_JOBS_POLL_INTERVAL", config.jobs.pollInterval, 10);
   positive("FLUXBASE_JOBS_DEFAULT_TIMEOUT", config.jobs.defaultTimeout);
   positive("FLUXBASE_JOBS_MAX_TIMEOUT", config.jobs.maxTimeout);

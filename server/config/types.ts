@@ -10,6 +10,9 @@ export interface JobsConfig {
   embeddedWorkerCount: number;
   maxConcurrentPerWorker: number;
   maxConcurrentPerNamespace: number;
+  /** Api-lane jobs this process runs at once (processes with the HTTP API only). */
+  apiLaneConcurrency: number;
+  laneWarningInterval: number;
   /** All durations in milliseconds unless the name says seconds. */
   pollInterval: number;
   workerHeartbeatInterval: number;
@@ -68,6 +71,8 @@ export interface FluxbaseConfig {
   restSchemas: string[];
   /** `["*"]`, or normalized origins (`https://app.example.com`) allowed by CORS and the realtime upgrade. */
   corsOrigins: string[];
+  /** Absolute path of the trusted handlers module; empty: none (the default path did not exist). */
+  handlersModule: string;
   jobs: JobsConfig;
   notify: NotifyConfig;
 }

@@ -7,7 +7,7 @@ export async function deleteFunction(sql: Sql, identity: DbIdentity, namespace: 
     sql,
     identity,
     (tx) =>
-      tx`delete from jobs.functions where namespace = ${namespace} and name = ${name} returning id, name, namespace`,
+      tx`delete from jobs.functions where namespace = ${namespace} and name = ${name} and origin <> 'handler' returning id, name, namespace`,
   );
   return rows[0];
 }

@@ -13,6 +13,8 @@ export const functionColumns = [
   "permissions",
   "require_roles",
   "origin",
+  "kind",
+  "run_in",
   "source_path",
   "version",
   "bundle_error",

@@ -30,6 +30,7 @@ export interface StoredFunction {
   progress_timeout_seconds: number;
   permissions: unknown;
   require_roles: string[];
+  run_in: string;
 }
 
 /** Every column a sync writes, except the jsonb `permissions` (wrapped by the caller with `sql.json`). */
@@ -50,6 +51,7 @@ export function functionColumns(fn: FunctionInput, namespace: string) {
     max_retries: s.maxRetries,
     progress_timeout_seconds: s.progressTimeoutSeconds,
     require_roles: s.requireRoles,
+    run_in: s.runIn,
     source_path: fn.sourcePath ?? null,
   };
 }
@@ -68,6 +70,7 @@ export function sameFunction(stored: StoredFunction, fn: FunctionInput): boolean
     stored.memory_mb === s.memoryMb &&
     stored.max_retries === s.maxRetries &&
     stored.progress_timeout_seconds === s.progressTimeoutSeconds &&
+    stored.run_in === s.runIn &&
     canonical(stored.require_roles) === canonical(s.requireRoles) &&
     canonical(stored.permissions) === canonical(s.permissions)
   );

@@ -31,6 +31,7 @@ const rules: Record<string, Rule> = {
   description: (v) => (v ? { description: v } : "expected a description"),
   memory: (v) => withInt(v, 16, 65_536, "megabytes", (n) => ({ memory: n })),
   "progress-timeout": (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ progressTimeout: n })),
+  "run-in": (v) => (v === "api" || v === "worker" ? { runIn: v } : "expected api or worker"),
   enabled: (v) =>
     /^(true|false)$/i.test(v) ? { enabled: v.toLowerCase() === "true" } : "expected true or false",
   // Bare `allow-net` (or `true`) grants every host and wins over any list; `false` grants none.
@@ -137,6 +138,7 @@ const annotationFor: Record<keyof FunctionSettings, string> = {
   allowEnv: "allow-env",
   allowRead: "allow-read",
   allowWrite: "allow-write",
+  runIn: "run-in",
 };
 
 /**

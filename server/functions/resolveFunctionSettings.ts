@@ -23,6 +23,7 @@ export function resolveFunctionSettings(
     maxRetries: settings.maxRetries ?? jobsConfig.defaultMaxRetries,
     progressTimeoutSeconds: settings.progressTimeout ?? jobsConfig.defaultProgressTimeout,
     requireRoles: settings.requireRoles ?? [],
+    runIn: settings.runIn ?? "worker",
     permissions: {
       net: settings.allowNet ?? false,
       env: settings.allowEnv ?? [],

@@ -14,7 +14,7 @@ export interface ScheduledFunction {
 export async function scheduledFunctions(sql: Sql): Promise<{ functions: ScheduledFunction[]; now: Date }> {
   const functions = await sql<(ScheduledFunction & { now: Date })[]>`
     select id, name, schedule, now() as now from jobs.functions
-    where enabled and schedule is not null and code is not null`;
+    where enabled and schedule is not null and (code is not null or origin = 'handler')`;
   const [{ now }] = functions.length ? functions : await sql<{ now: Date }[]>`select now() as now`;
   return { functions, now };
 }

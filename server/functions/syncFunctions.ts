@@ -68,7 +68,10 @@ export async function syncFunctions(sql: Sql, options: SyncOptions): Promise<Syn
       const name = label(namespace, fn.name);
       const row = byKey.get(key);
       if (row && row.origin !== options.origin) {
-        const message = `a function named ${name} was created through ${row.origin === "api" ? "the API" : "the jobs folder"}; this ${options.origin === "api" ? "API" : "filesystem"} sync leaves it alone`;
+        const message =
+          row.origin === "handler"
+            ? `${name} is a trusted handler of the application (${row.source_path}); a sandboxed function cannot have the same name`
+            : `a function named ${name} was created through ${row.origin === "api" ? "the API" : "the jobs folder"}; this ${options.origin === "api" ? "API" : "filesystem"} sync leaves it alone`;
         result.errors.push({ name, message });
       } else if (!row) {
         if (!options.dryRun) await insertFunction(tx, fn, namespace, options);
@@ -122,7 +125,7 @@ async function readStored(
   return tx<StoredFunction[]>`
     select id, namespace, name, origin, encode(sha256(convert_to(source, 'UTF8')), 'hex') as source_hash,
            code_hash, bundle_error, version, source_path, description, enabled, schedule, timeout_seconds, memory_mb,
-           max_retries, progress_timeout_seconds, permissions, require_roles
+           max_retries, progress_timeout_seconds, permissions, require_roles, run_in
       from jobs.functions
      where ${namespaces ? tx`namespace = any(${namespaces}::text[])` : tx`true`}
      order by namespace, name

@@ -37,6 +37,8 @@ export interface FunctionSettings {
   allowEnv?: string[];
   allowRead?: string[];
   allowWrite?: string[];
+  /** Where jobs of the function run: a process with the HTTP API, or a worker process. */
+  runIn?: "api" | "worker";
 }
 
 /**
@@ -61,6 +63,7 @@ export interface ResolvedFunctionSettings {
   progressTimeoutSeconds: number;
   requireRoles: string[];
   permissions: FunctionPermissions;
+  runIn: "api" | "worker";
 }
 
 /** What a sync writes for one function; an API upload builds one with `prepareFunctionFromSource`. */
@@ -89,7 +92,7 @@ export interface LoadedFunction extends FunctionInput {
   annotationErrors: AnnotationError[];
 }
 
-export type FunctionOrigin = "filesystem" | "api";
+export type FunctionOrigin = "filesystem" | "api" | "handler";
 
 export interface SyncResult {
   summary: { created: number; updated: number; deleted: number; unchanged: number; errors: number };

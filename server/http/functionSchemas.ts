@@ -16,6 +16,7 @@ const settings = {
   memory_mb: z.number().int().min(16).max(65_536).optional(),
   progress_timeout_seconds: z.number().int().positive().optional(),
   require_roles: z.array(z.string().min(1).max(63)).optional(),
+  run_in: z.enum(["api", "worker"]).optional(),
   permissions: z
     .object({
       net: z.union([z.boolean(), hosts]).optional(),
@@ -69,5 +70,6 @@ export function overrides(input: SettingsInput): Partial<FunctionSettings> {
     allowEnv: perms?.env,
     allowRead: perms?.read,
     allowWrite: perms?.write,
+    runIn: input.run_in,
   };
 }

@@ -3,6 +3,9 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { badRequest } from "../errors.ts";
 import { JsonTooDeepError, parseJson } from "../parseJson.ts";
+import { validate } from "../validation.ts";
+
+export { validate };
 
 export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
   const text = await c.req.text();
@@ -19,25 +22,6 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T): Prom
     }
   }
   return validate(schema, value, "body");
-}
-
-export function validate<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({
-      path: issue.path.join("."),
-      message: issue.message,
-    }));
-    const first = issues[0];
-    throw badRequest(
-      "VALIDATION_ERROR",
-      `Invalid ${where}: ${first?.path ? `${first.path}: ` : ""}${first?.message}`,
-      {
-        issues,
-      },
-    );
-  }
-  return parsed.data;
 }
 
 // U+0000 and unpaired surrogates are valid in JSON text but Postgres jsonb cannot store them.

@@ -1,6 +1,7 @@
 /** Request shapes of the jobs API. */
 import { z } from "zod";
 import { jobStatuses } from "../queue/jobRow.ts";
+import { oneStartTime, submitOptionFields } from "../queue/submitOptions.ts";
 
 const name = z
   .string()
@@ -18,13 +19,7 @@ export const submitBody = z
     job_name: name,
     namespace: namespace.default("default"),
     payload: z.record(z.string(), z.unknown()).default({}),
-    priority: z.number().int().min(-1000).max(1000).default(0),
-    scheduled_at: z.iso.datetime({ offset: true }).optional(),
-    delay_seconds: z
-      .number()
-      .min(0)
-      .max(365 * 24 * 3600)
-      .optional(),
+    ...submitOptionFields,
     /** Mail the submitter's email claim when the job ends. */
     notify: z.boolean().default(false),
     on_behalf_of: z
@@ -37,9 +32,7 @@ export const submitBody = z
       .optional(),
   })
   .strict()
-  .refine((body) => !(body.scheduled_at && body.delay_seconds !== undefined), {
-    message: "give scheduled_at or delay_seconds, not both",
-  });
+  .refine(oneStartTime.check, { message: oneStartTime.message });
 
 const intParam = (def: number, min: number, max: number) =>
   z

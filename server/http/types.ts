@@ -3,6 +3,7 @@ import type { Identity } from "../auth/identity.ts";
 import type { TokenVerifier } from "../auth/verifyToken.ts";
 import type { FluxbaseConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
+import type { HandlerRegistry } from "../handlers/handlerRegistry.ts";
 import type { Logger } from "../log.ts";
 
 export interface HttpDeps {
@@ -14,6 +15,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** PEM served at GET /api/v1/webhooks/public-key. */
   webhookPublicKey: string;
+  /** Trusted handlers of this process: their payload schemas are checked at submit. */
+  handlers?: HandlerRegistry;
 }
 
 export interface AppEnv {

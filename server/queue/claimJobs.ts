@@ -28,6 +28,16 @@ export interface ClaimedJob {
   created_by: string | null;
   user_role: string | null;
   user_email: string | null;
+  kind: "sandboxed" | "handler";
+  backoff_base_ms: number | null;
+  backoff_max_ms: number | null;
+}
+
+/** Which jobs a worker may take: its lane, and of trusted handlers only those it has. */
+export interface ClaimFilter {
+  lane: "api" | "worker";
+  /** `namespace/name` of the trusted handlers registered in this process. */
+  handlerKeys: readonly string[];
 }
 
 export async function claimJobs(
@@ -36,14 +46,17 @@ export async function claimJobs(
   limit: number,
   maxPerNamespace: number,
   leaseMs: number,
+  filter: ClaimFilter,
 ): Promise<ClaimedJob[]> {
   if (limit <= 0) return [];
   const leases = await sql<{ id: string; lease_token: string }[]>`
-    select id, lease_token from jobs.claim_jobs(${workerId}, ${limit}, ${maxPerNamespace}, ${Math.round(leaseMs)})`;
+    select id, lease_token from jobs.claim_jobs(${workerId}, ${limit}, ${maxPerNamespace}, ${Math.round(leaseMs)},
+      ${filter.lane}, ${filter.handlerKeys as string[]}::text[])`;
   if (leases.length === 0) return [];
   return sql<ClaimedJob[]>`
     select q.id, q.namespace, q.function_id, q.job_name, q.payload, q.attempt, q.retry_count, q.max_retries,
-      q.timeout_seconds, q.progress_timeout_seconds, q.lease_token, q.created_by, q.user_role, q.user_email
+      q.timeout_seconds, q.progress_timeout_seconds, q.lease_token, q.created_by, q.user_role, q.user_email,
+      q.kind, q.backoff_base_ms, q.backoff_max_ms
     from jobs.queue q
     join unnest(${leases.map((l) => l.id)}::uuid[], ${leases.map((l) => l.lease_token)}::uuid[]) as l(id, token)
       on q.id = l.id and q.lease_token = l.token

@@ -17,7 +17,7 @@ export async function enqueueScheduledRun(
     select f.namespace, f.id, f.name, ${sql.json({ scheduled_for: fireTime.toISOString() })}, f.max_retries,
       f.timeout_seconds, f.progress_timeout_seconds, ${key}, 'service_role'
     from jobs.functions f
-    where f.id = ${functionId} and f.enabled and f.code is not null
+    where f.id = ${functionId} and f.enabled and (f.code is not null or f.origin = 'handler')
       and not exists (
         select 1 from jobs.queue q
         where q.function_id = f.id and q.status in ('pending', 'running') and q.idempotency_key like 'schedule:%')

@@ -12,7 +12,7 @@ export interface Lease {
 
 export async function completeJob(sql: Sql, lease: Lease, result: unknown): Promise<boolean> {
   const rows = await sql`
-    update jobs.queue set status = 'completed', result = ${sql.json(result as never)},
+    update jobs.queue set status = 'completed', result = ${sql.json(result as never)}, error_message = null,
       progress = jsonb_build_object('percent', 100) || (coalesce(progress, '{}'::jsonb) - 'percent'),
       last_progress_at = now(), lease_token = null
     where id = ${lease.id} and lease_token = ${lease.lease_token} and status = 'running'`;

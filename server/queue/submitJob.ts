@@ -5,7 +5,7 @@
 import { type Identity, isService } from "../auth/identity.ts";
 import { satisfiesRoles } from "../auth/roles.ts";
 import type { Tx } from "../db/createSql.ts";
-import { forbidden, notFound } from "../errors.ts";
+import { badRequest, forbidden, notFound } from "../errors.ts";
 import { type JobRow, jobColumnsWithResult } from "./jobRow.ts";
 
 export interface SubmitJobInput {
@@ -16,6 +16,13 @@ export interface SubmitJobInput {
   /** ISO timestamp, or undefined to run as soon as possible. */
   scheduled_at?: string;
   delay_seconds?: number;
+  /** Seconds; the same as delay_seconds. */
+  delay?: number;
+  /** At most the function's max_retries. */
+  max_retries?: number;
+  /** Seconds, at most the function's timeout. */
+  timeout?: number;
+  backoff?: { base_ms: number; max_ms: number };
   idempotency_key?: string;
   /** Mail the submitter when the job ends; callers check it can be sent first (assertCanNotify). */
   notify?: boolean;
@@ -63,17 +70,21 @@ export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInpu
     });
   }
   const owner = resolveOwner(identity, input);
+  const limits = jobLimits(fn, input);
+  const delay = input.delay ?? input.delay_seconds;
   const scheduledAt = input.scheduled_at
     ? tx`${input.scheduled_at}::timestamptz`
-    : input.delay_seconds
-      ? tx`now() + make_interval(secs => ${input.delay_seconds})`
+    : delay
+      ? tx`now() + make_interval(secs => ${delay})`
       : tx`null`;
   const [job] = await tx<JobRow[]>`
     insert into jobs.queue (namespace, function_id, job_name, payload, priority, max_retries, timeout_seconds,
-      progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at, notify)
+      progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at, notify,
+      backoff_base_ms, backoff_max_ms)
     values (${input.namespace}, ${fn.id}, ${input.job_name}, ${tx.json(input.payload as never)}, ${input.priority},
-      ${fn.max_retries}, ${fn.timeout_seconds}, ${fn.progress_timeout_seconds}, ${input.idempotency_key ?? null},
-      ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt}, ${input.notify ?? false})
+      ${limits.maxRetries}, ${limits.timeout}, ${fn.progress_timeout_seconds}, ${input.idempotency_key ?? null},
+      ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt}, ${input.notify ?? false},
+      ${input.backoff?.base_ms ?? null}, ${input.backoff?.max_ms ?? null})
     on conflict ((coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)), idempotency_key)
       where idempotency_key is not null do nothing
     returning ${tx(jobColumnsWithResult)}`;
@@ -84,6 +95,25 @@ export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInpu
           = coalesce(${owner.created_by}::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
       and idempotency_key = ${input.idempotency_key ?? null}`;
   return { job: existing!, created: false };
+}
+
+/** The job's own limits: what the submitter asked for, never above what the function allows. */
+function jobLimits(fn: FunctionLimits, input: SubmitJobInput) {
+  if (input.max_retries !== undefined && input.max_retries > fn.max_retries) {
+    throw badRequest(
+      "OPTION_ABOVE_LIMIT",
+      `max_retries may be at most ${fn.max_retries} for "${input.job_name}"; got ${input.max_retries}`,
+      { option: "max_retries", limit: fn.max_retries, value: input.max_retries },
+    );
+  }
+  if (input.timeout !== undefined && input.timeout > fn.timeout_seconds) {
+    throw badRequest(
+      "OPTION_ABOVE_LIMIT",
+      `timeout may be at most ${fn.timeout_seconds} seconds for "${input.job_name}"; got ${input.timeout}`,
+      { option: "timeout", limit: fn.timeout_seconds, value: input.timeout },
+    );
+  }
+  return { maxRetries: input.max_retries ?? fn.max_retries, timeout: input.timeout ?? fn.timeout_seconds };
 }
 
 function resolveOwner(identity: Identity, input: SubmitJobInput) {

@@ -7,14 +7,16 @@ export interface WorkerRegistration {
   hostname: string;
   pid: number;
   maxConcurrentJobs: number;
+  /** @default "worker" */
+  lane?: "api" | "worker";
   metadata?: Record<string, unknown>;
 }
 
 export async function registerWorker(sql: Sql, worker: WorkerRegistration): Promise<void> {
   await sql`
-    insert into jobs.workers (id, name, hostname, pid, status, max_concurrent_jobs, metadata)
+    insert into jobs.workers (id, name, hostname, pid, status, max_concurrent_jobs, lane, metadata)
     values (${worker.id}, ${worker.name}, ${worker.hostname}, ${worker.pid}, 'active', ${worker.maxConcurrentJobs},
-      ${sql.json((worker.metadata ?? {}) as never)})
+      ${worker.lane ?? "worker"}, ${sql.json((worker.metadata ?? {}) as never)})
     on conflict (id) do update set status = 'active', last_heartbeat_at = now()`;
 }
 

@@ -1,6 +1,6 @@
 /** One registered worker: a slot count, a claim loop that fills free slots, and its active runs. */
 import { randomUUID } from "node:crypto";
-import { claimJobs } from "../queue/claimJobs.ts";
+import { type ClaimFilter, claimJobs } from "../queue/claimJobs.ts";
 import { registerWorker } from "../queue/workerRegistry.ts";
 import { type ActiveRun, type StopReason, startRun, type WorkerContext } from "./startRun.ts";
 
@@ -17,8 +17,9 @@ export class JobWorker {
     readonly capacity: number,
     private readonly hostname: string,
     private readonly onError: (error: unknown) => void,
+    private readonly filter: ClaimFilter = { lane: "worker", handlerKeys: [] },
   ) {
-    this.name = `worker-${this.id.slice(0, 8)}@${hostname}`;
+    this.name = `${filter.lane === "api" ? "api-" : ""}worker-${this.id.slice(0, 8)}@${hostname}`;
   }
 
   register(metadata: Record<string, unknown>): Promise<void> {
@@ -28,6 +29,7 @@ export class JobWorker {
       hostname: this.hostname,
       pid: process.pid,
       maxConcurrentJobs: this.capacity,
+      lane: this.filter.lane,
       metadata,
     });
   }
@@ -55,6 +57,7 @@ export class JobWorker {
           free,
           config.maxConcurrentPerNamespace,
           config.workerTimeout,
+          this.filter,
         );
         for (const job of jobs) this.launch(startRun(this.ctx, job));
         if (jobs.length === free) this.again = true;

@@ -9,6 +9,7 @@ import type { Sql } from "../db/createSql.ts";
 import { changesChannel } from "../db/notifyChannels.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
 import type { Logger } from "../log.ts";
+import type { ClaimFilter } from "../queue/claimJobs.ts";
 import { deadLocalWorkers, recoverJobs } from "../queue/recoverJobs.ts";
 import { renewLeases } from "../queue/renewLeases.ts";
 import { runStates } from "../queue/runStates.ts";
@@ -24,11 +25,19 @@ export interface WorkerPool {
   readonly workers: readonly JobWorker[];
 }
 
+/** How many workers a pool runs, how many jobs each, and which jobs they claim. */
+export interface PoolShape {
+  count: number;
+  perWorker: number;
+  filter: ClaimFilter;
+}
+
 export function createWorkerPool(
   ctx: WorkerContext & {
     logger: Logger /** Heartbeats and lease renewal; default: ctx.sql. */;
     leaseSql?: Sql;
   },
+  shape: PoolShape,
   hostname = osHostname(),
 ): WorkerPool {
   const { sql, jobs, logger } = ctx;
@@ -41,8 +50,8 @@ export function createWorkerPool(
       ? logger.warn("database unavailable; will retry", { error: String((error as Error)?.message ?? error) })
       : onError(error);
   const workers = Array.from(
-    { length: jobs.embeddedWorkerCount },
-    () => new JobWorker(ctx, jobs.maxConcurrentPerWorker, hostname, onBackgroundError),
+    { length: shape.count },
+    () => new JobWorker(ctx, shape.perWorker, hostname, onBackgroundError, shape.filter),
   );
   const timers: NodeJS.Timeout[] = [];
   let unlisten: (() => Promise<void>) | undefined;
@@ -141,7 +150,11 @@ export function createWorkerPool(
         await checkRuns();
       });
       every(jobs.workerHeartbeatInterval, heartbeatAll, true);
-      logger.info("workers started", { count: workers.length, per_worker: jobs.maxConcurrentPerWorker });
+      logger.info("workers started", {
+        lane: shape.filter.lane,
+        count: workers.length,
+        per_worker: shape.perWorker,
+      });
       wake();
     },
     async stop() {

@@ -40,6 +40,7 @@ export async function handler(req: Request) {}
  * @fluxbase:allow-env STRIPE_KEY, APP_*
  * @fluxbase:allow-read /tmp/in,./data
  * @fluxbase:allow-write /tmp/out
+ * @fluxbase:run-in api
  */
 export async function handler() {}
 `;
@@ -59,7 +60,17 @@ export async function handler() {}
       allowEnv: ["STRIPE_KEY", "APP_*"],
       allowRead: ["/tmp/in", "./data"],
       allowWrite: ["/tmp/out"],
+      runIn: "api",
     });
+  });
+
+  it("refuses a lane other than api or worker", () => {
+    const { settings, errors } = parseAnnotations(
+      "/** @fluxbase:run-in web */\nexport function handler() {}",
+      "x.ts",
+    );
+    expect(settings).toEqual({});
+    expect(errors.map((e) => e.message)).toEqual(['@fluxbase:run-in: expected api or worker, got "web"']);
   });
 
   it("reads // comments after a shebang, and several leading blocks", () => {
@@ -221,6 +232,7 @@ describe("resolveFunctionSettings", () => {
       progressTimeoutSeconds: 300,
       requireRoles: [],
       permissions: { net: false, env: [], read: [], write: [] },
+      runIn: "worker",
     });
   });
 

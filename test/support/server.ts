@@ -9,6 +9,7 @@ import path from "node:path";
 import { createFluxbase, type Fluxbase } from "../../server/app.ts";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import type { FluxbaseOptions } from "../../server/config/types.ts";
+import type { AnyJobDefinition } from "../../server/handlers/types.ts";
 import { createLogger, type LogLevel } from "../../server/log.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -44,13 +45,15 @@ export interface TestServer {
 export interface TestServerOptions extends FluxbaseOptions {
   /** Default: no workers, so jobs stay where the test puts them. */
   workers?: boolean;
+  /** Trusted handlers (defineJob) the server runs. */
+  handlers?: readonly AnyJobDefinition[];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-data-"));
   const jobsDir = options.jobs?.dir ?? mkdtempSync(path.join(tmpdir(), "fluxbase-jobs-"));
-  const { workers, ...rest } = options;
+  const { workers, handlers, ...rest } = options;
   const fluxbase = createFluxbase({
     env: {},
     options: {
@@ -62,6 +65,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       dataDir,
       jobs: {
         embeddedWorkerCount: workers ? 1 : 0,
+        // Api-lane jobs only run where a test asks for them, so worker counts stay what tests expect.
+        apiLaneConcurrency: 0,
         pollInterval: 200,
         shutdownTimeout: 2000,
         ...options.jobs,
@@ -69,6 +74,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       },
     },
     logger: createLogger((process.env.TEST_LOG_LEVEL as LogLevel) ?? "error"),
+    handlers,
   });
   const started = await fluxbase.start();
   const token: TestServer["token"] = (claims) =>

@@ -92,6 +92,7 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
         const body = await readJson(c, updateBody);
         const existing = await find(ns, fnName);
         if (!existing) throw functionNotFound(ns, fnName);
+        if (existing.origin === "handler") throw handlerReadOnly(ns, fnName);
         const current = {
           description: existing.description,
           enabled: existing.enabled,
@@ -101,6 +102,7 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
           memory_mb: existing.memory_mb,
           progress_timeout_seconds: existing.progress_timeout_seconds,
           require_roles: existing.require_roles,
+          run_in: existing.run_in,
           permissions: existing.permissions,
         };
         // New code brings its own annotations (the request's fields still win); without new code the
@@ -115,6 +117,7 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
       })
       .delete("/functions/:namespace/:name", async (c) => {
         const [ns, fnName] = [c.req.param("namespace"), c.req.param("name")];
+        if ((await find(ns, fnName))?.origin === "handler") throw handlerReadOnly(ns, fnName);
         const deleted = await deleteFunction(sql, c.get("identity"), ns, fnName);
         if (!deleted) throw functionNotFound(ns, fnName);
         return c.json({ deleted });
@@ -167,6 +170,13 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
       })
   );
 }
+
+const handlerReadOnly = (ns: string, fnName: string) =>
+  conflict(
+    "HANDLER_READ_ONLY",
+    `"${fnName}" is a trusted handler defined in the application's code; change it there, not through the API`,
+    { namespace: ns, name: fnName },
+  );
 
 const functionNotFound = (ns: string, fnName: string) =>
   notFound("FUNCTION_NOT_FOUND", `No job function "${fnName}" in namespace "${ns}"`, {

@@ -32,6 +32,7 @@ export function jobsRoutes(deps: HttpDeps) {
           deps.config.notify,
           body.on_behalf_of ? body.on_behalf_of.user_email : c.get("identity").email,
         );
+      deps.handlers?.checkPayload(body.namespace, body.job_name, body.payload);
       const headerKey = c.req.header("idempotency-key");
       const key =
         headerKey === undefined ? undefined : validate(idempotencyKey, headerKey, "Idempotency-Key header");

@@ -1,0 +1,88 @@
+/**
+ * The trusted handlers one process knows, by namespace and name. Built once at start-up: a bad
+ * name or a name given twice stops the start with both places named. Also the one place a
+ * handler's payload schema is applied, for every submit path.
+ */
+import { Cron } from "croner";
+import { ConfigError } from "../errors.ts";
+import { FUNCTION_NAME_PATTERN, NAMESPACE_PATTERN } from "../functions/types.ts";
+import { validate } from "../validation.ts";
+import type { AnyJobDefinition } from "./types.ts";
+
+export interface HandlerRegistry {
+  readonly definitions: readonly AnyJobDefinition[];
+  /** `namespace/name` of every handler, as claims filter by them. */
+  readonly keys: readonly string[];
+  get(namespace: string, name: string): AnyJobDefinition | undefined;
+  /**
+   * The payload as the handler's schema parses it; a mismatch is `400 VALIDATION_ERROR` with the
+   * issues. Jobs without a handler here (sandboxed functions) pass unchanged.
+   */
+  checkPayload(namespace: string, name: string, payload: unknown): unknown;
+}
+
+export const handlerKey = (namespace: string, name: string) => `${namespace}/${name}`;
+
+export function createHandlerRegistry(definitions: readonly AnyJobDefinition[]): HandlerRegistry {
+  const byKey = new Map<string, AnyJobDefinition>();
+  for (const def of definitions) {
+    if (def?.kind !== "handler") {
+      throw new ConfigError(`Trusted handlers must be made with defineJob(); got ${describe(def)}`);
+    }
+    if (!FUNCTION_NAME_PATTERN.test(def.name)) {
+      throw new ConfigError(
+        `Handler name ${JSON.stringify(def.name)} (${def.definedAt}) is not valid: expected letters, digits, "_" or "-", at most 128 characters`,
+      );
+    }
+    if (!NAMESPACE_PATTERN.test(def.namespace)) {
+      throw new ConfigError(
+        `Handler ${def.name} (${def.definedAt}) has an invalid namespace ${JSON.stringify(def.namespace)}`,
+      );
+    }
+    const problem = settingsProblem(def);
+    if (problem) throw new ConfigError(`Handler ${def.name} (${def.definedAt}): ${problem}`);
+    const key = handlerKey(def.namespace, def.name);
+    const earlier = byKey.get(key);
+    if (earlier && earlier !== def) {
+      throw new ConfigError(
+        `Two trusted handlers are named "${key}": one defined at ${earlier.definedAt}, one at ${def.definedAt}`,
+      );
+    }
+    byKey.set(key, def);
+  }
+  return {
+    definitions: [...byKey.values()],
+    keys: [...byKey.keys()],
+    get: (namespace, name) => byKey.get(handlerKey(namespace, name)),
+    checkPayload(namespace, name, payload) {
+      const schema = byKey.get(handlerKey(namespace, name))?.payload;
+      if (!schema) return payload;
+      return validate(schema, payload, `payload for ${name}`);
+    },
+  };
+}
+
+function settingsProblem(def: AnyJobDefinition): string | undefined {
+  const whole = (value: number | undefined, min: number) =>
+    value === undefined || (Number.isInteger(value) && value >= min && value <= 2_147_483_647);
+  if (!whole(def.timeout, 1))
+    return `timeout must be a whole number of seconds (1 or more), got ${def.timeout}`;
+  if (!whole(def.maxRetries, 0))
+    return `maxRetries must be a whole number (0 or more), got ${def.maxRetries}`;
+  if (def.runIn !== "api" && def.runIn !== "worker")
+    return `runIn must be "api" or "worker", got ${JSON.stringify(def.runIn)}`;
+  if (def.schedule !== undefined) {
+    try {
+      new Cron(def.schedule, { paused: true }).stop();
+    } catch (error) {
+      return `schedule ${JSON.stringify(def.schedule)} is not a cron expression: ${(error as Error).message}`;
+    }
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== "object") return String(value);
+  const name = (value as { name?: unknown }).name;
+  return typeof name === "string" ? `an object named ${JSON.stringify(name)}` : "an object";
+}

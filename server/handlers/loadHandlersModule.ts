@@ -1,0 +1,37 @@
+/**
+ * Loads the trusted handlers the standalone server runs: the module named by FLUXBASE_HANDLERS
+ * (default ./handlers/index.ts when it exists) exporting `defineJob(...)` results — a default
+ * export that is an array (or one definition), and any named exports that are.
+ */
+import { existsSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { ConfigError } from "../errors.ts";
+import type { AnyJobDefinition } from "./types.ts";
+
+export async function loadHandlersModule(file: string): Promise<AnyJobDefinition[]> {
+  if (!existsSync(file)) {
+    throw new ConfigError(`FLUXBASE_HANDLERS names ${file}, which does not exist`);
+  }
+  let exports: Record<string, unknown>;
+  try {
+    exports = /\.[mc]?tsx?$/.test(file)
+      ? await (await import("tsx/esm/api")).tsImport(pathToFileURL(file).href, import.meta.url)
+      : await import(pathToFileURL(file).href);
+  } catch (error) {
+    throw new ConfigError(`Could not load the handlers module ${file}: ${(error as Error).message}`);
+  }
+  const found = new Set<AnyJobDefinition>();
+  for (const value of Object.values(exports)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item && typeof item === "object" && (item as { kind?: unknown }).kind === "handler") {
+        found.add(item as AnyJobDefinition);
+      }
+    }
+  }
+  if (found.size === 0) {
+    throw new ConfigError(
+      `The handlers module ${file} exports no trusted handlers: export an array of defineJob(...) as its default export`,
+    );
+  }
+  return [...found];
+}

@@ -1,0 +1,92 @@
+/**
+ * Records this process's trusted handlers in `jobs.functions` (origin 'handler', no code), so that
+ * submit, limits, required roles, schedules and the admin list treat them like any function. A
+ * name that is also a sandboxed function — a file in the jobs folder or an upload — stops the
+ * start with both places named. Rows of handlers no longer defined are left alone: another
+ * process of the same application may still define them.
+ */
+import type { JobsConfig } from "../config/types.ts";
+import type { Sql } from "../db/createSql.ts";
+import { asService } from "../db/withClaims.ts";
+import { ConfigError } from "../errors.ts";
+import type { ScannedFunction } from "../functions/scanJobsDir.ts";
+import type { HandlerRegistry } from "./handlerRegistry.ts";
+import type { AnyJobDefinition } from "./types.ts";
+
+type Defaults = Pick<
+  JobsConfig,
+  "defaultTimeout" | "maxTimeout" | "defaultMaxRetries" | "defaultProgressTimeout" | "defaultMemory"
+>;
+
+export async function syncHandlers(
+  sql: Sql,
+  registry: HandlerRegistry,
+  jobs: Defaults,
+  sandboxedFiles: readonly ScannedFunction[],
+): Promise<void> {
+  if (registry.definitions.length === 0) return;
+  const files = new Map(sandboxedFiles.map((file) => [file.name, file.sourcePath]));
+  for (const def of registry.definitions) {
+    const file = files.get(def.name);
+    if (file) throw clash(def, `as a sandboxed function in the jobs folder (${file})`);
+  }
+  await asService(sql, async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext('fluxbase.jobs.functions.sync'))`;
+    const others = await tx<
+      { namespace: string; name: string; origin: string; source_path: string | null }[]
+    >`
+      select namespace, name, origin, source_path from jobs.functions
+      where origin <> 'handler' and (namespace || '/' || name) = any(${[...registry.keys]}::text[])`;
+    for (const row of others) {
+      const def = registry.get(row.namespace, row.name)!;
+      throw clash(
+        def,
+        row.origin === "filesystem"
+          ? `as a sandboxed function in the jobs folder (${row.source_path})`
+          : "as a sandboxed function uploaded through the API",
+      );
+    }
+    const rows = registry.definitions.map((def) => handlerRow(def, jobs));
+    await tx`
+      insert into jobs.functions ${tx(rows)}
+      on conflict (namespace, name) do update set
+        description = excluded.description, enabled = excluded.enabled, schedule = excluded.schedule,
+        timeout_seconds = excluded.timeout_seconds, max_retries = excluded.max_retries,
+        require_roles = excluded.require_roles, run_in = excluded.run_in, source = excluded.source,
+        source_path = excluded.source_path, version = jobs.functions.version + 1, updated_at = now()
+      where jobs.functions.origin = 'handler'
+        and (jobs.functions.description, jobs.functions.enabled, jobs.functions.schedule,
+             jobs.functions.timeout_seconds, jobs.functions.max_retries, jobs.functions.require_roles,
+             jobs.functions.run_in, jobs.functions.source_path)
+        is distinct from (excluded.description, excluded.enabled, excluded.schedule, excluded.timeout_seconds,
+             excluded.max_retries, excluded.require_roles, excluded.run_in, excluded.source_path)`;
+  });
+}
+
+function handlerRow(def: AnyJobDefinition, jobs: Defaults) {
+  return {
+    namespace: def.namespace,
+    name: def.name,
+    description: def.description ?? null,
+    source: `// trusted handler, defined at ${def.definedAt}`,
+    code: null,
+    code_hash: null,
+    bundle_error: null,
+    enabled: def.enabled,
+    schedule: def.schedule ?? null,
+    timeout_seconds: Math.min(def.timeout ?? jobs.defaultTimeout, jobs.maxTimeout),
+    memory_mb: jobs.defaultMemory,
+    max_retries: def.maxRetries ?? jobs.defaultMaxRetries,
+    progress_timeout_seconds: jobs.defaultProgressTimeout,
+    require_roles: def.requireRole,
+    origin: "handler",
+    source_path: def.definedAt,
+    run_in: def.runIn,
+  };
+}
+
+function clash(def: AnyJobDefinition, other: string): ConfigError {
+  return new ConfigError(
+    `Job "${def.name}" is defined twice: as a trusted handler at ${def.definedAt} and ${other}. Rename one of them.`,
+  );
+}

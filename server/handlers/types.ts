@@ -1,0 +1,149 @@
+/**
+ * The shapes of trusted handlers: what `defineJob` takes and returns, and the context a handler
+ * receives. A definition carries its payload types as phantom fields so the registry built from a
+ * list of definitions can type `enqueue(name, payload)`.
+ */
+import type { z } from "zod";
+import type { Sql, Tx } from "../db/createSql.ts";
+
+export type Lane = "api" | "worker";
+
+export interface HandlerLog {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The job a handler runs, as claimed. */
+export interface HandlerJob<Payload> {
+  id: string;
+  name: string;
+  namespace: string;
+  /** 1 for the first run, 2 for the first retry, ... */
+  attempt: number;
+  maxRetries: number;
+  /** Who submitted the job; null for jobs the service role submitted for nobody. */
+  user: { id: string; email: string | null; role: string } | null;
+  payload: Payload;
+}
+
+/** Per-job options, within the limits of the job's definition. */
+export interface SubmitOptions {
+  /** Higher runs first, -1000..1000. @default 0 */
+  priority?: number;
+  /** At most the definition's maxRetries. */
+  maxRetries?: number;
+  /** Seconds, at most the definition's timeout. */
+  timeout?: number;
+  /** Retry delays: the first after about baseMs, doubling up to maxMs. @default the server's */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Seconds to wait before the job may run. */
+  delay?: number;
+  /** When the job may run; not together with `delay`. */
+  scheduledAt?: Date | string;
+}
+
+export interface EnqueueOptions extends SubmitOptions {
+  /** @default the job's own namespace ("default" from outside a job) */
+  namespace?: string;
+  /**
+   * Run the insert on this connection: pass the transaction of `sql.begin(async (tx) => ...)` and
+   * the job is only created if that transaction commits.
+   */
+  sql?: Sql | Tx;
+  /** Submit for this user: the job runs with their identity (`ctx.sqlAsUser`, `ctx.job.user`). */
+  onBehalfOf?: { userId: string; email?: string; role?: string };
+  /** Return the earlier job instead of creating a second one with the same key. */
+  idempotencyKey?: string;
+}
+
+/** What `enqueue` returns: the job as stored. */
+export interface EnqueuedJob {
+  id: string;
+  job_name: string;
+  namespace: string;
+  status: string;
+  /** False when an idempotency key returned an earlier job. */
+  created: boolean;
+}
+
+export interface HandlerJobs {
+  /** Submits a job by name (a trusted handler or a sandboxed function) as the service role. */
+  enqueue(name: string, payload?: Record<string, unknown>, options?: EnqueueOptions): Promise<EnqueuedJob>;
+}
+
+export interface HandlerContext<Payload = unknown> {
+  /** postgres.js as the service role (row-level security does not apply; grants do). */
+  sql: Sql;
+  /** Runs `work` in a transaction as the job's submitter: their role, their claims, their RLS. */
+  sqlAsUser<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Reports progress (0-100); writes are coalesced, the last value always lands. */
+  progress(percent: number, message?: string, data?: unknown): void;
+  /** Lines in the job's log (`jobs.logs`), readable by whoever can read the job. */
+  log: HandlerLog;
+  /** Aborted when the job is cancelled, terminated, times out, or the server shuts down. */
+  signal: AbortSignal;
+  /** True once the job was cancelled or terminated. */
+  isCancelled(): boolean;
+  job: HandlerJob<Payload>;
+  jobs: HandlerJobs;
+}
+
+export interface DefineJobInput<Name extends string, Schema extends z.ZodType, Result> {
+  /** Letters, digits, `-` and `_`; unique across handlers and sandboxed functions. */
+  name: Name;
+  /** @default "default" */
+  namespace?: string;
+  /** Where the job runs: a process with the HTTP API, or a worker process. @default "worker" */
+  runIn?: Lane;
+  /** Checked at every submit path: a bad payload is refused with 400 VALIDATION_ERROR. */
+  payload?: Schema;
+  /** @default the server's `jobs.defaultMaxRetries` */
+  maxRetries?: number;
+  /** Seconds; the signal is aborted when it passes. @default the server's `jobs.defaultTimeout` */
+  timeout?: number;
+  /** Roles that may submit the job (any one of them). @default [] — any signed-in caller */
+  requireRole?: string[];
+  description?: string;
+  /** A cron expression (UTC, 5 or 6 fields); runs are submitted by the service role. */
+  schedule?: string;
+  /** @default true */
+  enabled?: boolean;
+  handler: (ctx: HandlerContext<z.output<Schema>>, payload: z.output<Schema>) => Promise<Result> | Result;
+}
+
+/** A trusted handler, as `defineJob` returns it. */
+export interface JobDefinition<
+  Name extends string = string,
+  Input = unknown,
+  Output = unknown,
+  Result = unknown,
+> {
+  readonly kind: "handler";
+  readonly name: Name;
+  readonly namespace: string;
+  readonly runIn: Lane;
+  readonly payload: z.ZodType<Output, Input> | undefined;
+  readonly maxRetries: number | undefined;
+  readonly timeout: number | undefined;
+  readonly requireRole: string[];
+  readonly description: string | undefined;
+  readonly schedule: string | undefined;
+  readonly enabled: boolean;
+  readonly handler: (ctx: HandlerContext<Output>, payload: Output) => Promise<Result> | Result;
+  /** `file:line` of the defineJob call, for error messages. */
+  readonly definedAt: string;
+  /** Phantom: the payload a submitter passes. */
+  readonly __input?: Input;
+}
+
+export type AnyJobDefinition = JobDefinition<string, any, any, any>;
+
+/** The payload `enqueue(name, ...)` accepts for the definition named `Name` in `Jobs`. */
+export type PayloadOf<Jobs extends readonly AnyJobDefinition[], Name extends Jobs[number]["name"]> = Extract<
+  Jobs[number],
+  { name: Name }
+> extends JobDefinition<string, infer Input>
+  ? Input
+  : never;

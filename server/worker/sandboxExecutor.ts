@@ -1,0 +1,140 @@
+/**
+ * Runs a claimed job's function file in the Deno sandbox: reads its bundle and permissions, opens
+ * the run's secrets, mints the run's tokens, and maps the sandbox's outcome onto the slot's.
+ */
+import type { Sandbox, SandboxPermissions, SandboxRun } from "../../sandbox/index.ts";
+import { buildJobEnv } from "../../sandbox/index.ts";
+import type { JobsConfig } from "../config/types.ts";
+import type { Sql } from "../db/createSql.ts";
+import { functionCode } from "../functions/functionCode.ts";
+import type { Logger } from "../log.ts";
+import type { ClaimedJob } from "../queue/claimJobs.ts";
+import type { Keyring } from "../secrets/keyring.ts";
+import { loadRunSecrets, type RunSecrets } from "../secrets/loadRunSecrets.ts";
+import type { Executor, ExecutorRun, RunIO, RunOutcome, StopReason } from "./executor.ts";
+import { mintRunTokens } from "./jobTokens.ts";
+
+export interface SandboxExecutorContext {
+  sql: Sql;
+  sandbox: Sandbox;
+  jobs: JobsConfig;
+  logger: Logger;
+  serverUrl: string;
+  jwtSecret: string;
+  /** host:port pairs a job may never reach (the database). */
+  deniedNet: string[];
+  processEnv: NodeJS.ProcessEnv;
+  /** Opens the secrets a run may read; they reach the sandbox on stdin, never in its environment. */
+  keyring: Keyring;
+}
+
+export function createSandboxExecutor(ctx: SandboxExecutorContext): Executor {
+  return { start: (job, io) => startSandboxRun(ctx, job, io) };
+}
+
+function startSandboxRun(ctx: SandboxExecutorContext, job: ClaimedJob, io: RunIO): ExecutorRun {
+  let sandboxRun: SandboxRun | undefined;
+  let stopReason: StopReason | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const apply = (reason: StopReason) => {
+    if (!sandboxRun) return;
+    if (reason === "cancel") {
+      sandboxRun.requestCancel();
+      killTimer ??= setTimeout(() => sandboxRun?.kill("cancelled"), ctx.jobs.cancelGrace);
+    } else {
+      sandboxRun.kill(
+        reason === "terminate" ? "terminated" : reason === "shutdown" ? "shutdown" : "cancelled",
+      );
+    }
+  };
+  const outcome = run().finally(() => clearTimeout(killTimer));
+  return {
+    outcome,
+    stop(reason) {
+      stopReason = reason;
+      apply(reason);
+    },
+  };
+
+  async function run(): Promise<RunOutcome> {
+    const { sql } = ctx;
+    const fn = job.function_id
+      ? await io.landed("job start", () => functionCode(sql, job.function_id!))
+      : undefined;
+    if (!fn?.code) {
+      const message = fn?.bundle_error
+        ? `Job function failed to bundle: ${fn.bundle_error}`
+        : `Job function "${job.job_name}" no longer exists`;
+      return { status: "failed", message, retryable: false };
+    }
+    const secrets = await runSecrets();
+    if (!secrets)
+      return { status: "failed", message: "Could not load the job's secrets; the run did not start" };
+    const tokens = await mintRunTokens(ctx.jwtSecret, job);
+    const permissions: SandboxPermissions = {
+      net: fn.permissions.net ?? false,
+      env: fn.permissions.env ?? [],
+      read: fn.permissions.read ?? [],
+      write: fn.permissions.write ?? [],
+    };
+    const context = {
+      job_id: job.id,
+      job_name: job.job_name,
+      namespace: job.namespace,
+      retry_count: job.retry_count,
+      payload: job.payload,
+      user: job.created_by
+        ? { id: job.created_by, email: job.user_email, role: job.user_role ?? "authenticated" }
+        : null,
+    };
+    sandboxRun = ctx.sandbox.run({
+      code: fn.code,
+      codeHash: fn.code_hash ?? job.function_id!,
+      permissions,
+      serverUrl: ctx.serverUrl,
+      deniedNet: ctx.deniedNet,
+      env: buildJobEnv(
+        ctx.processEnv,
+        {
+          serverUrl: ctx.serverUrl,
+          jobId: job.id,
+          jobName: job.job_name,
+          namespace: job.namespace,
+          cancelled: false,
+        },
+        permissions.env,
+      ),
+      memoryMb: fn.memory_mb,
+      timeoutMs: job.timeout_seconds * 1000,
+      progressTimeoutMs: job.progress_timeout_seconds * 1000,
+      input: {
+        payload: job.payload,
+        context,
+        userToken: tokens.userToken,
+        serviceToken: tokens.serviceToken,
+        secrets,
+      },
+      onProgress: (value) => io.progress(value),
+      onLog: (line) => io.log(line.level, line.message),
+    });
+    if (stopReason) apply(stopReason);
+    return sandboxRun.outcome;
+  }
+
+  /** The run's secrets; undefined when they could not be read (the job is failed, to be retried). */
+  async function runSecrets(): Promise<RunSecrets | undefined> {
+    try {
+      const { secrets, problems } = await io.landed("job start", () =>
+        loadRunSecrets(ctx.sql, ctx.keyring, { namespace: job.namespace, userId: job.created_by }),
+      );
+      for (const problem of problems) {
+        ctx.logger.warn("secret could not be decrypted", { job_id: job.id, secret: problem.secretName });
+        io.log("warn", `${problem.message}; it is not available to this run`);
+      }
+      return secrets;
+    } catch (error) {
+      ctx.logger.warn("could not load job secrets", { job_id: job.id, error: String(error) });
+      return undefined;
+    }
+  }
+}
