@@ -20,12 +20,14 @@ export async function loadHandlersModule(file: string): Promise<AnyJobDefinition
   } catch (error) {
     throw new ConfigError(`Could not load the handlers module ${file}: ${(error as Error).message}`);
   }
+  // A .ts file outside an ESM package is loaded as CommonJS: its exports arrive under `default`.
+  const inner = exports.default;
+  const wrapped = inner && typeof inner === "object" && !Array.isArray(inner) && !isDefinition(inner);
+  const values = [...Object.values(exports), ...(wrapped ? Object.values(inner) : [])];
   const found = new Set<AnyJobDefinition>();
-  for (const value of Object.values(exports)) {
+  for (const value of values) {
     for (const item of Array.isArray(value) ? value : [value]) {
-      if (item && typeof item === "object" && (item as { kind?: unknown }).kind === "handler") {
-        found.add(item as AnyJobDefinition);
-      }
+      if (isDefinition(item)) found.add(item);
     }
   }
   if (found.size === 0) {
@@ -34,4 +36,8 @@ export async function loadHandlersModule(file: string): Promise<AnyJobDefinition
     );
   }
   return [...found];
+}
+
+function isDefinition(value: unknown): value is AnyJobDefinition {
+  return !!value && typeof value === "object" && (value as { kind?: unknown }).kind === "handler";
 }

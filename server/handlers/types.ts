@@ -141,9 +141,7 @@ export interface JobDefinition<
 export type AnyJobDefinition = JobDefinition<string, any, any, any>;
 
 /** The payload `enqueue(name, ...)` accepts for the definition named `Name` in `Jobs`. */
-export type PayloadOf<Jobs extends readonly AnyJobDefinition[], Name extends Jobs[number]["name"]> = Extract<
-  Jobs[number],
-  { name: Name }
-> extends JobDefinition<string, infer Input>
-  ? Input
-  : never;
+export type PayloadOf<Jobs extends readonly AnyJobDefinition[], Name extends Jobs[number]["name"]> = Exclude<
+  Extract<Jobs[number], { name: Name }>["__input"],
+  undefined
+>;

@@ -130,13 +130,13 @@ describe("server processes", () => {
     await db.sql`update jobs.queue set status = 'cancelled' where id = ${id}`;
   });
 
-  it("--role api serves HTTP but runs no workers; a worker process picks the job up", async () => {
+  it("--role api serves HTTP but runs no worker-lane workers; a worker process picks the job up", async () => {
     const api = await start({}, ["start", "--role", "api"]);
     const id = await submit(api.url, "quick");
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await jobRow(id)).status).toBe("pending");
     const workers =
-      await db.sql`select 1 from jobs.workers where pid = ${api.child.pid!} and status <> 'stopped'`;
+      await db.sql`select 1 from jobs.workers where pid = ${api.child.pid!} and lane = 'worker' and status <> 'stopped'`;
     expect(workers).toHaveLength(0);
     const worker = await start({}, ["worker"]);
     await until(async () => ((await jobRow(id)).status === "completed" ? true : undefined));

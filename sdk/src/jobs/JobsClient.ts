@@ -42,6 +42,9 @@ export class JobsClient {
       priority: options.priority,
       scheduled_at: scheduledAt,
       delay_seconds: options.delaySeconds,
+      max_retries: options.maxRetries,
+      timeout: options.timeout,
+      backoff: options.backoff && { base_ms: options.backoff.baseMs, max_ms: options.backoff.maxMs },
       on_behalf_of: options.onBehalfOf,
       notify: options.notify,
     };

@@ -91,6 +91,12 @@ export interface SubmitJobOptions {
   scheduledAt?: Date | string;
   /** Run no earlier than this many seconds from now. Give this or `scheduledAt`, not both. */
   delaySeconds?: number;
+  /** Retries of this job; at most the function's own. @default the function's */
+  maxRetries?: number;
+  /** Seconds this job may run; at most the function's own. @default the function's */
+  timeout?: number;
+  /** Delay before each retry: about `baseMs` first, doubling up to `maxMs`. @default the server's */
+  backoff?: { baseMs: number; maxMs: number };
   /**
    * Submitting twice with the same key returns the first job instead of creating another
    * (sent as the `Idempotency-Key` header; scoped to the submitting user).
