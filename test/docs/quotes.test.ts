@@ -8,6 +8,7 @@ describe("quoted examples", () => {
     for (const page of [
       "getting-started.md",
       "job-functions.md",
+      "trusted-handlers.md",
       "http-api.md",
       "realtime.md",
       "configuration.md",
