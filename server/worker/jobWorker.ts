@@ -5,6 +5,11 @@ import { registerWorker } from "../queue/workerRegistry.ts";
 import { type ActiveRun, type StopReason, startRun, type WorkerContext } from "./startRun.ts";
 
 export class JobWorker {
+  /**
+   * Workers registered by this process (every pool, every instance): a row with our own pid that
+   * is not one of these belongs to an earlier process whose pid was reused.
+   */
+  static readonly inThisProcess = new Set<string>();
   readonly id = randomUUID();
   readonly name: string;
   readonly runs = new Map<string, ActiveRun>();
@@ -23,6 +28,7 @@ export class JobWorker {
   }
 
   register(metadata: Record<string, unknown>): Promise<void> {
+    JobWorker.inThisProcess.add(this.id);
     return registerWorker(this.ctx.sql, {
       id: this.id,
       name: this.name,

@@ -138,7 +138,9 @@ export function createWorkerPool(
           return (error as NodeJS.ErrnoException).code === "EPERM";
         }
       };
-      const dead = await deadLocalWorkers(sql, hostname, isAlive);
+      const dead = (await deadLocalWorkers(sql, hostname, isAlive)).filter(
+        (id) => !JobWorker.inThisProcess.has(id),
+      );
       const recovered = await recoverJobs(sql, jobs.workerTimeout, dead);
       if (recovered.requeued + recovered.failed > 0)
         logger.warn("recovered runs of dead workers", { ...recovered });
