@@ -74,7 +74,8 @@ describe("handlers/index.ts (the standalone server's handlers module)", () => {
     });
     expect(res.status).toBe(400);
     const shown = blocks.find(
-      (b) => b.page === "docs/trusted-handlers.md" && b.lang === "json" && b.body.includes("VALIDATION_ERROR"),
+      (b) =>
+        b.page === "docs/trusted-handlers.md" && b.lang === "json" && b.body.includes("VALIDATION_ERROR"),
     );
     expect(await res.json()).toEqual(JSON.parse(shown!.body));
   });
