@@ -1,5 +1,6 @@
 /** Admin: counts per status, average run time, and the same per function. */
 import type { Tx } from "../db/createSql.ts";
+import { type LanesStats, laneStats, laneWarning } from "./laneStats.ts";
 
 export interface StatusCounts {
   pending: number;
@@ -13,9 +14,13 @@ export interface StatusCounts {
 export interface JobStats extends StatusCounts {
   avg_duration_seconds: number | null;
   by_function: (StatusCounts & { namespace: string; job_name: string })[];
+  /** Per lane, whatever the namespace: due jobs, running jobs, live workers. */
+  lanes: LanesStats;
+  /** Lanes with due jobs and no live worker, in words. */
+  warnings: string[];
 }
 
-export async function jobStats(tx: Tx, namespace?: string): Promise<JobStats> {
+export async function jobStats(tx: Tx, workerTimeoutMs: number, namespace?: string): Promise<JobStats> {
   const rows = await tx<
     (StatusCounts & { namespace: string; job_name: string; duration_sum: number; finished: number })[]
   >`
@@ -42,7 +47,10 @@ export async function jobStats(tx: Tx, namespace?: string): Promise<JobStats> {
     total: 0,
     avg_duration_seconds: null,
     by_function: [],
+    lanes: await laneStats(tx, workerTimeoutMs),
+    warnings: [],
   };
+  stats.warnings = (["api", "worker"] as const).flatMap((lane) => laneWarning(lane, stats.lanes[lane]) ?? []);
   let durationSum = 0;
   let finished = 0;
   for (const { duration_sum, finished: done, ...counts } of rows) {

@@ -114,6 +114,8 @@ const functionKeys = {
   permissions: 1,
   require_roles: 1,
   origin: 1,
+  kind: 1,
+  run_in: 1,
   source_path: 1,
   version: 1,
   created_at: 1,

@@ -34,8 +34,12 @@ export interface JobFunction {
   permissions: JobFunctionPermissions;
   /** Roles allowed to submit it; empty means any signed-in caller. */
   require_roles: string[];
-  /** `"api"` (uploaded) or `"filesystem"` (loaded from the jobs folder). */
-  origin: "api" | "filesystem";
+  /** `"api"` (uploaded), `"filesystem"` (loaded from the jobs folder) or `"handler"` (a trusted handler). */
+  origin: "api" | "filesystem" | "handler";
+  /** `"handler"`: a trusted handler run in the server's process; `"sandboxed"`: run in Deno. */
+  kind: "handler" | "sandboxed";
+  /** The lane its jobs run in: processes with the HTTP API (`"api"`) or worker processes. */
+  run_in: "api" | "worker";
   source_path: string | null;
   version: number;
   created_at: string;
@@ -98,6 +102,10 @@ export interface JobStats extends JobStatusCounts {
   /** Mean run time of completed jobs, or `null` when none completed. */
   avg_duration_seconds: number | null;
   by_function: (JobStatusCounts & { namespace: string; job_name: string })[];
+  /** Per lane: jobs due now, jobs running, and workers alive for it. */
+  lanes: Record<"api" | "worker", { pending: number; running: number; live_workers: number }>;
+  /** A lane with due jobs and no live worker, in words. */
+  warnings: string[];
 }
 
 /** One function in a sync: its name and source, plus optional settings. */

@@ -5,7 +5,6 @@ import { withClaims } from "../../db/withClaims.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
 import { readJobAs } from "../../queue/findJob.ts";
 import { jobStats } from "../../queue/jobStats.ts";
-import { laneStats, laneWarning } from "../../queue/laneStats.ts";
 import { listJobs } from "../../queue/listJobs.ts";
 import { listNamespaces, listWorkers } from "../../queue/listWorkers.ts";
 import { resubmitJob } from "../../queue/resubmitJob.ts";
@@ -54,14 +53,7 @@ export function adminJobsRoutes(deps: HttpDeps) {
     .get("/stats", async (c) => {
       const { namespace } = validate(statsQuery, c.req.query(), "query");
       return c.json(
-        await asCaller(c.get("identity"), async (tx) => {
-          const stats = await jobStats(tx, namespace);
-          const lanes = await laneStats(tx, deps.config.jobs.workerTimeout);
-          const warnings = (["api", "worker"] as const).flatMap(
-            (lane) => laneWarning(lane, lanes[lane]) ?? [],
-          );
-          return { ...stats, lanes, warnings };
-        }),
+        await asCaller(c.get("identity"), (tx) => jobStats(tx, deps.config.jobs.workerTimeout, namespace)),
       );
     })
     .get("/workers", async (c) => c.json({ workers: await asCaller(c.get("identity"), listWorkers) }));
