@@ -71,4 +71,21 @@ describe("the admin view's webhooks panel", { timeout: 90_000 }, () => {
       await context.close();
     }
   });
+
+  it("opens the job a notification mail links to (#job=<id>)", async () => {
+    const [job] = await server.db.sql<{ id: string }[]>`
+      insert into jobs.queue (job_name, status) values ('linked', 'completed') returning id`;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    try {
+      await page.goto(
+        `${server.url}/examples/admin/?token=${encodeURIComponent(server.serviceKey)}#job=${job!.id}`,
+      );
+      await expect.poll(() => page.locator("#detail-id").textContent()).toBe(job!.id);
+      expect(new URL(page.url()).search).toBe("");
+    } finally {
+      await context.close();
+    }
+  });
 });

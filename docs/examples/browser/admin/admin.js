@@ -110,6 +110,9 @@ async function signIn(token) {
     }, POLL_MS),
   );
   await refreshAll();
+  // #job=<id>: the link in a notification mail opens that job.
+  const linked = /^#job=([0-9a-f-]{36})$/i.exec(location.hash)?.[1];
+  if (linked) await openJob(linked, { focus: true });
 }
 
 function signOut() {
@@ -396,7 +399,7 @@ $("older").addEventListener("click", () => {
 // ?token=... signs in at once (handy for links and tests); it is dropped from the address bar.
 const fromUrl = new URLSearchParams(location.search).get("token");
 if (fromUrl) {
-  history.replaceState(null, "", location.pathname);
+  history.replaceState(null, "", location.pathname + location.hash);
   ui.token.value = fromUrl;
   void signIn(fromUrl);
 }
