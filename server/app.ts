@@ -126,7 +126,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     if (config.jobs.enabled) {
       await syncHandlers(db, registry, config.jobs, (await scanJobsDir(config.jobs.dir)).functions);
     }
-    enqueue = createEnqueue(db, registry);
+    enqueue = createEnqueue(db, registry, config.notify);
 
     let url = "";
     if (config.role !== "worker") {
@@ -261,7 +261,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         registry,
         jobs: config.jobs,
         logger: logger.child("handlers"),
-        enqueue: createEnqueue(handlerSql, registry),
+        enqueue: createEnqueue(handlerSql, registry, config.notify),
       });
     }
     for (const shape of shapes) {

@@ -5,8 +5,10 @@
  */
 import type { Identity } from "../auth/identity.ts";
 import { resolveRole } from "../auth/roles.ts";
+import type { NotifyConfig } from "../config/types.ts";
 import type { Sql, Tx } from "../db/createSql.ts";
 import { asService } from "../db/withClaims.ts";
+import { assertCanNotify } from "../notify/assertCanNotify.ts";
 import { submitJob } from "../queue/submitJob.ts";
 import { submitOptions } from "../queue/submitOptions.ts";
 import { validate } from "../validation.ts";
@@ -23,7 +25,7 @@ const serviceCaller: Identity = {
   expiresAt: 0,
 };
 
-export function createEnqueue(sql: Sql, registry: HandlerRegistry) {
+export function createEnqueue(sql: Sql, registry: HandlerRegistry, notify: Pick<NotifyConfig, "smtpUrl">) {
   return async function enqueue(
     name: string,
     payload: Record<string, unknown> = {},
@@ -31,6 +33,7 @@ export function createEnqueue(sql: Sql, registry: HandlerRegistry) {
   ): Promise<EnqueuedJob> {
     const namespace = options.namespace ?? "default";
     registry.checkPayload(namespace, name, payload);
+    if (options.notify) assertCanNotify(notify, options.onBehalfOf?.email);
     const chosen = validate(
       submitOptions,
       {
@@ -50,6 +53,7 @@ export function createEnqueue(sql: Sql, registry: HandlerRegistry) {
       namespace,
       payload,
       idempotency_key: options.idempotencyKey,
+      notify: options.notify,
       on_behalf_of: options.onBehalfOf && {
         user_id: options.onBehalfOf.userId,
         user_email: options.onBehalfOf.email,

@@ -56,6 +56,11 @@ export interface EnqueueOptions extends SubmitOptions {
   onBehalfOf?: { userId: string; email?: string; role?: string };
   /** Return the earlier job instead of creating a second one with the same key. */
   idempotencyKey?: string;
+  /**
+   * Mail `onBehalfOf.email` when the job ends (see docs/notifications.md). Throws 400
+   * `NOTIFY_UNAVAILABLE` without FLUXBASE_SMTP_URL and `NOTIFY_NO_EMAIL` without an email.
+   */
+  notify?: boolean;
 }
 
 /** What `enqueue` returns: the job as stored. */

@@ -154,6 +154,25 @@ describe("notify: true", () => {
   });
 });
 
+describe("enqueue({ notify: true }) from application code", () => {
+  it("mails onBehalfOf.email, and refuses a submit with no email before writing", async () => {
+    const user = await server.user();
+    const job = await server.fluxbase.jobs.enqueue(
+      "adds",
+      { a: 5, b: 5 },
+      { notify: true, onBehalfOf: { userId: user.id, email: user.email } },
+    );
+    await notification(job.id, (row) => row.state === "delivered");
+    expect(mailsTo(user.email)[0]!.raw).toContain("Subject: [Fluxbase] adds completed");
+    const before = await server.db.sql`select count(*)::int as n from jobs.queue`;
+    await expect(server.fluxbase.jobs.enqueue("adds", {}, { notify: true })).rejects.toMatchObject({
+      status: 400,
+      code: "NOTIFY_NO_EMAIL",
+    });
+    expect(await server.db.sql`select count(*)::int as n from jobs.queue`).toEqual(before);
+  });
+});
+
 describe("alerts on scheduled runs (FLUXBASE_JOBS_ALERT_ON=failed)", () => {
   const scheduledRun = async (name: string) => {
     const [row] = await server.db.sql<{ id: string }[]>`
