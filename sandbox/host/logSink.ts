@@ -67,7 +67,8 @@ export function createLogSink(options: LogSinkOptions): LogSink {
         .map((part) => masker.mask(masker.mask(part).replace(ESCAPES, "").replace(CONTROL, "")).trimEnd())
         .filter((part) => part.trim() !== "");
       if (lines.length === 0) return;
-      const joined = lines.join("\n");
+      let joined = lines.join("\n");
+      if (options.rewrite) joined = options.rewrite(joined);
       emit(level, joined.length > maxLineBytes ? `${joined.slice(0, maxLineBytes)} …[truncated]` : joined);
     },
     write(text, fallback, droppedBytes = 0) {
