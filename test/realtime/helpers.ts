@@ -164,9 +164,11 @@ export async function insertJob(
   return row!.id;
 }
 
+/** A running job here has no worker: it gets a lease for an hour, or any process's reaper requeues it. */
 export async function setProgress(server: TestServer, id: string, percent: number, status = "running") {
   await server.db.sql`
     update jobs.queue set status = ${status},
-      progress = ${server.db.sql.json({ percent, message: `at ${percent}%` })}, last_progress_at = now()
+      progress = ${server.db.sql.json({ percent, message: `at ${percent}%` })}, last_progress_at = now(),
+      lease_expires_at = case when ${status} = 'running' then coalesce(lease_expires_at, now() + interval '1 hour') end
     where id = ${id}`;
 }
