@@ -47,6 +47,7 @@ function cloneApp(into: string): string {
     "jobs",
     "deno.json",
     "node_modules",
+    "dist", // the built CLI and server that `npm start` runs
   ]) {
     try {
       execFileSync("cp", ["-al", path.join(root, entry), path.join(app, entry)]);
