@@ -134,17 +134,20 @@ async function submit(
 const row = (page: Page, id: string) => page.locator(`#queue-body tr[data-id="${id}"]`);
 
 /** Waits until the queue row of job `id` shows `status`. */
+// Polled on a timer, not per animation frame: run beside test/rest/fuzz.test.ts, a frame-polled wait
+// never saw the detail turn "cancelled" in 20 s although the page showed it (seen in every full run).
 const rowStatus = (page: Page, id: string, status: string, timeout = 20_000) =>
   page.waitForFunction(
     ([id, status]) =>
       document.querySelector<HTMLElement>(`#queue-body tr[data-id="${id}"]`)?.dataset.status === status,
     [id, status] as const,
-    { timeout },
+    { timeout, polling: 100 },
   );
 
 const detailStatus = (page: Page, status: string, timeout = 20_000) =>
   page.waitForFunction((status) => document.getElementById("detail-status")?.textContent === status, status, {
     timeout,
+    polling: 100,
   });
 
 const text = async (page: Page, selector: string) => (await page.textContent(selector))?.trim() ?? "";
