@@ -37,6 +37,11 @@ import { leaseHeld } from "./queue/leaseHeld.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
 import { restRoutes } from "./rest/restRoutes.ts";
 import { keyringFor } from "./secrets/encryptionKey.ts";
+import { declaredToggles } from "./toggles/declaredToggles.ts";
+import { syncToggles } from "./toggles/syncToggles.ts";
+import { trackToggleStore } from "./toggles/testHelpers.ts";
+import { createToggleStore, type ToggleStore } from "./toggles/toggleStore.ts";
+import type { ToggleDefinition } from "./toggles/types.ts";
 import { createLaneWatch } from "./worker/laneWatch.ts";
 import { createLeaseReaper } from "./worker/leaseReaper.ts";
 import { createSandboxExecutor } from "./worker/sandboxExecutor.ts";
@@ -63,6 +68,16 @@ export interface Fluxbase {
   readonly verifyToken: TokenVerifier;
   /** Submits jobs from the application (available after start()). */
   readonly jobs: HandlerJobs;
+  /** Reads feature toggles (available after start()). */
+  readonly toggles: AppToggles;
+}
+
+export interface AppToggles {
+  /**
+   * Whether the toggle is on for `tenant` (omitted: no tenant, so the platform value). Throws
+   * TOGGLE_NOT_FOUND for a toggle neither declared nor stored.
+   */
+  isOn(id: string, tenant?: string | null): Promise<boolean>;
 }
 
 export interface CreateFluxbaseInput {
@@ -72,6 +87,8 @@ export interface CreateFluxbaseInput {
   logger?: Logger;
   /** Trusted handlers (defineJob) this process runs, besides those of the `handlers` module. */
   handlers?: readonly AnyJobDefinition[];
+  /** Feature toggles (defineToggle) the code declares, besides those of the `handlers` module. */
+  toggles?: readonly ToggleDefinition[];
 }
 
 export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
@@ -84,6 +101,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   let sql: Sql | undefined;
   let verifyToken: TokenVerifier | undefined;
   let enqueue: HandlerJobs["enqueue"] | undefined;
+  let toggles: ToggleStore | undefined;
 
   async function boot(): Promise<StartedServer> {
     keyringFor(config); // reads or generates the secrets key; a bad FLUXBASE_ENCRYPTION_KEY stops here
@@ -119,10 +137,17 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       jwtSecret,
       createJobLeaseCheck((jobId, lease) => leaseHeld(db, jobId, lease)),
     );
-    const registry = createHandlerRegistry([
-      ...(input.handlers ?? []),
-      ...(config.handlersModule ? await loadHandlersModule(config.handlersModule) : []),
-    ]);
+    const handlersModule = config.handlersModule
+      ? await loadHandlersModule(config.handlersModule)
+      : { jobs: [], toggles: [] };
+    const registry = createHandlerRegistry([...(input.handlers ?? []), ...handlersModule.jobs]);
+    const declared = declaredToggles([...(input.toggles ?? []), ...handlersModule.toggles]);
+    await syncToggles(db, declared, config.toggles.tenantClaim);
+    const toggleStore = createToggleStore({ sql: db, declared, logger: logger.child("toggles") });
+    toggles = toggleStore;
+    closers.push(() => toggleStore.close());
+    await toggleStore.start();
+    closers.push(trackToggleStore(toggleStore));
     if (config.jobs.enabled) {
       await syncHandlers(db, registry, config.jobs, (await scanJobsDir(config.jobs.dir)).functions);
     }
@@ -138,6 +163,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         isReady: () => ready,
         webhookPublicKey: keys.publicKeyPem,
         handlers: registry,
+        toggles: toggleStore,
       };
       const app = createHttpApp(httpDeps, {
         mount: (http) => {
@@ -170,7 +196,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       url =
         config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     }
-    if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url, keys, registry);
+    if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url, keys, registry, toggleStore);
     ready = true;
     return { url, databaseUrl, embeddedDatabase, ...apiKeys };
   }
@@ -196,6 +222,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     url: string,
     keys: WebhookKeys,
     registry: HandlerRegistry,
+    toggleStore: ToggleStore,
   ): Promise<void> {
     if (config.role !== "worker" && config.jobs.autoLoadOnBoot) {
       const loader = createFunctionsLoader({ sql: db, config, logger });
@@ -247,6 +274,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       logger: logger.child("worker"),
       serverUrl,
       jwtSecret,
+      tenantClaim: config.toggles.tenantClaim,
       deniedNet: databaseAddresses(databaseUrl),
       processEnv: process.env,
       keyring: keyringFor(config),
@@ -262,6 +290,8 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         jobs: config.jobs,
         logger: logger.child("handlers"),
         enqueue: createEnqueue(handlerSql, registry, config.notify),
+        toggles: toggleStore,
+        tenantClaim: config.toggles.tenantClaim,
       });
     }
     for (const shape of shapes) {
@@ -308,6 +338,12 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     get verifyToken() {
       if (!verifyToken) throw new Error("Fluxbase is not started");
       return verifyToken;
+    },
+    toggles: {
+      isOn(id, tenant) {
+        if (!toggles) return Promise.reject(new Error("Fluxbase is not started: call start() first"));
+        return toggles.isOn(id, tenant ?? null);
+      },
     },
     jobs: {
       enqueue(name, payload, options) {

@@ -3,18 +3,20 @@
  * sandboxed functions of ./jobs.
  *
  * ```ts
- * const fluxbase = createFluxbase({ jobs: [sendEmail], port: 3000 });
+ * const fluxbase = createFluxbase({ jobs: [sendEmail], toggles: [newBilling], port: 3000 });
  * await fluxbase.start();
  * await fluxbase.jobs.enqueue("send-email", { to: "a@b.c" }); // name and payload type-checked
+ * await fluxbase.toggles.isOn("new-billing", tenantId);
  * ```
  */
 import { createFluxbase as createServer, type Fluxbase, type StartedServer } from "./app.ts";
-import type { FluxbaseOptions, JobsConfig } from "./config/types.ts";
+import type { FluxbaseOptions, JobsConfig, TogglesConfig } from "./config/types.ts";
 import type { AnyJobDefinition, EnqueuedJob, EnqueueOptions, PayloadOf } from "./handlers/types.ts";
 import type { Logger } from "./log.ts";
+import type { ToggleDefinition } from "./toggles/types.ts";
 
-export type { StartedServer } from "./app.ts";
-export type { FluxbaseConfig, FluxbaseOptions, JobsConfig } from "./config/types.ts";
+export type { AppToggles, StartedServer } from "./app.ts";
+export type { FluxbaseConfig, FluxbaseOptions, JobsConfig, TogglesConfig } from "./config/types.ts";
 export type { Sql, Tx } from "./db/createSql.ts";
 export { ConfigError, HttpError } from "./errors.ts";
 export { defineJob } from "./handlers/defineJob.ts";
@@ -32,13 +34,20 @@ export type {
   SubmitOptions,
 } from "./handlers/types.ts";
 export type { Logger, LogLevel } from "./log.ts";
+export { type DefineToggleInput, defineToggle } from "./toggles/defineToggle.ts";
+export { resetToggles, setToggle } from "./toggles/testHelpers.ts";
+export type { ToggleDefinition, Toggles } from "./toggles/types.ts";
 
 export interface CreateFluxbaseOptions<Jobs extends readonly AnyJobDefinition[]>
-  extends Omit<FluxbaseOptions, "jobs"> {
+  extends Omit<FluxbaseOptions, "jobs" | "toggles"> {
   /** Trusted handlers made with defineJob; `jobs.enqueue` is typed by them. */
   jobs?: Jobs;
   /** The `jobs.*` settings of the configuration (workers, timeouts, retries, lanes, ...). */
   jobSettings?: Partial<JobsConfig>;
+  /** Feature toggles made with defineToggle; stored with their defaults at start-up. */
+  toggles?: readonly ToggleDefinition[];
+  /** The `toggles.*` settings of the configuration (the tenant claim). */
+  toggleSettings?: Partial<TogglesConfig>;
   /** Where FLUXBASE_* variables are read. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Relative paths (data dir, jobs folder, handlers module) resolve against it. @default process.cwd() */
@@ -68,13 +77,18 @@ export interface FluxbaseApp<Jobs extends readonly AnyJobDefinition[]> extends O
 export function createFluxbase<const Jobs extends readonly AnyJobDefinition[] = []>(
   options: CreateFluxbaseOptions<Jobs> = {},
 ): FluxbaseApp<Jobs> {
-  const { jobs, jobSettings, env, cwd, logger, ...settings } = options;
+  const { jobs, jobSettings, toggles, toggleSettings, env, cwd, logger, ...settings } = options;
   const server = createServer({
-    options: { ...settings, ...(jobSettings ? { jobs: jobSettings } : {}) },
+    options: {
+      ...settings,
+      ...(jobSettings ? { jobs: jobSettings } : {}),
+      ...(toggleSettings ? { toggles: toggleSettings } : {}),
+    },
     env: env ?? process.env,
     cwd,
     logger,
     handlers: jobs ?? [],
+    toggles: toggles ?? [],
   });
   const typed: TypedJobs<Jobs> = {
     enqueue: (name, payload, enqueueOptions) =>

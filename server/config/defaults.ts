@@ -180,4 +180,7 @@ export const settings: SettingSpec[] = [
   s("notify.retryBase", "FLUXBASE_NOTIFY_RETRY_BASE", "notify.retry_base", "duration", 1_000),
   /** Attempts of one delivery before it is given up. @default 5 */
   s("notify.maxAttempts", "FLUXBASE_NOTIFY_MAX_ATTEMPTS", "notify.max_attempts", "int", 5),
+
+  /** The JWT claim that names a caller's tenant for feature toggles; without it, the user id. @default "tenant_id" */
+  s("toggles.tenantClaim", "FLUXBASE_TENANT_CLAIM", "toggles.tenant_claim", "string", "tenant_id"),
 ];

@@ -33,7 +33,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
       : "the keys are listed in docs/configuration.md";
     throw new ConfigError(`Unknown key ${unknown.key} in ${path.resolve(cwd, yamlPath)}${others}: ${hint}`);
   }
-  const out: Record<string, any> = { jobs: {}, notify: {} };
+  const out: Record<string, any> = { jobs: {}, notify: {}, toggles: {} };
   for (const spec of settings) {
     const explicit = getPath(input.options ?? {}, spec.path);
     let value: unknown;
@@ -168,6 +168,11 @@ function validate(config: FluxbaseConfig): void {
   }
   positive("FLUXBASE_NOTIFY_MAX_ATTEMPTS", config.notify.maxAttempts);
   positive("FLUXBASE_WEBHOOK_TIMEOUT", config.notify.webhookTimeout, 10);
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(config.toggles.tenantClaim)) {
+    throw new ConfigError(
+      `Invalid FLUXBASE_TENANT_CLAIM: expected a claim name such as tenant_id, got ${JSON.stringify(config.toggles.tenantClaim)}`,
+    );
+  }
   if (config.publicUrl && !/^https?:\/\//.test(config.publicUrl)) {
     throw new ConfigError(`Invalid FLUXBASE_PUBLIC_URL: expected an http(s) URL, got ${config.publicUrl}`);
   }

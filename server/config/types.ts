@@ -49,6 +49,11 @@ export interface NotifyConfig {
   maxAttempts: number;
 }
 
+export interface TogglesConfig {
+  /** The JWT claim naming the caller's tenant; callers without it are their own tenant (the user id). */
+  tenantClaim: string;
+}
+
 export interface FluxbaseConfig {
   port: number;
   host: string;
@@ -75,10 +80,12 @@ export interface FluxbaseConfig {
   handlersModule: string;
   jobs: JobsConfig;
   notify: NotifyConfig;
+  toggles: TogglesConfig;
 }
 
 /** What callers may pass: any subset, nested objects partial too. */
-export type FluxbaseOptions = Partial<Omit<FluxbaseConfig, "jobs" | "notify">> & {
+export type FluxbaseOptions = Partial<Omit<FluxbaseConfig, "jobs" | "notify" | "toggles">> & {
   jobs?: Partial<JobsConfig>;
   notify?: Partial<NotifyConfig>;
+  toggles?: Partial<TogglesConfig>;
 };

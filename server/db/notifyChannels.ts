@@ -8,3 +8,6 @@ export const changesChannel = "fluxbase_changes";
 
 /** The `ddl_command_end` event trigger (migrations 0004, 0006): any DDL, empty payload. */
 export const schemaChannel = "fluxbase_schema";
+
+/** `toggles.record_change()` (migration 0011): a toggle or override changed; the payload is its id. */
+export const togglesChannel = "fluxbase_toggles";

@@ -58,6 +58,7 @@ export function createEnqueue(sql: Sql, registry: HandlerRegistry, notify: Pick<
         user_id: options.onBehalfOf.userId,
         user_email: options.onBehalfOf.email,
         user_role: options.onBehalfOf.role,
+        tenant: options.onBehalfOf.tenant,
       },
     };
     const submit = (tx: Tx) => submitJob(tx, serviceCaller, input);

@@ -3,6 +3,7 @@ import { resolveRole } from "../auth/roles.ts";
 import type { Sql, Tx } from "../db/createSql.ts";
 import { withClaims } from "../db/withClaims.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
+import type { ToggleStore } from "../toggles/toggleStore.ts";
 import type { RunIO } from "../worker/executor.ts";
 import type { HandlerContext, HandlerJobs, HandlerLog } from "./types.ts";
 
@@ -14,6 +15,8 @@ export interface HandlerContextInput {
   signal: AbortSignal;
   isCancelled: () => boolean;
   enqueue: HandlerJobs["enqueue"];
+  toggles: ToggleStore;
+  tenantClaim: string;
 }
 
 export function createHandlerContext(input: HandlerContextInput): HandlerContext {
@@ -21,6 +24,9 @@ export function createHandlerContext(input: HandlerContextInput): HandlerContext
   const user = job.created_by
     ? { id: job.created_by, email: job.user_email, role: job.user_role ?? "authenticated" }
     : null;
+  // The submitter's tenant, else the user: the same answer their own requests get.
+  const tenant = job.tenant ?? job.created_by;
+  const tenantClaims = job.tenant ? { [input.tenantClaim]: job.tenant } : {};
   const line =
     (level: "debug" | "info" | "warn" | "error") => (message: string, fields?: Record<string, unknown>) =>
       io.log(level, fields && Object.keys(fields).length > 0 ? `${message} ${safeJson(fields)}` : message);
@@ -36,8 +42,8 @@ export function createHandlerContext(input: HandlerContextInput): HandlerContext
       // The submitter's identity as a token would carry it; a job with no user runs as anon.
       const role = resolveRole(user ? (user.role === "service_role" ? "authenticated" : user.role) : "anon");
       const claims = user
-        ? { sub: user.id, email: user.email ?? undefined, role: role.claim, job_id: job.id }
-        : { role: "anon", job_id: job.id };
+        ? { ...tenantClaims, sub: user.id, email: user.email ?? undefined, role: role.claim, job_id: job.id }
+        : { ...tenantClaims, role: "anon", job_id: job.id };
       return withClaims(input.sql, { dbRole: role.dbRole, claims }, work);
     },
     progress(percent, message, data) {
@@ -60,6 +66,7 @@ export function createHandlerContext(input: HandlerContextInput): HandlerContext
       user,
       payload: input.payload,
     },
+    toggles: { isOn: (id) => input.toggles.isOn(id, tenant) },
     jobs: {
       enqueue: (name, payload, options) =>
         input.enqueue(name, payload, { namespace: job.namespace, ...options }),

@@ -8,6 +8,7 @@ import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
+import type { ToggleStore } from "../toggles/toggleStore.ts";
 import type { Executor, ExecutorRun, RunIO, RunOutcome, StopReason } from "../worker/executor.ts";
 import { createHandlerContext } from "./handlerContext.ts";
 import type { HandlerRegistry } from "./handlerRegistry.ts";
@@ -20,6 +21,10 @@ export interface HandlerExecutorContext {
   jobs: Pick<JobsConfig, "cancelGrace">;
   logger: Logger;
   enqueue: HandlerJobs["enqueue"];
+  /** This process's toggles; `ctx.toggles` reads them for the job's tenant. */
+  toggles: ToggleStore;
+  /** The claim the job's tenant travels in (FLUXBASE_TENANT_CLAIM), for `ctx.sqlAsUser`. */
+  tenantClaim: string;
 }
 
 const ignoredSignal =
@@ -114,6 +119,8 @@ function startHandlerRun(ctx: HandlerExecutorContext, job: ClaimedJob, io: RunIO
       signal: controller.signal,
       isCancelled: () => cancelled,
       enqueue: ctx.enqueue,
+      toggles: ctx.toggles,
+      tenantClaim: ctx.tenantClaim,
     });
     try {
       const result = await def.handler(handlerCtx, payload);

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { Sql, Tx } from "../db/createSql.ts";
+import type { Toggles } from "../toggles/types.ts";
 
 export type Lane = "api" | "worker";
 
@@ -53,7 +54,7 @@ export interface EnqueueOptions extends SubmitOptions {
    */
   sql?: Sql | Tx;
   /** Submit for this user: the job runs with their identity (`ctx.sqlAsUser`, `ctx.job.user`). */
-  onBehalfOf?: { userId: string; email?: string; role?: string };
+  onBehalfOf?: { userId: string; email?: string; role?: string; tenant?: string };
   /** Return the earlier job instead of creating a second one with the same key. */
   idempotencyKey?: string;
   /**
@@ -93,6 +94,8 @@ export interface HandlerContext<Payload = unknown> {
   isCancelled(): boolean;
   job: HandlerJob<Payload>;
   jobs: HandlerJobs;
+  /** Feature toggles for the job's tenant (the submitter's FLUXBASE_TENANT_CLAIM claim, else the user). */
+  toggles: Toggles;
 }
 
 export interface DefineJobInput<Name extends string, Schema extends z.ZodType, Result> {

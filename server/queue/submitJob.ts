@@ -26,7 +26,8 @@ export interface SubmitJobInput {
   idempotency_key?: string;
   /** Mail the submitter when the job ends; callers check it can be sent first (assertCanNotify). */
   notify?: boolean;
-  on_behalf_of?: { user_id: string; user_email?: string; user_role?: string };
+  /** `tenant`: the user's tenant for feature toggles (default: the user id). */
+  on_behalf_of?: { user_id: string; user_email?: string; user_role?: string; tenant?: string };
 }
 
 interface FunctionLimits {
@@ -80,11 +81,12 @@ export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInpu
   const [job] = await tx<JobRow[]>`
     insert into jobs.queue (namespace, function_id, job_name, payload, priority, max_retries, timeout_seconds,
       progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at, notify,
-      backoff_base_ms, backoff_max_ms)
+      backoff_base_ms, backoff_max_ms, tenant)
     values (${input.namespace}, ${fn.id}, ${input.job_name}, ${tx.json(input.payload as never)}, ${input.priority},
       ${limits.maxRetries}, ${limits.timeout}, ${fn.progress_timeout_seconds}, ${input.idempotency_key ?? null},
       ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt}, ${input.notify ?? false},
-      ${input.backoff?.base_ms ?? null}, ${input.backoff?.max_ms ?? null})
+      ${input.backoff?.base_ms ?? null}, ${input.backoff?.max_ms ?? null},
+      ${input.on_behalf_of?.tenant === undefined ? tx`default` : input.on_behalf_of.tenant})
     on conflict ((coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)), idempotency_key)
       where idempotency_key is not null do nothing
     returning ${tx(jobColumnsWithResult)}`;

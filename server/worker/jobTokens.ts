@@ -11,9 +11,15 @@ export interface RunTokens {
   serviceToken: string;
 }
 
-export async function mintRunTokens(secret: string, job: ClaimedJob): Promise<RunTokens> {
+/** `tenantClaim`: the claim the submitter's tenant travels in (FLUXBASE_TENANT_CLAIM), for toggles. */
+export async function mintRunTokens(
+  secret: string,
+  job: ClaimedJob,
+  tenantClaim = "tenant_id",
+): Promise<RunTokens> {
   const expiresIn = job.timeout_seconds + 60;
   const claims = { job_id: job.id, job_lease: job.lease_token };
+  const userClaims = job.tenant ? { [tenantClaim]: job.tenant, ...claims } : claims;
   const serviceToken = await mintToken(secret, { role: "service_role", expiresIn, claims });
   const userToken = job.created_by
     ? await mintToken(secret, {
@@ -21,8 +27,8 @@ export async function mintRunTokens(secret: string, job: ClaimedJob): Promise<Ru
         sub: job.created_by,
         email: job.user_email ?? undefined,
         expiresIn,
-        claims,
+        claims: userClaims,
       })
-    : await mintToken(secret, { role: "anon", expiresIn, claims });
+    : await mintToken(secret, { role: "anon", expiresIn, claims: userClaims });
   return { userToken, serviceToken };
 }

@@ -21,6 +21,8 @@ export interface SandboxExecutorContext {
   logger: Logger;
   serverUrl: string;
   jwtSecret: string;
+  /** The claim a run's user token carries the job's tenant in (FLUXBASE_TENANT_CLAIM). */
+  tenantClaim: string;
   /** host:port pairs a job may never reach (the database). */
   deniedNet: string[];
   processEnv: NodeJS.ProcessEnv;
@@ -70,7 +72,7 @@ function startSandboxRun(ctx: SandboxExecutorContext, job: ClaimedJob, io: RunIO
     const secrets = await runSecrets();
     if (!secrets)
       return { status: "failed", message: "Could not load the job's secrets; the run did not start" };
-    const tokens = await mintRunTokens(ctx.jwtSecret, job);
+    const tokens = await mintRunTokens(ctx.jwtSecret, job, ctx.tenantClaim);
     const permissions: SandboxPermissions = {
       net: fn.permissions.net ?? false,
       env: fn.permissions.env ?? [],

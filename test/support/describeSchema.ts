@@ -5,7 +5,7 @@
  */
 import type { Sql } from "../../server/db/createSql.ts";
 
-const schemas = ["auth", "jobs", "fluxbase", "app", "public"];
+const schemas = ["auth", "jobs", "toggles", "fluxbase", "app", "public"];
 
 export async function describeSchema(sql: Sql): Promise<string> {
   const sections: [string, Promise<{ line: string }[]>][] = [
