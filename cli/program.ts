@@ -9,6 +9,7 @@ import { keysCommand, tokenCommand } from "./keysCommands.ts";
 import { migrateCommand } from "./migrateCommand.ts";
 import { settingsCommand } from "./secretsCommand.ts";
 import { startCommand, workerCommand } from "./startCommand.ts";
+import { togglesCommand } from "./togglesCommand.ts";
 import { webhooksCommand } from "./webhooksCommand.ts";
 import { workersCommand } from "./workersCommand.ts";
 
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     workersCommand(),
     functionsCommand(),
     webhooksCommand(),
+    togglesCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -6,6 +6,7 @@
 import type { JobUtils } from "@fluxbase/sdk";
 import { type GuestJobContext, MAX_PROGRESS_DATA_BYTES, MAX_PROGRESS_MESSAGE } from "../protocol.ts";
 import type { JobMessage } from "./messages.ts";
+import { callServer, type ServerLink } from "./serverCall.ts";
 
 export interface JobUtilsControl {
   job: JobUtils;
@@ -22,6 +23,7 @@ export function createJobUtils(
   cancelRequested: () => boolean,
   deadline: number,
   post: (message: JobMessage) => void,
+  server: ServerLink,
 ): JobUtilsControl {
   // The host kills the process at the deadline; the signal gives the job a moment to stop on its own
   // first (up to 1 s, less for short runs). isCancelled() stays false: a timeout is not a cancel.
@@ -79,6 +81,21 @@ export function createJobUtils(
     get signal() {
       return signal();
     },
+    toggles: Object.freeze({
+      async isOn(id: string): Promise<boolean> {
+        if (typeof id !== "string" || id === "") {
+          throw new TypeError(`job.toggles.isOn: id must be a toggle id, got ${JSON.stringify(id)}`);
+        }
+        const what = `job.toggles.isOn(${JSON.stringify(id)})`;
+        const answer = await callServer<{ on: boolean }>(
+          server,
+          what,
+          "GET",
+          `/api/v1/toggles/${encodeURIComponent(id)}`,
+        );
+        return answer.on === true;
+      },
+    }),
   } satisfies JobUtils;
   return { job, cancelled: markCancelled };
 }

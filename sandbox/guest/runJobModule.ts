@@ -22,7 +22,9 @@ export function startJobRun(
   report: (message: JobMessage) => void,
 ): () => void {
   (globalThis as { secrets?: unknown }).secrets = createSecrets(input.secrets);
-  const control = createJobUtils(input.context, cancelRequested, input.deadline, report);
+  // The run's own identity: the submitter (or anon), carrying the job's tenant.
+  const server = { url: input.serverUrl, token: input.userToken ?? input.serviceToken };
+  const control = createJobUtils(input.context, cancelRequested, input.deadline, report, server);
   void run(input, control.job, report);
   return control.cancelled;
 }

@@ -8,6 +8,7 @@ import { JobsClient } from "./jobs/JobsClient.ts";
 import type { ResolvedClientOptions } from "./options.ts";
 import { FluxbaseRealtime } from "./realtime/FluxbaseRealtime.ts";
 import { createRestClient, fromRelation } from "./rest/createRestClient.ts";
+import { TogglesClient } from "./toggles/TogglesClient.ts";
 
 /** A Fluxbase client; make one with `createClient(url, key, options)`. */
 export class FluxbaseClient {
@@ -19,6 +20,8 @@ export class FluxbaseClient {
   readonly jobs: JobsClient;
   /** Operator APIs (service key or admin token): all jobs, workers, stats, job functions. */
   readonly admin: AdminClient;
+  /** Feature toggles for the current user's tenant. */
+  readonly toggles: TogglesClient;
   readonly #rest: PostgrestClient<any, any, any>;
   readonly #schema: string;
   readonly #options: ResolvedClientOptions;
@@ -33,6 +36,7 @@ export class FluxbaseClient {
     const http = new HttpClient(this.url, this.auth, options.fetch, options.headers);
     this.jobs = new JobsClient(http, () => this.realtime);
     this.admin = new AdminClient(http);
+    this.toggles = new TogglesClient(http);
     this.#rest = createRestClient(http, options.schema);
   }
 

@@ -41,6 +41,19 @@ export interface JobUtils {
   getJobPayload<T = any>(): T;
   /** Aborts when the job is cancelled or times out; pass it to `fetch` and other abortable work. */
   readonly signal: AbortSignal;
+  /** Feature toggles for the job's tenant (the submitter's); no `allow-net` needed. */
+  readonly toggles: JobToggles;
+}
+
+/** `job.toggles`: feature toggles as the server sees them for the job's tenant. */
+export interface JobToggles {
+  /**
+   * Whether the toggle is on for the job's tenant: the tenant's override, else the platform value,
+   * or the tenant falls in the rollout. Throws for an unknown toggle (code `TOGGLE_NOT_FOUND`).
+   * @example
+   * if (await job.toggles.isOn("new-billing")) return newBilling(payload);
+   */
+  isOn(id: string): Promise<boolean>;
 }
 
 /**

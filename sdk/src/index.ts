@@ -4,6 +4,7 @@
  */
 export { AdminClient } from "./admin/AdminClient.ts";
 export { AdminJobsClient } from "./admin/AdminJobsClient.ts";
+export { AdminTogglesClient } from "./admin/AdminTogglesClient.ts";
 export { AdminWebhooksClient } from "./admin/AdminWebhooksClient.ts";
 export type {
   AdminListJobsOptions,
@@ -30,7 +31,14 @@ export { FluxbaseAuth, type FluxbaseSession } from "./auth/FluxbaseAuth.ts";
 export { createClient } from "./createClient.ts";
 export { type FluxbaseClientErrorCode, FluxbaseError } from "./errors.ts";
 export { FluxbaseClient } from "./FluxbaseClient.ts";
-export type { JobContext, JobHandler, JobSecrets, JobUser, JobUtils } from "./handler.ts";
+export type {
+  JobContext,
+  JobHandler,
+  JobSecrets,
+  JobToggles,
+  JobUser,
+  JobUtils,
+} from "./handler.ts";
 export type { FetchLike } from "./http/HttpClient.ts";
 export { JobsClient } from "./jobs/JobsClient.ts";
 export {
@@ -62,3 +70,13 @@ export type {
   FluxbaseResponse,
   FluxbaseSuccess,
 } from "./response.ts";
+export { TogglesClient } from "./toggles/TogglesClient.ts";
+export type {
+  SetToggleInput,
+  Toggle,
+  ToggleChange,
+  ToggleDetail,
+  ToggleOverride,
+  ToggleSummary,
+  ToggleValue,
+} from "./toggles/types.ts";

@@ -3,7 +3,14 @@
  * declares the `secrets` global the sandbox installs, so a job type-checks without a `declare` of its own.
  */
 export type { FluxbaseClient } from "./FluxbaseClient.ts";
-export type { JobContext, JobHandler, JobSecrets, JobUser, JobUtils } from "./handler.ts";
+export type {
+  JobContext,
+  JobHandler,
+  JobSecrets,
+  JobToggles,
+  JobUser,
+  JobUtils,
+} from "./handler.ts";
 
 import type { JobSecrets } from "./handler.ts";
 

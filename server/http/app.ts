@@ -12,6 +12,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
+import { adminTogglesRoutes, userTogglesRoutes } from "./routes/toggles.ts";
 import { adminWebhooksRoutes, webhookPublicKeyRoutes } from "./routes/webhooks.ts";
 import type { AppEnv, HttpDeps } from "./types.ts";
 
@@ -43,6 +44,8 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.route("/api/v1/secrets", userSecretsRoutes(deps));
   app.route("/api/v1/admin/webhooks", adminWebhooksRoutes(deps));
   app.route("/api/v1/webhooks", webhookPublicKeyRoutes(deps.webhookPublicKey));
+  app.route("/api/v1/admin/toggles", adminTogglesRoutes(deps));
+  app.route("/api/v1/toggles", userTogglesRoutes(deps));
   extensions.mount?.(app);
   return app;
 }

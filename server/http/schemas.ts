@@ -27,6 +27,7 @@ export const submitBody = z
         user_id: uuid,
         user_email: z.string().max(320).optional(),
         user_role: z.string().max(63).optional(),
+        tenant: z.string().min(1).max(200).optional(),
       })
       .strict()
       .optional(),

@@ -5,6 +5,7 @@ import type { FluxbaseConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { HandlerRegistry } from "../handlers/handlerRegistry.ts";
 import type { Logger } from "../log.ts";
+import type { ToggleStore } from "../toggles/toggleStore.ts";
 
 export interface HttpDeps {
   sql: Sql;
@@ -17,6 +18,8 @@ export interface HttpDeps {
   webhookPublicKey: string;
   /** Trusted handlers of this process: their payload schemas are checked at submit. */
   handlers?: HandlerRegistry;
+  /** This process's toggles (cache and declared defaults). */
+  toggles: ToggleStore;
 }
 
 export interface AppEnv {

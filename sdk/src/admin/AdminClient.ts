@@ -1,6 +1,7 @@
 /** `client.admin`: operator APIs (service key or an admin's token). */
 import type { HttpClient } from "../http/HttpClient.ts";
 import { AdminJobsClient } from "./AdminJobsClient.ts";
+import { AdminTogglesClient } from "./AdminTogglesClient.ts";
 import { AdminWebhooksClient } from "./AdminWebhooksClient.ts";
 
 /** `client.admin`: operator APIs; today the jobs system. */
@@ -9,10 +10,13 @@ export class AdminClient {
   readonly jobs: AdminJobsClient;
   /** Webhook subscriptions and their deliveries. */
   readonly webhooks: AdminWebhooksClient;
+  /** Feature toggles: platform values, rollouts, per-tenant overrides and their history. */
+  readonly toggles: AdminTogglesClient;
 
   /** @internal Created by `createClient`. */
   constructor(http: HttpClient) {
     this.jobs = new AdminJobsClient(http);
     this.webhooks = new AdminWebhooksClient(http);
+    this.toggles = new AdminTogglesClient(http);
   }
 }

@@ -79,6 +79,8 @@ export interface OnBehalfOf {
   user_id: string;
   user_email?: string;
   user_role?: string;
+  /** The user's tenant, for feature toggles. @default the user id */
+  tenant?: string;
 }
 
 /** Options of `client.jobs.submit`. */
