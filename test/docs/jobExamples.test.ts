@@ -51,6 +51,7 @@ describe("job function examples", () => {
       from jobs.functions order by name`;
     expect(rows.map((row) => row.name)).toEqual([
       "admin-report",
+      "billing-summary",
       "countdown",
       "default-export",
       "flaky",

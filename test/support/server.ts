@@ -10,6 +10,7 @@ import { createFluxbase, type Fluxbase } from "../../server/app.ts";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import type { FluxbaseOptions } from "../../server/config/types.ts";
 import type { AnyJobDefinition } from "../../server/handlers/types.ts";
+import type { ToggleDefinition } from "../../server/toggles/types.ts";
 import { createLogger, type LogLevel } from "../../server/log.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -30,7 +31,13 @@ export interface TestServer {
   fluxbase: Fluxbase;
   dataDir: string;
   /** Mints a token with the given claims, signed with the server's secret. */
-  token(claims: { role: string; sub?: string; email?: string; expiresIn?: number | string }): Promise<string>;
+  token(claims: {
+    role: string;
+    sub?: string;
+    email?: string;
+    expiresIn?: number | string;
+    claims?: Record<string, unknown>;
+  }): Promise<string>;
   /** A new user with a fresh uuid and a token. */
   user(role?: string): Promise<TestUser>;
   /** fetch against the server with a token (omit for no auth). */
@@ -42,22 +49,27 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export interface TestServerOptions extends FluxbaseOptions {
+export interface TestServerOptions extends Omit<FluxbaseOptions, "toggles"> {
   /** Default: no workers, so jobs stay where the test puts them. */
   workers?: boolean;
   /** Trusted handlers (defineJob) the server runs. */
   handlers?: readonly AnyJobDefinition[];
+  /** Feature toggles (defineToggle) the server's code declares. */
+  toggles?: readonly ToggleDefinition[];
+  /** The `toggles.*` settings (the tenant claim). */
+  toggleSettings?: FluxbaseOptions["toggles"];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-data-"));
   const jobsDir = options.jobs?.dir ?? mkdtempSync(path.join(tmpdir(), "fluxbase-jobs-"));
-  const { workers, handlers, ...rest } = options;
+  const { workers, handlers, toggles, toggleSettings, ...rest } = options;
   const fluxbase = createFluxbase({
     env: {},
     options: {
       ...rest,
+      ...(toggleSettings ? { toggles: toggleSettings } : {}),
       port: 0,
       host: "127.0.0.1",
       databaseUrl: db.url,
@@ -75,6 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     logger: createLogger((process.env.TEST_LOG_LEVEL as LogLevel) ?? "error"),
     handlers,
+    toggles,
   });
   const started = await fluxbase.start();
   const token: TestServer["token"] = (claims) =>
