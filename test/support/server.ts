@@ -10,8 +10,8 @@ import { createFluxbase, type Fluxbase } from "../../server/app.ts";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import type { FluxbaseOptions } from "../../server/config/types.ts";
 import type { AnyJobDefinition } from "../../server/handlers/types.ts";
-import type { ToggleDefinition } from "../../server/toggles/types.ts";
 import { createLogger, type LogLevel } from "../../server/log.ts";
+import type { ToggleDefinition } from "../../server/toggles/types.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
 export const testJwtSecret = "test-secret-test-secret-test-secret-0123456789";
