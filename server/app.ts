@@ -36,6 +36,7 @@ import { type WebhookKeys, webhookKeys } from "./notify/webhookKeys.ts";
 import { leaseHeld } from "./queue/leaseHeld.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
 import { restRoutes } from "./rest/restRoutes.ts";
+import { createScheduler } from "./schedules/scheduler.ts";
 import { keyringFor } from "./secrets/encryptionKey.ts";
 import { declaredToggles } from "./toggles/declaredToggles.ts";
 import { syncToggles } from "./toggles/syncToggles.ts";
@@ -45,7 +46,6 @@ import type { ToggleDefinition } from "./toggles/types.ts";
 import { createLaneWatch } from "./worker/laneWatch.ts";
 import { createLeaseReaper } from "./worker/leaseReaper.ts";
 import { createSandboxExecutor } from "./worker/sandboxExecutor.ts";
-import { createScheduler } from "./worker/scheduler.ts";
 import { createWorkerPool, type PoolShape } from "./worker/workerPool.ts";
 
 export interface StartedServer extends ProjectKeys {

@@ -4,8 +4,15 @@
  */
 export { AdminClient } from "./admin/AdminClient.ts";
 export { AdminJobsClient } from "./admin/AdminJobsClient.ts";
+export { AdminSchedulesClient } from "./admin/AdminSchedulesClient.ts";
 export { AdminTogglesClient } from "./admin/AdminTogglesClient.ts";
 export { AdminWebhooksClient } from "./admin/AdminWebhooksClient.ts";
+export type {
+  CreateScheduleInput,
+  ListSchedulesOptions,
+  Schedule,
+  UpdateScheduleInput,
+} from "./admin/scheduleTypes.ts";
 export type {
   AdminListJobsOptions,
   CreateJobFunctionInput,

@@ -18,6 +18,7 @@ export const functionColumns = [
   "source_path",
   "version",
   "bundle_error",
+  "setup_error",
   "code_hash",
   "created_at",
   "updated_at",

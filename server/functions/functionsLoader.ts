@@ -75,7 +75,8 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
       for (const name of result.details[kind]) {
         if (kind === "unchanged" && !first) continue;
         const fn = byName.get(name);
-        const status = fn?.code === null ? "failed to bundle" : "ready";
+        const status =
+          !fn || fn.code !== null ? "ready" : blockedByAnnotation(fn) ? "not loaded" : "failed to bundle";
         logger.info(`function ${name} ${kind} (${fn?.sourcePath}, ${status})`, describe(fn));
       }
     }
@@ -99,7 +100,8 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
   const report = (fn: LoadedFunction) => {
     const at = (file: string, line?: number) => `${path.join(dir, file)}${line ? `:${line}` : ""}`;
     for (const e of fn.annotationErrors) logger.error(`${at(e.file, e.line)}: ${e.message}`);
-    if (fn.bundleError) logger.error(`${at(fn.sourcePath ?? fn.name)}: bundle failed: ${fn.bundleError}`);
+    if (fn.bundleError && !blockedByAnnotation(fn))
+      logger.error(`${at(fn.sourcePath ?? fn.name)}: bundle failed: ${fn.bundleError}`);
   };
 
   const request = (): Promise<SyncResult> => {
@@ -148,6 +150,10 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
 }
 
 const ignore = () => {};
+
+/** A function kept from loading by an annotation (a schedule that cannot fire), not by its bundle. */
+const blockedByAnnotation = (fn: LoadedFunction) =>
+  fn.annotationErrors.some((e) => fn.bundleError === `${e.file}:${e.line}: ${e.message}`);
 
 /** The messages a sync reports for a function's own file problems (see syncFunctions). */
 const fileErrors = (fn: LoadedFunction) => [

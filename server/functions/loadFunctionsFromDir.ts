@@ -50,7 +50,7 @@ export async function loadFunctionsFromDir(dir: string, ctx: LoadContext): Promi
         problems.push({ file: entry.sourcePath, message: `could not read: ${(error as Error).message}` });
         return undefined;
       }
-      const { settings, errors } = parseAnnotations(source, entry.sourcePath);
+      const { settings, errors, blocking } = parseAnnotations(source, entry.sourcePath);
       const clamp = timeoutClamp(settings, ctx.jobs, entry.sourcePath);
       if (clamp) problems.push(clamp);
       const bundle = await bundleFunction(
@@ -68,7 +68,12 @@ export async function loadFunctionsFromDir(dir: string, ctx: LoadContext): Promi
         annotationErrors: errors,
         sourcePath: entry.sourcePath,
       };
-      if (bundle.remoteImports.length > 0) remote.set(fn, bundle.remoteImports);
+      // Like a failed bundle: never "ready" with a schedule that cannot fire; the last good version keeps running.
+      if (blocking[0]) {
+        const { file, line, message } = blocking[0];
+        Object.assign(fn, { code: null, codeHash: null, bundleError: `${file}:${line}: ${message}` });
+      }
+      if (fn.code !== null && bundle.remoteImports.length > 0) remote.set(fn, bundle.remoteImports);
       return fn;
     }),
   );

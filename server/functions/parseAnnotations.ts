@@ -2,13 +2,18 @@
  * Reads `@fluxbase:<name> <value>` annotations from the comment block at the top of a job file.
  * Every problem becomes an error with file and line; the other annotations are still read.
  */
-import { Cron } from "croner";
+import { cronProblem, normalizeCron } from "../schedules/cronExpression.ts";
 import { leadingComments } from "./leadingComments.ts";
 import { type AnnotationError, type FunctionSettings, NAMESPACE_PATTERN } from "./types.ts";
 
 export interface ParsedAnnotations {
   settings: FunctionSettings;
   errors: AnnotationError[];
+  /**
+   * The errors (also in `errors`) that keep the function from loading: a schedule that cannot
+   * fire must not leave a function that looks ready but never runs.
+   */
+  blocking: AnnotationError[];
 }
 
 /** Turns one annotation's value into the settings it sets, or an error message (a string). */
@@ -27,7 +32,7 @@ const rules: Record<string, Rule> = {
     withList(v, /[\s,]+/, ROLE, "role names", (l) => ({ requireRoles: merge(s.requireRoles, l) })),
   timeout: (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ timeout: n })),
   "max-retries": (v) => withInt(v, 0, MAX_INT, "retries", (n) => ({ maxRetries: n })),
-  schedule: (v) => checkCron(v) ?? { schedule: v.split(/\s+/).join(" ") },
+  schedule: (v) => cronProblem(v) ?? { schedule: normalizeCron(v) },
   description: (v) => (v ? { description: v } : "expected a description"),
   memory: (v) => withInt(v, 16, 65_536, "megabytes", (n) => ({ memory: n })),
   "progress-timeout": (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ progressTimeout: n })),
@@ -81,12 +86,16 @@ function grantList(
   return isDenied(current) ? contradicts : list();
 }
 
+/** Annotations whose errors keep the function from loading (see ParsedAnnotations.blocking). */
+const blockingAnnotations = new Set(["schedule"]);
+
 /** Annotations that may appear more than once: their lists are merged. The others count once. */
 const repeatable = new Set(["require-role", "allow-net", "allow-env", "allow-read", "allow-write"]);
 
 export function parseAnnotations(source: string, file: string): ParsedAnnotations {
   const settings: FunctionSettings = {};
   const errors: AnnotationError[] = [];
+  const blocking: AnnotationError[] = [];
   const firstLine = new Map<string, number>();
   const { lines, codeStartOffset, codeStartLine } = leadingComments(source);
 
@@ -107,14 +116,27 @@ export function parseAnnotations(source: string, file: string): ParsedAnnotation
     }
     const result = rule(value, settings);
     if (typeof result === "string") {
-      errors.push({ file, line, message: `@fluxbase:${name}: ${result}, got ${JSON.stringify(value)}` });
+      const trapped = name === "schedule" && closedComment(source, value);
+      const message = trapped ? commentTrap : `@fluxbase:${name}: ${result}, got ${JSON.stringify(value)}`;
+      const error = { file, line, message };
+      errors.push(error);
+      if (blockingAnnotations.has(name)) blocking.push(error);
       continue;
     }
     Object.assign(settings, result);
     if (!firstLine.has(name)) firstLine.set(name, line);
   }
   errors.push(...misplacedAnnotations(source, codeStartOffset, codeStartLine, file));
-  return { settings, errors };
+  return { settings, errors, blocking };
+}
+
+const commentTrap =
+  '@fluxbase:schedule: the "*/" in the expression ended the /** */ comment around it, so the expression was cut short (and the rest of the line became code); write the schedule in a // comment instead, e.g. // @fluxbase:schedule */5 * * * *';
+
+/** True when a schedule's value was cut short by a `*\/` closing the block comment it was written in. */
+function closedComment(source: string, value: string): boolean {
+  const text = value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`@fluxbase:schedule[ \\t]+${text}[ \\t]*\\*/`).test(source);
 }
 
 export interface SettingProblem {
@@ -212,18 +234,3 @@ function withList<T>(value: string, separator: RegExp, item: RegExp, what: strin
 }
 
 const merge = (old: string[] | undefined, items: string[]) => [...new Set([...(old ?? []), ...items])];
-
-function checkCron(value: string): string | undefined {
-  const fields = value.split(/\s+/).filter(Boolean);
-  if (fields.length !== 5 && fields.length !== 6) {
-    return `expected a cron expression of 5 fields (minute hour day month weekday) or 6 (seconds first), found ${fields.length}`;
-  }
-  try {
-    const cron = new Cron(fields.join(" "), { paused: true });
-    const next = cron.nextRun();
-    cron.stop();
-    if (next === null) return "expected a cron expression that fires, and this one never does";
-  } catch (error) {
-    return `invalid cron expression (${(error as Error).message.replace(/^CronPattern: /, "")})`;
-  }
-}

@@ -3,9 +3,9 @@
  * name or a name given twice stops the start with both places named. Also the one place a
  * handler's payload schema is applied, for every submit path.
  */
-import { Cron } from "croner";
 import { ConfigError } from "../errors.ts";
 import { FUNCTION_NAME_PATTERN, NAMESPACE_PATTERN } from "../functions/types.ts";
+import { cronProblem } from "../schedules/cronExpression.ts";
 import { validate } from "../validation.ts";
 import type { AnyJobDefinition } from "./types.ts";
 
@@ -71,13 +71,8 @@ function settingsProblem(def: AnyJobDefinition): string | undefined {
     return `maxRetries must be a whole number (0 or more), got ${def.maxRetries}`;
   if (def.runIn !== "api" && def.runIn !== "worker")
     return `runIn must be "api" or "worker", got ${JSON.stringify(def.runIn)}`;
-  if (def.schedule !== undefined) {
-    try {
-      new Cron(def.schedule, { paused: true }).stop();
-    } catch (error) {
-      return `schedule ${JSON.stringify(def.schedule)} is not a cron expression: ${(error as Error).message}`;
-    }
-  }
+  const badCron = def.schedule === undefined ? undefined : cronProblem(def.schedule);
+  if (badCron) return `schedule ${JSON.stringify(def.schedule)}: ${badCron}`;
   return undefined;
 }
 

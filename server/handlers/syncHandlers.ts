@@ -10,6 +10,7 @@ import type { Sql } from "../db/createSql.ts";
 import { asService } from "../db/withClaims.ts";
 import { ConfigError } from "../errors.ts";
 import type { ScannedFunction } from "../functions/scanJobsDir.ts";
+import { normalizeCron } from "../schedules/cronExpression.ts";
 import type { HandlerRegistry } from "./handlerRegistry.ts";
 import type { AnyJobDefinition } from "./types.ts";
 
@@ -73,7 +74,7 @@ function handlerRow(def: AnyJobDefinition, jobs: Defaults) {
     code_hash: null,
     bundle_error: null,
     enabled: def.enabled,
-    schedule: def.schedule ?? null,
+    schedule: def.schedule === undefined ? null : normalizeCron(def.schedule),
     timeout_seconds: Math.min(def.timeout ?? jobs.defaultTimeout, jobs.maxTimeout),
     memory_mb: jobs.defaultMemory,
     max_retries: def.maxRetries ?? jobs.defaultMaxRetries,

@@ -8,6 +8,7 @@ import { corsMiddleware } from "./cors.ts";
 import { createErrorHandler } from "./onError.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
+import { adminSchedulesRoutes } from "./routes/adminSchedules.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
@@ -39,6 +40,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   const admin = new Hono<AppEnv>().use("*", authenticate(deps.verifyToken), requireAdmin());
   admin.route("/", adminJobsRoutes(deps));
   admin.route("/", adminFunctionsRoutes(deps));
+  admin.route("/", adminSchedulesRoutes(deps));
   app.route("/api/v1/admin/jobs", admin);
   app.route("/api/v1/admin/secrets", adminSecretsRoutes(deps));
   app.route("/api/v1/secrets", userSecretsRoutes(deps));

@@ -22,6 +22,7 @@ export async function handler(req: Request) {}
     expect(parseAnnotations(source, "process.ts")).toEqual({
       settings: { timeout: 300, description: "Processes user-specific data items" },
       errors: [],
+      blocking: [],
     });
   });
 
@@ -101,7 +102,7 @@ import { x } from "./x.ts";
     const parse = (lines: string[]) =>
       parseAnnotations(`${lines.map((line) => `// @fluxbase:${line}`).join("\n")}\n`, "f.ts");
     expect(parse(["allow-net true"]).settings).toEqual({ allowNet: true });
-    expect(parse(["allow-net false"])).toEqual({ settings: { allowNet: [] }, errors: [] });
+    expect(parse(["allow-net false"])).toEqual({ settings: { allowNet: [] }, errors: [], blocking: [] });
     expect(
       parse(["allow-net FALSE", "allow-read false", "allow-write false", "allow-env false"]).settings,
     ).toEqual({
@@ -151,7 +152,7 @@ export async function handler() {
 
   it("ignores an annotation that does not start its comment line", () => {
     const source = "/**\n * See @fluxbase:timeout in the docs.\n */\nexport const handler = () => 1;\n";
-    expect(parseAnnotations(source, "f.ts")).toEqual({ settings: {}, errors: [] });
+    expect(parseAnnotations(source, "f.ts")).toEqual({ settings: {}, errors: [], blocking: [] });
   });
 
   it("reports malformed annotations with file and line, and still reads the rest", () => {
@@ -199,15 +200,21 @@ export async function handler() {
     ["0 2 * * *", undefined],
     ["*/5 * * * * *", undefined],
     ["0 9 * * MON-FRI", undefined],
+    ["@daily", undefined],
+    ["@yearly", undefined],
+    ["@monthly", undefined],
+    ["@weekly", undefined],
+    ["@hourly", undefined],
     [
       "0 2 * *",
-      "expected a cron expression of 5 fields (minute hour day month weekday) or 6 (seconds first), found 4",
+      "expected a cron expression of 5 fields (minute hour day month weekday) or 6 (seconds first), or one of @yearly, @annually, @monthly, @weekly, @daily, @hourly; found 4 fields",
     ],
+    ["@reboot", "expected one of @yearly"],
     ["0 0 2 * * * 2030", "found 7"],
     ["61 * * * *", "invalid cron expression (Invalid value for minute: 61)"],
     ["0 0 31 2 *", "this one never does"],
   ])("validates the cron expression %s", (cron, problem) => {
-    const { settings, errors } = parseAnnotations(`// @fluxbase:schedule ${cron}\n`, "cron.ts");
+    const { settings, errors, blocking } = parseAnnotations(`// @fluxbase:schedule ${cron}\n`, "cron.ts");
     if (problem === undefined) {
       expect(errors).toEqual([]);
       expect(settings.schedule).toBe(cron);
@@ -216,7 +223,34 @@ export async function handler() {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ file: "cron.ts", line: 1 });
       expect(errors[0]!.message).toContain(problem);
+      // A schedule that cannot fire keeps the function from loading, unlike other annotation errors.
+      expect(blocking).toEqual(errors);
     }
+  });
+
+  it("explains a */ that ended the /** */ comment around a schedule, and reads the // form", () => {
+    const trapped = "/**\n * Every five minutes.\n * @fluxbase:schedule */5 * * * *\n */\nexport default () => 1;\n";
+    const { errors, blocking } = parseAnnotations(trapped, "every5.ts");
+    expect(errors).toEqual([
+      {
+        file: "every5.ts",
+        line: 3,
+        message: expect.stringContaining('the "*/" in the expression ended the /** */ comment'),
+      },
+    ]);
+    expect(errors[0]!.message).toContain("// @fluxbase:schedule */5 * * * *");
+    expect(blocking).toEqual(errors);
+    const slashes = "// Every five minutes.\n// @fluxbase:schedule */5 * * * *\nexport default () => 1;\n";
+    expect(parseAnnotations(slashes, "every5.ts")).toEqual({
+      settings: { schedule: "*/5 * * * *" },
+      errors: [],
+      blocking: [],
+    });
+  });
+
+  it("normalizes a schedule's spacing and a nickname's case", () => {
+    expect(parseAnnotations("// @fluxbase:schedule   0  2 * * *\n", "a.ts").settings.schedule).toBe("0 2 * * *");
+    expect(parseAnnotations("// @fluxbase:schedule @Daily\n", "a.ts").settings.schedule).toBe("@daily");
   });
 });
 

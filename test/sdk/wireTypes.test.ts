@@ -5,13 +5,22 @@
  * ISO strings on the wire. At run time: a real server's responses carry exactly the SDK's keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Job, JobFunction, JobLogLine, JobPage, JobStats, JobWorker } from "../../sdk/src/index.ts";
+import type {
+  Job,
+  JobFunction,
+  JobLogLine,
+  JobPage,
+  JobStats,
+  JobWorker,
+  Schedule,
+} from "../../sdk/src/index.ts";
 import type { functionColumns } from "../../server/functions/functionColumns.ts";
 import type { LogLine } from "../../server/queue/jobLogs.ts";
 import type { JobRow } from "../../server/queue/jobRow.ts";
 import type { JobStats as ServerJobStats } from "../../server/queue/jobStats.ts";
 import type { JobPage as ServerJobPage } from "../../server/queue/listJobs.ts";
 import type { WorkerRow } from "../../server/queue/listWorkers.ts";
+import type { ScheduleRow } from "../../server/schedules/scheduleRow.ts";
 import { insertFunction, startTestServer, type TestServer, type TestUser } from "../support/server.ts";
 
 /** What JSON makes of a server value: Dates become ISO strings. */
@@ -43,6 +52,7 @@ type WireContract = [
   NoDrift<Drift3<JobStats, ServerJobStats>>,
   NoDrift<Drift3<JobStats["by_function"][number], ServerJobStats["by_function"][number]>>,
   NoDrift<Drift3<JobPage, ServerJobPage>>,
+  NoDrift<Drift3<Schedule, ScheduleRow>>,
   // The server's function rows are untyped column lists: the keys must match, and only `source`
   // (left out of lists) may be optional.
   NoDrift<{
@@ -105,6 +115,7 @@ const functionKeys = {
   source: 1,
   code_hash: 1,
   bundle_error: 1,
+  setup_error: 1,
   enabled: 1,
   schedule: 1,
   timeout_seconds: 1,
@@ -122,9 +133,30 @@ const functionKeys = {
   updated_at: 1,
 } satisfies Record<keyof JobFunction, 1>;
 
+const scheduleKeys = {
+  id: 1,
+  name: 1,
+  namespace: 1,
+  job_name: 1,
+  cron: 1,
+  timezone: 1,
+  payload: 1,
+  enabled: 1,
+  max_retries: 1,
+  backoff: 1,
+  overlap: 1,
+  misfire: 1,
+  source: 1,
+  next_run_at: 1,
+  last_run_at: 1,
+  last_job_id: 1,
+  created_at: 1,
+  updated_at: 1,
+} satisfies Record<keyof Schedule, 1>;
+
 const keysOf = (value: object) => Object.keys(value).sort();
 /** Mentions the contract so the compiler checks it; its length is the number of pairs compared. */
-const contractPairs: WireContract["length"] = 7;
+const contractPairs: WireContract["length"] = 8;
 
 let server: TestServer;
 let user: TestUser;
@@ -138,7 +170,7 @@ afterAll(() => server.stop());
 
 describe("SDK row types and server responses", () => {
   it("a job, a job page and log lines carry exactly the SDK's keys", async () => {
-    expect(contractPairs).toBe(7);
+    expect(contractPairs).toBe(8);
     const submitted = await server.request("POST", "/api/v1/jobs/submit", {
       token: user.token,
       body: { job_name: "wire" },
@@ -169,5 +201,17 @@ describe("SDK row types and server responses", () => {
     expect(keysOf(fn)).toEqual(keysOf(functionKeys));
     const { functions } = await (await server.request("GET", "/api/v1/admin/jobs/functions", admin)).json();
     expect(keysOf(functions[0])).toEqual(keysOf(functionKeys).filter((key) => key !== "source"));
+  });
+
+  it("a schedule carries exactly the SDK's keys", async () => {
+    const admin = { token: server.serviceKey };
+    const created = await server.request("POST", "/api/v1/admin/jobs/schedules", {
+      ...admin,
+      body: { name: "wire-schedule", job_name: "wire", cron: "@daily" },
+    });
+    expect(created.status).toBe(201);
+    expect(keysOf(await created.json())).toEqual(keysOf(scheduleKeys));
+    const { schedules } = await (await server.request("GET", "/api/v1/admin/jobs/schedules", admin)).json();
+    expect(keysOf(schedules[0])).toEqual(keysOf(scheduleKeys));
   });
 });

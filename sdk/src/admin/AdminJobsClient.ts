@@ -8,6 +8,7 @@ import type { HttpClient } from "../http/HttpClient.ts";
 import { pageResponse } from "../jobs/pageResponse.ts";
 import type { Job, JobPage } from "../jobs/types.ts";
 import { type FluxbaseListResponse, type FluxbaseResponse, mapResponse } from "../response.ts";
+import { AdminSchedulesClient } from "./AdminSchedulesClient.ts";
 import type {
   AdminListJobsOptions,
   CreateJobFunctionInput,
@@ -24,10 +25,13 @@ const BASE = "/api/v1/admin/jobs";
 /** `client.admin.jobs`: manage all jobs, workers and job functions (admin or service role). */
 export class AdminJobsClient {
   readonly #http: HttpClient;
+  /** Cron schedules: create, change, pause, resume and run now. */
+  readonly schedules: AdminSchedulesClient;
 
   /** @internal Created by `createClient`. */
   constructor(http: HttpClient) {
     this.#http = http;
+    this.schedules = new AdminSchedulesClient(http);
   }
 
   /** All users' jobs, newest first; `data` is the page and `count` the total matching jobs. */

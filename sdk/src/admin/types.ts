@@ -23,6 +23,11 @@ export interface JobFunction {
   /** Hash of the bundle that runs; `null` when bundling failed (see `bundle_error`). */
   code_hash: string | null;
   bundle_error: string | null;
+  /**
+   * Why its schedule is not in place although its annotations are valid (a schedule of the same
+   * name was created through the API); `null` when it is.
+   */
+  setup_error: string | null;
   enabled: boolean;
   /** Cron expression for scheduled runs, or `null`. */
   schedule: string | null;
