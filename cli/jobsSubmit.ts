@@ -103,7 +103,7 @@ async function submit(name: string, flags: SubmitFlags): Promise<number> {
  * The payload from --payload or --payload-file ("-": stdin), parsed here so a typo fails before
  * submitting; whether it is an acceptable payload is the server's call (VALIDATION_ERROR).
  */
-function readPayload(text: string | undefined, file: string | undefined): object | undefined {
+export function readPayload(text: string | undefined, file: string | undefined): object | undefined {
   if (text !== undefined && file !== undefined)
     throw new CliError("give --payload or --payload-file, not both");
   let source = text;

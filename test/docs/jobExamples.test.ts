@@ -59,6 +59,7 @@ describe("job function examples", () => {
       "import-notes",
       "nightly-summary",
       "process-items",
+      "queue-watch",
       "report",
       "sandbox-tour",
       "save-note",
@@ -78,6 +79,7 @@ describe("job function examples", () => {
     expect(byName.get("report")).toMatchObject({ source_path: "report/index.ts" });
     expect(byName.get("admin-report")).toMatchObject({ require_roles: ["admin"] });
     expect(byName.get("nightly-summary")).toMatchObject({ schedule: "0 2 * * *" });
+    expect(byName.get("queue-watch")).toMatchObject({ schedule: "*/5 * * * *" });
     expect(byName.get("sandbox-tour")!.permissions).toEqual({
       net: false,
       env: ["APP_REGION", "APP_SECRET_TOKEN"],

@@ -102,6 +102,18 @@ describe("SDK examples", () => {
     ]);
   }, 90_000);
 
+  it("schedules creates, refuses a bad cron, triggers, pauses, lists and deletes", async () => {
+    const out = (await expectRuns(docs, "schedules")).trim().split("\n");
+    expect(out[0]).toMatch(/^morning-hello: next run at \d{4}-\d\d-\d\dT0[67]:00:00\.000Z$/);
+    expect(out.slice(1, 4)).toEqual([
+      "INVALID_CRON true",
+      "started hello with team",
+      "paused: next run null",
+    ]);
+    expect(out).toContain("morning-hello (api): 0 8 * * MON-FRI Europe/Paris");
+    expect(out).toContain("nightly-summary (annotation): 0 2 * * * UTC");
+  }, 90_000);
+
   it("admin-overview reads stats, workers, functions and failed jobs with the service key", async () => {
     const out = await expectRuns(docs, "admin-overview");
     expect(out).toMatch(/^jobs: \d+ total, \d+ pending, \d+ running$/m);

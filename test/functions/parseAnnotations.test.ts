@@ -229,7 +229,8 @@ export async function handler() {
   });
 
   it("explains a */ that ended the /** */ comment around a schedule, and reads the // form", () => {
-    const trapped = "/**\n * Every five minutes.\n * @fluxbase:schedule */5 * * * *\n */\nexport default () => 1;\n";
+    const trapped =
+      "/**\n * Every five minutes.\n * @fluxbase:schedule */5 * * * *\n */\nexport default () => 1;\n";
     const { errors, blocking } = parseAnnotations(trapped, "every5.ts");
     expect(errors).toEqual([
       {
@@ -249,7 +250,9 @@ export async function handler() {
   });
 
   it("normalizes a schedule's spacing and a nickname's case", () => {
-    expect(parseAnnotations("// @fluxbase:schedule   0  2 * * *\n", "a.ts").settings.schedule).toBe("0 2 * * *");
+    expect(parseAnnotations("// @fluxbase:schedule   0  2 * * *\n", "a.ts").settings.schedule).toBe(
+      "0 2 * * *",
+    );
     expect(parseAnnotations("// @fluxbase:schedule @Daily\n", "a.ts").settings.schedule).toBe("@daily");
   });
 });
