@@ -1,6 +1,6 @@
 /**
- * Picks the billing pipeline the submitter's tenant is on. Reading a toggle needs no
- * @fluxbase:allow-net: the question goes to the server with the run's own token.
+ * Picks the billing pipeline the submitter's tenant is on. Reading a toggle needs no network
+ * permission: the question goes to the server with the run's own token.
  * @fluxbase:description Summarises a month with the tenant's billing pipeline
  * @fluxbase:timeout 30
  */
