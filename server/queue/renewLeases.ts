@@ -1,7 +1,7 @@
 /**
  * The heartbeat's lease renewal: pushes out the expiry of exactly the runs the worker holds (id and
  * lease token), and reports which it still holds. A run missing from the answer was taken from the
- * worker (recovered, cancelled, finished elsewhere): its lease is proven lost.
+ * worker (recovered, cancelled, finished elsewhere): the caller asks the row which.
  */
 import type { Sql } from "../db/createSql.ts";
 import type { Lease } from "./finishJob.ts";

@@ -10,6 +10,7 @@ import { changesChannel } from "../db/notifyChannels.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimFilter } from "../queue/claimJobs.ts";
+import type { Lease } from "../queue/finishJob.ts";
 import { deadLocalWorkers, recoverJobs } from "../queue/recoverJobs.ts";
 import { renewLeases } from "../queue/renewLeases.ts";
 import { runStates } from "../queue/runStates.ts";
@@ -65,9 +66,14 @@ export function createWorkerPool(
 
   async function checkRuns(): Promise<void> {
     const leases = workers.flatMap((worker) => [...worker.runs.values()].map((run) => run.job));
+    await stopEnded(sql, leases);
+  }
+
+  /** Stops the runs whose row says they are over, each with the reason its row gives. */
+  async function stopEnded(db: Sql, leases: Lease[], lost = false): Promise<void> {
     if (leases.length === 0) return;
     const byId = await runStates(
-      sql,
+      db,
       leases.map((job) => job.id),
     );
     for (const job of leases) {
@@ -75,7 +81,8 @@ export function createWorkerPool(
       let reason: StopReason | undefined;
       if (!row || row.lease_token !== job.lease_token) reason = "lease_lost";
       else if (row.status === "cancelled") reason = row.cancel_mode === "terminate" ? "terminate" : "cancel";
-      else if (row.status !== "running") reason = "lease_lost";
+      else if (row.status !== "running" || lost) reason = "lease_lost";
+      if (reason === "lease_lost") logger.warn("run lost its lease; stopping it", { job_id: job.id });
       if (reason) findRun(job.id)?.stopRun(job.id, reason);
     }
   }
@@ -92,11 +99,12 @@ export function createWorkerPool(
     }
     const leases = workers.flatMap((worker) => [...worker.runs.values()].map((run) => run.job));
     const held = await renewLeases(leaseSql, leases, jobs.workerTimeout);
-    for (const job of leases) {
-      if (held.has(job.id)) continue;
-      logger.warn("run lost its lease; stopping it", { job_id: job.id });
-      findRun(job.id)?.stopRun(job.id, "lease_lost");
-    }
+    // A run cancelled since the last check is not renewed either: it stops as cancelled, not lost.
+    await stopEnded(
+      leaseSql,
+      leases.filter((job) => !held.has(job.id)),
+      true,
+    );
   }
 
   function onNotify(raw: string): void {
