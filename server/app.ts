@@ -17,7 +17,9 @@ import { migrateApp } from "./db/appMigrations.ts";
 import { createSql, type Sql } from "./db/createSql.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embeddedPostgres.ts";
 import { migrate } from "./db/migrate.ts";
+import { pingDatabase } from "./db/pingDatabase.ts";
 import { waitForDatabase } from "./db/waitForDatabase.ts";
+import { asService } from "./db/withClaims.ts";
 import { ConfigError } from "./errors.ts";
 import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { scanJobsDir } from "./functions/scanJobsDir.ts";
@@ -30,10 +32,12 @@ import type { AnyJobDefinition, HandlerJobs } from "./handlers/types.ts";
 import { createHttpApp } from "./http/app.ts";
 import { examplesRoutes } from "./http/routes/examples.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { createMailer } from "./notify/mailer.ts";
 import { createNotifier } from "./notify/notifier.ts";
 import { type WebhookKeys, webhookKeys } from "./notify/webhookKeys.ts";
 import { leaseHeld } from "./queue/leaseHeld.ts";
+import { queueCounts } from "./queue/queueCounts.ts";
 import { createRealtimeServer } from "./realtime/index.ts";
 import { restRoutes } from "./rest/restRoutes.ts";
 import { createScheduler } from "./schedules/scheduler.ts";
@@ -70,6 +74,8 @@ export interface Fluxbase {
   readonly jobs: HandlerJobs;
   /** Reads feature toggles (available after start()). */
   readonly toggles: AppToggles;
+  /** This instance's Prometheus metrics (served at /metrics); an app may register its own in `metrics.registry`. */
+  readonly metrics: Metrics;
 }
 
 export interface AppToggles {
@@ -95,6 +101,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   const config = resolveConfig({ options: input.options, env: input.env, cwd: input.cwd });
   const logger = input.logger ?? createLogger(config.logLevel);
   const closers: Closer[] = [];
+  const metrics = createMetrics();
   let starting: Promise<StartedServer> | undefined;
   let stopping: Promise<void> | undefined;
   let ready = false;
@@ -126,6 +133,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     const db = createSql(databaseUrl, { max: 20 });
     sql = db;
     closers.push(() => db.end({ timeout: 5 }));
+    metrics.observeQueue(() => asService(db, queueCounts));
     const applied = await migrate(db);
     if (applied.length > 0) logger.info("migrations applied", { applied });
     const appApplied = await migrateApp(db, config.appMigrationsDir);
@@ -161,6 +169,8 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         verifyToken,
         logger: logger.child("http"),
         isReady: () => ready,
+        pingDatabase: (timeoutMs: number) => pingDatabase(db, timeoutMs),
+        metrics,
         webhookPublicKey: keys.publicKeyPem,
         handlers: registry,
         toggles: toggleStore,
@@ -192,6 +202,10 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         allowOrigin: (origin) => allowsOrigin(config.corsOrigins, origin),
       });
       closers.push(() => realtime.close());
+      metrics.observeRealtime(() => {
+        const stats = realtime.stats();
+        return { connections: stats.connections, subscriptions: stats.channels };
+      });
       const { port } = server.address() as AddressInfo;
       url =
         config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -302,10 +316,15 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
           logger: logger.child("worker"),
           executors: { sandboxed, handler },
           leaseSql,
+          metrics,
         },
         shape,
       );
       closers.push(() => pool.stop());
+      metrics.observeSlots(() => ({
+        busy: pool.workers.reduce((n, worker) => n + worker.runs.size, 0),
+        total: pool.workers.reduce((n, worker) => n + worker.capacity, 0),
+      }));
       await pool.start();
     }
     if (!shapes.some((shape) => shape.filter.lane === "worker")) return;
@@ -320,6 +339,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       adminUrl: `${serverUrl}/examples/admin/`,
       pollInterval: config.jobs.pollInterval,
       logger: logger.child("notify"),
+      metrics,
     });
     closers.push(() => notifier.stop());
     notifier.start();
@@ -331,6 +351,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   return {
     config,
     logger,
+    metrics,
     get sql() {
       if (!sql) throw new Error("Fluxbase is not started");
       return sql;

@@ -63,6 +63,8 @@ export const settings: SettingSpec[] = [
   s("restSchemas", "FLUXBASE_REST_SCHEMAS", "rest.schemas", "list", ["public", "app"]),
   /** Origins a browser page may call the API from; `*` allows any (tokens are bearer, no cookies). @default ["*"] */
   s("corsOrigins", "FLUXBASE_CORS_ORIGINS", "server.cors_origins", "list", ["*"]),
+  /** Bearer token GET /metrics asks for; empty: the endpoint is open. @default "" */
+  s("metricsToken", "FLUXBASE_METRICS_TOKEN", "server.metrics_token", "string", "", true),
 
   /** The module exporting trusted handlers (an array of defineJob(...)). @default "./handlers/index.ts", when it exists */
   s("handlersModule", "FLUXBASE_HANDLERS", "handlers", "string", ""),

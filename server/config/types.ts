@@ -76,6 +76,8 @@ export interface FluxbaseConfig {
   restSchemas: string[];
   /** `["*"]`, or normalized origins (`https://app.example.com`) allowed by CORS and the realtime upgrade. */
   corsOrigins: string[];
+  /** Bearer token GET /metrics requires; empty: open. */
+  metricsToken: string;
   /** Absolute path of the trusted handlers module; empty: none (the default path did not exist). */
   handlersModule: string;
   jobs: JobsConfig;

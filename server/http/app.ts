@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { authenticate, requireAdmin } from "./authenticate.ts";
 import { corsMiddleware } from "./cors.ts";
+import { metricsMiddleware } from "./metricsMiddleware.ts";
 import { createErrorHandler } from "./onError.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
@@ -12,6 +13,7 @@ import { adminSchedulesRoutes } from "./routes/adminSchedules.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
 import { adminTogglesRoutes, userTogglesRoutes } from "./routes/toggles.ts";
 import { adminWebhooksRoutes, webhookPublicKeyRoutes } from "./routes/webhooks.ts";
@@ -33,7 +35,9 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   );
   // First, so preflights are answered before any route's authentication.
   app.use("*", corsMiddleware(deps.config.corsOrigins));
+  app.use("*", metricsMiddleware(deps.metrics));
   app.route("/", healthRoutes(deps));
+  app.route("/", metricsRoutes(deps.metrics, deps.config.metricsToken || undefined));
   app.route("/", homeRoutes());
   app.route("/api/v1/jobs", jobsRoutes(deps));
   // Admin routes share one authentication step: admin or service_role only.

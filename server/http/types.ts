@@ -5,6 +5,7 @@ import type { FluxbaseConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { HandlerRegistry } from "../handlers/handlerRegistry.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { ToggleStore } from "../toggles/toggleStore.ts";
 
 export interface HttpDeps {
@@ -14,6 +15,10 @@ export interface HttpDeps {
   logger: Logger;
   /** Answers /health with 200 only once this returns true. */
   isReady: () => boolean;
+  /** For /ready: null when the database answers within `timeoutMs`, else why not. */
+  pingDatabase: (timeoutMs: number) => Promise<string | null>;
+  /** This process's Prometheus metrics, served at /metrics. */
+  metrics: Metrics;
   /** PEM served at GET /api/v1/webhooks/public-key. */
   webhookPublicKey: string;
   /** Trusted handlers of this process: their payload schemas are checked at submit. */

@@ -7,6 +7,7 @@
 import type { NotifyConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import { type ClaimedNotification, claimNotifications } from "./claimNotifications.ts";
 import { deliverWebhook, type WebhookAttempt } from "./deliverWebhook.ts";
 import { finishNotification, skipNotification } from "./finishNotification.ts";
@@ -28,6 +29,8 @@ export interface NotifierInput {
   adminUrl: string;
   pollInterval: number;
   logger: Logger;
+  /** Delivery outcomes are counted here when given. */
+  metrics?: Metrics;
 }
 
 export interface Notifier {
@@ -106,6 +109,10 @@ export function createNotifier(input: NotifierInput): Notifier {
         attempt: row.attempts,
         error: attempt.error,
       });
+    input.metrics?.delivery(
+      row.channel === "webhook" ? "webhook" : "email",
+      ok ? "delivered" : retryInMs !== undefined ? "retry" : "failed",
+    );
     await finishNotification(sql, {
       id: row.id,
       webhookId: row.webhook_id,

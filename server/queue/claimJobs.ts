@@ -33,6 +33,8 @@ export interface ClaimedJob {
   backoff_max_ms: number | null;
   /** The submitter's tenant (their FLUXBASE_TENANT_CLAIM claim); null: the user id, if any. */
   tenant: string | null;
+  /** Seconds from when the job was due to this claim (pickup latency). */
+  waited_seconds: number;
 }
 
 /** Which jobs a worker may take: its lane, and of trusted handlers only those it has. */
@@ -58,7 +60,8 @@ export async function claimJobs(
   return sql<ClaimedJob[]>`
     select q.id, q.namespace, q.function_id, q.job_name, q.payload, q.attempt, q.retry_count, q.max_retries,
       q.timeout_seconds, q.progress_timeout_seconds, q.lease_token, q.created_by, q.user_role, q.user_email,
-      q.kind, q.backoff_base_ms, q.backoff_max_ms, q.tenant
+      q.kind, q.backoff_base_ms, q.backoff_max_ms, q.tenant,
+      extract(epoch from q.started_at - coalesce(q.scheduled_at, q.created_at))::float8 as waited_seconds
     from jobs.queue q
     join unnest(${leases.map((l) => l.id)}::uuid[], ${leases.map((l) => l.lease_token)}::uuid[]) as l(id, token)
       on q.id = l.id and q.lease_token = l.token

@@ -65,7 +65,10 @@ export class JobWorker {
           config.workerTimeout,
           this.filter,
         );
-        for (const job of jobs) this.launch(startRun(this.ctx, job));
+        for (const job of jobs) {
+          this.ctx.metrics?.pickedUp(this.filter.lane, job.waited_seconds);
+          this.launch(startRun(this.ctx, job));
+        }
         if (jobs.length === free) this.again = true;
       } while (this.again && this.accepting);
     } catch (error) {

@@ -6,6 +6,7 @@ import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import { completeJob, failJob, releaseJob, retryDelay } from "../queue/finishJob.ts";
 import { appendLogs, lastLogLine, type ProgressValue, writeProgress } from "../queue/runWrites.ts";
@@ -22,6 +23,8 @@ export interface WorkerContext {
   logger: Logger;
   /** Files in ./jobs run in the sandbox; trusted handlers in-process (absent: none registered here). */
   executors: { sandboxed: Executor; handler?: Executor };
+  /** Run durations and retries are reported here when given. */
+  metrics?: Metrics;
 }
 
 export interface ActiveRun {
@@ -64,6 +67,7 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
   }
 
   async function execute(): Promise<void> {
+    const startedAt = performance.now();
     const { sql, logger } = ctx;
     const lease = { id: job.id, lease_token: job.lease_token };
     const logs = new LogBuffer(
@@ -95,6 +99,8 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
     }
     await progress.flush();
     await record(outcome, logs);
+    const outcomeLabel = stopReason ?? outcome.status;
+    ctx.metrics?.runFinished(job.job_name, job.kind, outcomeLabel, (performance.now() - startedAt) / 1000);
   }
 
   async function record(outcome: RunOutcome, logs: LogBuffer): Promise<void> {
@@ -150,6 +156,7 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
       job.backoff_max_ms ?? ctx.jobs.retryBackoffMax,
     );
     if (retryable && job.attempt <= job.max_retries) {
+      ctx.metrics?.retryScheduled(job.job_name);
       logs.add("info", `Attempt ${job.attempt} of ${job.max_retries + 1} failed; retrying in ${delay} ms`);
     }
     await logs.flush();
