@@ -18,6 +18,7 @@ import { createLimiter } from "./limiter.ts";
 import { startChangeListener } from "./listener.ts";
 import { type RealtimeOptions, resolveRealtimeOptions } from "./options.ts";
 import type { Vsn } from "./protocol.ts";
+import { createQuota, type Ticket } from "./quota.ts";
 import { ChannelRegistry } from "./registry.ts";
 import { newCounters, type RealtimeStats } from "./stats.ts";
 import { createUpgradeHandler } from "./upgrade.ts";
@@ -58,9 +59,12 @@ export function createRealtimeServer(input: CreateRealtimeServerInput): Realtime
   const counters = newCounters();
   const registry = new ChannelRegistry();
   const connections = new Set<Connection>();
+  const quota = createQuota(options);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayload,
+    // ws 8.21+; not yet in @types/ws.
+    ...({ maxFragments: options.maxFragments } as object),
     perMessageDeflate: false,
     clientTracking: false,
   });
@@ -102,7 +106,16 @@ export function createRealtimeServer(input: CreateRealtimeServerInput): Realtime
     return columns !== null;
   }
 
-  function accept(request: IncomingMessage, socket: Duplex, head: Buffer, identity: Identity, vsn: Vsn) {
+  function accept(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    identity: Identity,
+    vsn: Vsn,
+    ticket: Ticket,
+  ) {
+    // Released when the upgrade fails too: the socket then closes before any connection exists.
+    socket.once("close", () => ticket.release());
     wss.handleUpgrade(request, socket, head, (ws) => {
       if (closing) return ws.terminate();
       const connection = new Connection(ws, {
@@ -114,6 +127,7 @@ export function createRealtimeServer(input: CreateRealtimeServerInput): Realtime
         columns: () => columns ?? new Map(),
         nextBindingId: () => ++bindingIds,
         whenListening,
+        allowJoin: () => ticket.allowJoin(),
         counters,
         logger,
         onClosed: (closed) => connections.delete(closed),
@@ -128,6 +142,7 @@ export function createRealtimeServer(input: CreateRealtimeServerInput): Realtime
     allowOrigin: input.allowOrigin ?? (() => true),
     accepting: () => !closing,
     othersListen: () => server.listenerCount("upgrade") > 1,
+    admit: (identity, ip) => quota.admit(identity, ip),
     accept,
     onRefused: () => counters.upgradesRefused++,
     logger,

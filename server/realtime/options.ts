@@ -8,6 +8,17 @@ export interface RealtimeOptions {
   pingIntervalMs?: number;
   /** Largest frame a client may send, in bytes; larger frames close the socket with 1009. @default 65536 */
   maxPayload?: number;
+  /**
+   * Frames one message may be split into; more closes the socket with 1008 (policy violation). Without a cap, a client
+   * sending endless one-byte continuation frames makes the server hold every frame. @default 128
+   */
+  maxFragments?: number;
+  /** Sockets one user may have open; more are refused with 429 at the upgrade. @default 20 */
+  maxSocketsPerUser?: number;
+  /** Sockets one IP address may have open; more are refused with 429 at the upgrade. @default 200 */
+  maxSocketsPerIp?: number;
+  /** Joins per second for one user (one address for tokens without a user); more get an error reply. @default 20 */
+  joinsPerSecond?: number;
   /** Channels one socket may have joined at once. @default 100 */
   maxChannelsPerSocket?: number;
   /** postgres_changes bindings one channel may hold. @default 100 */
@@ -32,6 +43,11 @@ export const realtimeDefaults = {
   path: "/realtime/v1/websocket",
   pingIntervalMs: 30_000,
   maxPayload: 64 * 1024,
+  maxFragments: 128,
+  // The server passes FLUXBASE_REALTIME_MAX_SOCKETS_PER_USER, _PER_IP and _JOINS_PER_SECOND here.
+  maxSocketsPerUser: 20,
+  maxSocketsPerIp: 200,
+  joinsPerSecond: 20,
   maxChannelsPerSocket: 100,
   maxBindingsPerChannel: 100,
   maxBufferedBytes: 4 * 1024 * 1024,
