@@ -200,6 +200,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         verifyToken,
         logger: logger.child("realtime"),
         allowOrigin: (origin) => allowsOrigin(config.corsOrigins, origin),
+        options: config.realtime,
       });
       closers.push(() => realtime.close());
       metrics.observeRealtime(() => {

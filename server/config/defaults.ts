@@ -183,6 +183,24 @@ export const settings: SettingSpec[] = [
   /** Attempts of one delivery before it is given up. @default 5 */
   s("notify.maxAttempts", "FLUXBASE_NOTIFY_MAX_ATTEMPTS", "notify.max_attempts", "int", 5),
 
+  /** Realtime sockets one user (the upgrade token's subject) may have open. @default 20 */
+  s(
+    "realtime.maxSocketsPerUser",
+    "FLUXBASE_REALTIME_MAX_SOCKETS_PER_USER",
+    "realtime.max_sockets_per_user",
+    "int",
+    20,
+  ),
+  /** Realtime sockets one IP address may have open (behind a proxy, all clients share one). @default 200 */
+  s(
+    "realtime.maxSocketsPerIp",
+    "FLUXBASE_REALTIME_MAX_SOCKETS_PER_IP",
+    "realtime.max_sockets_per_ip",
+    "int",
+    200,
+  ),
+  /** Channel joins per second for one user (one address for the anon key), with a 5-second burst. @default 20 */
+  s("realtime.joinsPerSecond", "FLUXBASE_REALTIME_JOINS_PER_SECOND", "realtime.joins_per_second", "int", 20),
   /** The JWT claim that names a caller's tenant for feature toggles; without it, the user id. @default "tenant_id" */
   s("toggles.tenantClaim", "FLUXBASE_TENANT_CLAIM", "toggles.tenant_claim", "string", "tenant_id"),
 ];

@@ -33,7 +33,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
       : "the keys are listed in docs/configuration.md";
     throw new ConfigError(`Unknown key ${unknown.key} in ${path.resolve(cwd, yamlPath)}${others}: ${hint}`);
   }
-  const out: Record<string, any> = { jobs: {}, notify: {}, toggles: {} };
+  const out: Record<string, any> = { jobs: {}, notify: {}, toggles: {}, realtime: {} };
   for (const spec of settings) {
     const explicit = getPath(input.options ?? {}, spec.path);
     let value: unknown;

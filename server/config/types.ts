@@ -49,6 +49,13 @@ export interface NotifyConfig {
   maxAttempts: number;
 }
 
+/** Per-user limits on realtime; the protocol's own limits are in server/realtime/options.ts. */
+export interface RealtimeLimitsConfig {
+  maxSocketsPerUser: number;
+  maxSocketsPerIp: number;
+  joinsPerSecond: number;
+}
+
 export interface TogglesConfig {
   /** The JWT claim naming the caller's tenant; callers without it are their own tenant (the user id). */
   tenantClaim: string;
@@ -83,10 +90,12 @@ export interface FluxbaseConfig {
   jobs: JobsConfig;
   notify: NotifyConfig;
   toggles: TogglesConfig;
+  realtime: RealtimeLimitsConfig;
 }
 
 /** What callers may pass: any subset, nested objects partial too. */
-export type FluxbaseOptions = Partial<Omit<FluxbaseConfig, "jobs" | "notify" | "toggles">> & {
+export type FluxbaseOptions = Partial<Omit<FluxbaseConfig, "jobs" | "notify" | "toggles" | "realtime">> & {
+  realtime?: Partial<RealtimeLimitsConfig>;
   jobs?: Partial<JobsConfig>;
   notify?: Partial<NotifyConfig>;
   toggles?: Partial<TogglesConfig>;

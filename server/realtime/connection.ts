@@ -35,6 +35,8 @@ export interface ConnectionDeps {
   nextBindingId: () => number;
   /** True once LISTEN is active (and the column catalog loaded), false if not within the timeout. */
   whenListening(timeoutMs: number): Promise<boolean>;
+  /** Takes one join from the owner's per-second rate; false: refuse the join. */
+  allowJoin(): boolean;
   counters: RealtimeCounters;
   logger: Logger;
   onClosed(connection: Connection): void;
@@ -165,6 +167,11 @@ export class Connection implements ChannelOwner {
   async #join(message: PhoenixMessage): Promise<void> {
     const { options, logger } = this.deps;
     const to: Target = { joinRef: message.joinRef ?? message.ref, ref: message.ref, topic: message.topic };
+    if (!this.deps.allowJoin()) {
+      return this.#reply(to, "error", {
+        reason: `too many joins: at most ${options.joinsPerSecond} per second for one user; try again shortly`,
+      });
+    }
     const existing = this.channels.get(message.topic);
     if (existing) this.#closeChannel(existing); // Phoenix: a second join of a topic replaces the first
     if (this.channels.size >= options.maxChannelsPerSocket) {

@@ -11,6 +11,7 @@ import type { TokenVerifier } from "../auth/verifyToken.ts";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { parseVsn, type Vsn } from "./protocol.ts";
+import { isRefusal, type Refusal, type Ticket } from "./quota.ts";
 
 export interface UpgradeDeps {
   path: string;
@@ -21,7 +22,16 @@ export interface UpgradeDeps {
   accepting(): boolean;
   /** Other upgrade listeners exist: leave foreign paths to them instead of answering 404. */
   othersListen(): boolean;
-  accept(request: IncomingMessage, socket: Duplex, head: Buffer, identity: Identity, vsn: Vsn): void;
+  /** The caller's share of the per-user and per-address limits, or why they are full. */
+  admit(identity: Identity, ip: string): Ticket | Refusal;
+  accept(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    identity: Identity,
+    vsn: Vsn,
+    ticket: Ticket,
+  ): void;
   onRefused(status: number): void;
   logger: Logger;
 }
@@ -31,6 +41,7 @@ const reasons: Record<number, string> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  429: "Too Many Requests",
   503: "Service Unavailable",
 };
 
@@ -97,10 +108,13 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       (identity) => {
         if (socket.destroyed) return;
         if (!deps.accepting()) return refused(503, "SHUTTING_DOWN", "The server is shutting down");
+        const admitted = deps.admit(identity, request.socket.remoteAddress ?? "unknown");
+        if (isRefusal(admitted)) return refused(429, admitted.code, admitted.message);
         socket.off("error", ignore);
         try {
-          deps.accept(request, socket, head, identity, vsn);
+          deps.accept(request, socket, head, identity, vsn, admitted);
         } catch (error) {
+          admitted.release();
           deps.logger.error("accepting a realtime connection failed", { error });
           socket.destroy();
         }
