@@ -20,7 +20,11 @@ export function createErrorHandler(logger: Logger) {
               )
             : undefined));
     if (known) {
-      if (known.status >= 500) logger.error(known.message, { code: known.code });
+      if (known.status === 503) {
+        // Transient (database restarting, out of connections): clients should come back soon.
+        logger.warn(known.message, { code: known.code });
+        c.header("Retry-After", "1");
+      } else if (known.status >= 500) logger.error(known.message, { code: known.code });
       return c.json(known.toJSON(), known.status as 400);
     }
     logger.error("unhandled error in request", {

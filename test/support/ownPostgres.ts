@@ -21,7 +21,7 @@ export interface OwnPostgres {
   destroy(): Promise<void>;
 }
 
-export async function startOwnPostgres(): Promise<OwnPostgres> {
+export async function startOwnPostgres({ maxConnections = 300 } = {}): Promise<OwnPostgres> {
   const dir = mkdtempSync(path.join(tmpdir(), "fluxbase-ownpg-"));
   chmodSync(dir, 0o755); // as root, Postgres runs as the postgres user and must enter this folder
   const port = await freePort();
@@ -39,7 +39,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
       "-c",
       "listen_addresses=127.0.0.1",
       "-c",
-      "max_connections=300",
+      `max_connections=${maxConnections}`,
       "-c",
       "unix_socket_directories=",
     ],
