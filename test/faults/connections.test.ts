@@ -77,6 +77,9 @@ it("answers 503 with Retry-After while no connection is free, and a running job 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await pg.sql.end();
+  // Opened before the slots run out, to watch the job without freeing one.
+  const check = postgres(pg.url, { max: 1, onnotice: () => {} });
+  await check`select 1`;
   expect(await exhaust()).toBeGreaterThan(0);
 
   const answers = await Promise.all(
@@ -93,12 +96,9 @@ it("answers 503 with Retry-After while no connection is free, and a running job 
     expect(await res.json()).toMatchObject({ code: "DATABASE_UNAVAILABLE" });
   }
 
-  // The run finishes and its outcome lands while every other slot is taken.
-  const probe = held.pop()!;
-  await probe.end();
+  // The run finishes and its outcome lands while every slot is taken.
   const deadline = Date.now() + 20_000;
   let status = "";
-  const check = postgres(pg.url, { max: 1, onnotice: () => {} });
   try {
     while (Date.now() < deadline && status !== "completed") {
       status = (await check`select status from jobs.queue where id = ${id}`)[0]?.status;
