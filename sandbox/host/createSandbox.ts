@@ -3,12 +3,14 @@
  * check that Deno runs), then `run()` per job, and `close()` to kill whatever is still running. Owns
  * every child it starts.
  */
+
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { buildGuest, type GuestBundle } from "./buildGuest.ts";
 import { CodeFiles } from "./codeFiles.ts";
 import { resolveDenoPath } from "./denoBinary.ts";
+import { checkGrants, protectedNames } from "./grantCheck.ts";
 import { runJob, type SandboxRunContext } from "./runJob.ts";
 import { resolveRunMode } from "./runMode.ts";
 import type { CreateSandboxOptions, Sandbox, SandboxLimits, SandboxRun, SandboxRunOptions } from "./types.ts";
@@ -21,6 +23,9 @@ export const defaultSandboxLimits = {
   rssSampleMs: 100,
 } satisfies SandboxLimits;
 
+/** How long a grant check's answer is reused: a link created since is found within this. */
+const GRANT_CHECK_TTL_MS = 5_000;
+
 const WARMUP_CODE = "export default () => ({ ok: true });\n";
 
 export function createSandbox(options: CreateSandboxOptions): Sandbox {
@@ -31,6 +36,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
   let context: SandboxRunContext | undefined;
   let preparing: Promise<void> | undefined;
   let closed = false;
+  const grantChecks = new Map<string, { at: number; problem: string | null }>();
 
   const prepareOnce = async () => {
     // The loader pre-fetches a function's npm:/jsr:/https: imports into <dataDir>/deno at load time;
@@ -55,7 +61,8 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
       cancelDir,
       denoDir,
       homeDir,
-      protectedDirs: [dataDir],
+      // Denied under every name: FLUXBASE_DATA_DIR may itself be given through a link.
+      protectedDirs: await protectedNames([dataDir]),
       cwd: resolve(options.cwd ?? process.cwd()),
       limits,
       logger: options.logger,
@@ -93,6 +100,25 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
       live.add(run);
       void run.outcome.then(() => live.delete(run));
       return run;
+    },
+
+    async checkGrants(permissions) {
+      const granted = [...permissions.read, ...permissions.write];
+      if (granted.length === 0) return null;
+      if (!context) throw new Error("Sandbox.prepare() must finish before checkGrants()");
+      const ctx = context;
+      const key = JSON.stringify(granted);
+      const hit = grantChecks.get(key);
+      if (hit && Date.now() - hit.at < GRANT_CHECK_TTL_MS) return hit.problem;
+      const result = await checkGrants(granted, ctx.protectedDirs, ctx.cwd);
+      if (result.truncated) {
+        options.logger?.warn("sandbox: a granted folder is too large to check for links entirely", {
+          granted,
+        });
+      }
+      if (grantChecks.size > 1000) grantChecks.clear();
+      grantChecks.set(key, { at: Date.now(), problem: result.problem });
+      return result.problem;
     },
 
     async close() {

@@ -92,6 +92,11 @@ export interface Sandbox {
   /** Builds the guest bundle and checks that Deno runs; call once before `run`. */
   prepare(): Promise<void>;
   run(options: SandboxRunOptions): SandboxRun;
+  /**
+   * Why a run with these file grants would reach the data dir through a link, or null. Call it
+   * before `run` when the permissions grant files (results are reused for a few seconds).
+   */
+  checkGrants(permissions: Pick<SandboxPermissions, "read" | "write">): Promise<string | null>;
   /** Kills every live child and waits for their outcomes. */
   close(): Promise<void>;
 }

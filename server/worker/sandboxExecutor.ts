@@ -79,6 +79,14 @@ function startSandboxRun(ctx: SandboxExecutorContext, job: ClaimedJob, io: RunIO
       read: fn.permissions.read ?? [],
       write: fn.permissions.write ?? [],
     };
+    const unsafe = await ctx.sandbox.checkGrants(permissions);
+    if (unsafe) {
+      return {
+        status: "failed",
+        message: `Refused to run: ${unsafe}. A job must not reach the server's data dir; remove the link or grant another folder`,
+        retryable: false,
+      };
+    }
     const context = {
       job_id: job.id,
       job_name: job.job_name,

@@ -262,8 +262,11 @@ describe("createFunctionsLoader", () => {
     await jobs.write("b.ts", job());
     const [one, two, three] = await Promise.all([running, loader.loadAll(), loader.loadAll()]);
     expect(two).toBe(three);
-    expect(one.details.created).toEqual(["a"]);
-    expect(two.details).toMatchObject({ created: ["b"], unchanged: ["a"] });
+    // Whether the first sync read the folder before or after b.ts landed is a race; either way
+    // the one extra sync picks up what the first missed and nothing is created twice.
+    expect(one.details.created).toContain("a");
+    expect([...one.details.created, ...two.details.created].sort()).toEqual(["a", "b"]);
+    expect(two.details.unchanged).toContain("a");
     expect(lines.filter((l) => l.startsWith("INFO synced"))).toHaveLength(2);
   });
 

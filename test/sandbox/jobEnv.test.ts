@@ -16,6 +16,8 @@ describe("buildJobEnv", () => {
       {
         FLUXBASE_LOG_LEVEL: "debug",
         FLUXBASE_JOBS_DIR: "./jobs",
+        FLUXBASE_DATA_DIR: "/srv/app/.fluxbase",
+        FLUXBASE_CONFIG: "/srv/app/fluxbase.yaml",
         FLUXBASE_URL: "http://overridden",
         FLUXBASE_JOB_CANCELLED: "true",
         HOME: "/root",
@@ -26,8 +28,8 @@ describe("buildJobEnv", () => {
       [],
     );
     expect(env).toEqual({
+      // The server's own paths (data dir, config, jobs folder) are withheld.
       FLUXBASE_LOG_LEVEL: "debug",
-      FLUXBASE_JOBS_DIR: "./jobs",
       FLUXBASE_URL: "http://127.0.0.1:8080",
       FLUXBASE_JOB_ID: "j1",
       FLUXBASE_JOB_NAME: "report",

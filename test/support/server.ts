@@ -62,7 +62,7 @@ export interface TestServerOptions extends Omit<FluxbaseOptions, "toggles"> {
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-data-"));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "fluxbase-data-"));
   const jobsDir = options.jobs?.dir ?? mkdtempSync(path.join(tmpdir(), "fluxbase-jobs-"));
   const { workers, handlers, toggles, toggleSettings, ...rest } = options;
   const fluxbase = createFluxbase({
