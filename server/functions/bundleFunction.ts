@@ -5,11 +5,13 @@
  * Failures come back as a message with file:line, never as an exception.
  */
 import { createHash } from "node:crypto";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildFailure, build, type Message, type Plugin } from "esbuild";
 import type { RemoteImport } from "./cacheRemoteImports.ts";
 import { emptyImportMap, type ImportMap, resolveMapped } from "./importMap.ts";
+import { insideFolder } from "./insideFolder.ts";
 
 export type BundleInput =
   /** A file in the jobs folder. */
@@ -24,6 +26,12 @@ export interface BundleOptions {
   importMap?: ImportMap;
   /** Append an inline source map (sources relative to the jobs folder, without their content). @default true */
   sourcemap?: boolean;
+  /**
+   * The jobs folder's real path: every bundled file must resolve inside it, so a link (or an
+   * import) leading out of the folder cannot put another file, such as the server's secrets, into
+   * the stored code. @default no check (uploads, which cannot import files)
+   */
+  confineTo?: string;
 }
 
 export interface BundleResult {
@@ -69,6 +77,13 @@ export async function bundleFunction(input: BundleInput, options: BundleOptions 
       tsconfigRaw: { compilerOptions: {} },
       plugins: [denoResolver(options.importMap ?? emptyImportMap(), inline, attributes)],
     });
+    if (options.confineTo) {
+      const outside = await escapedInput(Object.keys(result.metafile.inputs), jobsDir, options.confineTo);
+      if (outside) {
+        const error = `${outside}: outside the jobs folder; a link or import leading out of it is not bundled`;
+        return { code: null, hash: null, error, remoteImports: [] };
+      }
+    }
     const code = result.outputFiles[0]!.text;
     const output = Object.values(result.metafile.outputs)[0]!;
     // The sandbox runs `handler`, else a default export, else `main`; a module with none cannot run.
@@ -125,6 +140,20 @@ function denoResolver(importMap: ImportMap, inline: boolean, attributes: Map<str
       });
     },
   };
+}
+
+/** The first bundled file (as esbuild names it) whose real path is not inside `folder`. */
+async function escapedInput(
+  inputs: string[],
+  workingDir: string,
+  folder: string,
+): Promise<string | undefined> {
+  for (const input of inputs) {
+    if (input === "<stdin>" || input.startsWith("data:")) continue;
+    const real = await realpath(path.resolve(workingDir, input)).catch(() => path.resolve(workingDir, input));
+    if (!insideFolder(real, folder)) return input;
+  }
+  return undefined;
 }
 
 function describeFailure(error: unknown): string {

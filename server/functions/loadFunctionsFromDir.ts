@@ -3,10 +3,11 @@
  * then pre-fetch all remote imports with one `deno cache`. A problem in one file is reported with
  * its file (and line) and never stops the others.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { bundleFunction } from "./bundleFunction.ts";
 import { cacheRemoteImports, type RemoteImport } from "./cacheRemoteImports.ts";
 import { readImportMap } from "./importMap.ts";
+import { insideFolder } from "./insideFolder.ts";
 import { parseAnnotations } from "./parseAnnotations.ts";
 import { resolveFunctionSettings, type SettingsDefaults } from "./resolveFunctionSettings.ts";
 import { scanJobsDir } from "./scanJobsDir.ts";
@@ -38,11 +39,20 @@ export interface LoadResult {
 export async function loadFunctionsFromDir(dir: string, ctx: LoadContext): Promise<LoadResult> {
   const scan = await scanJobsDir(dir);
   const { map, problems: mapProblems } = await readImportMap(dir);
+  const realDir = await realpath(dir).catch(() => dir);
   const problems = [...scan.problems, ...mapProblems];
   const remote = new Map<LoadedFunction, RemoteImport[]>();
 
   const loaded = await Promise.all(
     scan.functions.map(async (entry): Promise<LoadedFunction | undefined> => {
+      const realEntry = await realpath(entry.entryPath).catch(() => entry.entryPath);
+      if (!insideFolder(realEntry, realDir)) {
+        problems.push({
+          file: entry.sourcePath,
+          message: "is a link out of the jobs folder; it is not loaded (copy the file in instead)",
+        });
+        return undefined;
+      }
       let source: string;
       try {
         source = await readFile(entry.entryPath, "utf8");
@@ -55,7 +65,7 @@ export async function loadFunctionsFromDir(dir: string, ctx: LoadContext): Promi
       if (clamp) problems.push(clamp);
       const bundle = await bundleFunction(
         { entryPath: entry.entryPath },
-        { jobsDir: dir, importMap: map, sourcemap: ctx.sourcemap },
+        { jobsDir: dir, importMap: map, sourcemap: ctx.sourcemap, confineTo: realDir },
       );
       const fn: LoadedFunction = {
         name: entry.name,
