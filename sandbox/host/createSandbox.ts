@@ -13,6 +13,7 @@ import { resolveDenoPath } from "./denoBinary.ts";
 import { checkGrants, protectedNames } from "./grantCheck.ts";
 import { runJob, type SandboxRunContext } from "./runJob.ts";
 import { resolveRunMode } from "./runMode.ts";
+import { disableWebCache } from "./runStorage.ts";
 import type { CreateSandboxOptions, Sandbox, SandboxLimits, SandboxRun, SandboxRunOptions } from "./types.ts";
 
 export const defaultSandboxLimits = {
@@ -45,6 +46,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
     const homeDir = join(root, "home");
     const cancelDir = join(root, "cancel");
     await Promise.all([denoDir, homeDir, cancelDir].map((dir) => mkdir(dir, { recursive: true })));
+    await disableWebCache(denoDir);
     const guest: GuestBundle = await buildGuest(join(root, "guest"), options.sdkEntry);
     const denoPath = options.denoPath ?? resolveDenoPath();
     const mode = resolveRunMode(

@@ -19,6 +19,8 @@ export interface DenoArgsInput {
   guestFiles: string[];
   /** Never readable or writable by a job unless granted a more specific path inside it. */
   protectedDirs: string[];
+  /** The run's own origin: keys its localStorage (see runStorage.ts). */
+  location: string;
   mainPath: string;
 }
 
@@ -33,6 +35,7 @@ export function buildDenoArgs(input: DenoArgsInput): string[] {
     "--cached-only",
     // Remote modules come only from the pre-filled cache, so allowing their import fetches nothing.
     "--allow-import",
+    `--location=${input.location}`,
     `--v8-flags=--max-old-space-size=${Math.max(16, Math.floor(input.memoryMb))}`,
   ];
 

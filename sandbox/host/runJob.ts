@@ -24,6 +24,7 @@ import { watchMemory } from "./memoryWatch.ts";
 import { decideOutcome, HEAP_EXHAUSTED, type HostKillReason, type RunEnd } from "./outcome.ts";
 import { adviseOnPermissions } from "./permissionAdvice.ts";
 import type { RunMode } from "./runMode.ts";
+import { removeRunStorage, runOrigin } from "./runStorage.ts";
 import { createSecretMasker } from "./secretMask.ts";
 import { createStdoutChannel } from "./stdoutChannel.ts";
 import type { SandboxLimits, SandboxLogger, SandboxOutcome, SandboxRun, SandboxRunOptions } from "./types.ts";
@@ -50,6 +51,7 @@ const EXIT_GRACE_MS = 2_000;
 export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun {
   const codePath = ctx.codeFiles.ensure(o.codeHash, o.code);
   const nonce = randomBytes(32).toString("hex");
+  const origin = runOrigin();
   const secrets = o.input.secrets ?? { system: {}, user: {} };
   const masker = createSecretMasker([...Object.values(secrets.system), ...Object.values(secrets.user)]);
   const maxResultBytes = o.maxResultBytes ?? ctx.limits.maxResultBytes;
@@ -70,6 +72,7 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
     cwd: ctx.cwd,
     guestFiles: mode.kind === "main" ? [codePath, cancelFile!.path] : [guest.workerPath, codePath],
     protectedDirs: ctx.protectedDirs,
+    location: origin,
     mainPath: mode.kind === "main" ? guest.inlinePath : guest.supervisorPath,
   });
   // The parent-death signal is tied to the thread that forks: libuv spawns on Node's main thread,
@@ -200,7 +203,11 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
     cancelFile?.remove();
     stdout.end();
     stderr.end();
-    resolveOutcome(decideOutcome({ ...end, exitCode, signal }));
+    const outcome = decideOutcome({ ...end, exitCode, signal });
+    // The run's localStorage goes with it; the outcome waits for that, so nothing outlives the run.
+    removeRunStorage(ctx.denoDir, origin)
+      .catch((error) => ctx.logger?.warn("sandbox: could not remove a run's storage", { error }))
+      .finally(() => resolveOutcome(outcome));
   };
   child.on("error", (error) => {
     if (child.pid !== undefined) return ctx.logger?.warn("sandbox: child process error", { error });

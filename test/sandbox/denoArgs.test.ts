@@ -10,6 +10,7 @@ const base = {
   cwd: "/srv/app",
   guestFiles: ["/data/sandbox/guest/abc/worker.js", "/data/sandbox/code/h.mjs"],
   protectedDirs: ["/data"],
+  location: "http://run-1a2b.fluxbase.invalid",
   mainPath: "/data/sandbox/guest/abc/main.js",
 };
 const none = { net: false, env: [], read: [], write: [] };
@@ -23,6 +24,7 @@ describe("buildDenoArgs", () => {
       "--no-lock",
       "--cached-only",
       "--allow-import",
+      "--location=http://run-1a2b.fluxbase.invalid",
       "--v8-flags=--max-old-space-size=128",
       "--allow-read=/data/sandbox/guest/abc/worker.js,/data/sandbox/code/h.mjs",
       "--deny-read=/data",
