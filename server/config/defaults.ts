@@ -71,6 +71,14 @@ export const settings: SettingSpec[] = [
 
   s("jobs.enabled", "FLUXBASE_JOBS_ENABLED", "jobs.enabled", "bool", true),
   s("jobs.dir", "FLUXBASE_JOBS_DIR", "jobs.dir", "string", "./jobs"),
+  /** Lets functions' `http(s):` imports reach loopback and private addresses (an internal registry). @default false */
+  s(
+    "jobs.importAllowPrivate",
+    "FLUXBASE_JOBS_IMPORT_ALLOW_PRIVATE",
+    "jobs.import_allow_private",
+    "bool",
+    false,
+  ),
   s("jobs.autoLoadOnBoot", "FLUXBASE_JOBS_AUTO_LOAD_ON_BOOT", "jobs.auto_load_on_boot", "bool", true),
   s("jobs.watch", "FLUXBASE_JOBS_WATCH", "jobs.watch", "bool", true),
   s(

@@ -4,6 +4,8 @@ import type { ServerRole } from "./defaults.ts";
 
 export interface JobsConfig {
   enabled: boolean;
+  /** Function imports fetched at load time may reach loopback and private addresses. */
+  importAllowPrivate: boolean;
   dir: string;
   autoLoadOnBoot: boolean;
   watch: boolean;

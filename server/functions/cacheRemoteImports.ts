@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { resolveDenoPath, withParentDeathSignal } from "../../sandbox/index.ts";
+import { REGISTRY_IMPORT_HOSTS } from "./importRules.ts";
 
 /** An import the bundle leaves to Deno; `type` is its import attribute (`with { type: "json" }`). */
 export interface RemoteImport {
@@ -21,6 +22,8 @@ export interface CacheOptions {
   denoDir: string;
   /** @default 120000 */
   timeoutMs?: number;
+  /** `host:port`s the imported modules may come from (with the registries'); see importRules.ts. */
+  importHosts: string[];
 }
 
 /** Specifiers already cached by this process, per Deno dir: a resync does not run Deno again. */
@@ -43,7 +46,11 @@ export async function cacheRemoteImports(
   try {
     await mkdir(dir, { recursive: true });
     await writeFile(file, todo.map(importLine).join("\n"));
-    await runDeno(["cache", "--no-config", "--no-lock", "--quiet", "--allow-import", file], options);
+    const allowImport = [...new Set([...REGISTRY_IMPORT_HOSTS, ...options.importHosts])].join(",");
+    await runDeno(
+      ["cache", "--no-config", "--no-lock", "--quiet", `--allow-import=${allowImport}`, file],
+      options,
+    );
     for (const item of todo) done.add(key(item));
     return {};
   } catch (error) {

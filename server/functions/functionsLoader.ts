@@ -54,6 +54,7 @@ export function createFunctionsLoader(options: FunctionsLoaderOptions): Function
     syncedFingerprint = await jobsDirFingerprint(dir);
     const loaded = await loadFunctionsFromDir(dir, {
       jobs: config.jobs,
+      importAllowPrivate: config.jobs.importAllowPrivate,
       denoDir: path.join(config.dataDir, "deno"),
     });
     for (const problem of loaded.problems) {

@@ -7,6 +7,7 @@ import { readFile, realpath } from "node:fs/promises";
 import { bundleFunction } from "./bundleFunction.ts";
 import { cacheRemoteImports, type RemoteImport } from "./cacheRemoteImports.ts";
 import { readImportMap } from "./importMap.ts";
+import { checkImports } from "./importRules.ts";
 import { insideFolder } from "./insideFolder.ts";
 import { parseAnnotations } from "./parseAnnotations.ts";
 import { resolveFunctionSettings, type SettingsDefaults } from "./resolveFunctionSettings.ts";
@@ -21,6 +22,8 @@ import {
 export interface LoadContext {
   /** The server's job defaults (`config.jobs`). */
   jobs: SettingsDefaults;
+  /** Imports may reach loopback and private addresses (FLUXBASE_JOBS_IMPORT_ALLOW_PRIVATE). @default false */
+  importAllowPrivate?: boolean;
   /** `DENO_DIR` to pre-fetch remote imports into (`<dataDir>/deno`); omitted: no pre-fetch. */
   denoDir?: string;
   /** Namespace of functions without `@fluxbase:namespace`. @default "default" */
@@ -41,7 +44,7 @@ export async function loadFunctionsFromDir(dir: string, ctx: LoadContext): Promi
   const { map, problems: mapProblems } = await readImportMap(dir);
   const realDir = await realpath(dir).catch(() => dir);
   const problems = [...scan.problems, ...mapProblems];
-  const remote = new Map<LoadedFunction, RemoteImport[]>();
+  const remote = new Map<LoadedFunction, { imports: RemoteImport[]; hosts: string[] }>();
 
   const loaded = await Promise.all(
     scan.functions.map(async (entry): Promise<LoadedFunction | undefined> => {
@@ -83,7 +86,20 @@ export async function loadFunctionsFromDir(dir: string, ctx: LoadContext): Promi
         const { file, line, message } = blocking[0];
         Object.assign(fn, { code: null, codeHash: null, bundleError: `${file}:${line}: ${message}` });
       }
-      if (fn.code !== null && bundle.remoteImports.length > 0) remote.set(fn, bundle.remoteImports);
+      if (fn.code !== null && bundle.remoteImports.length > 0) {
+        const check = await checkImports(
+          bundle.remoteImports,
+          fn.settings.permissions.net,
+          ctx.importAllowPrivate ?? false,
+        );
+        if (check.error) {
+          Object.assign(fn, {
+            code: null,
+            codeHash: null,
+            bundleError: `${entry.sourcePath}: ${check.error}`,
+          });
+        } else remote.set(fn, { imports: bundle.remoteImports, hosts: check.hosts });
+      }
       return fn;
     }),
   );
@@ -93,12 +109,20 @@ export async function loadFunctionsFromDir(dir: string, ctx: LoadContext): Promi
 }
 
 /** One `deno cache` for everything; when it fails, one per function, to blame the right ones. */
-async function prefetch(remote: Map<LoadedFunction, RemoteImport[]>, denoDir: string): Promise<void> {
+async function prefetch(
+  remote: Map<LoadedFunction, { imports: RemoteImport[]; hosts: string[] }>,
+  denoDir: string,
+): Promise<void> {
   if (remote.size === 0) return;
-  const all = await cacheRemoteImports([...remote.values()].flat(), { denoDir });
+  const entries = [...remote.values()];
+  const all = await cacheRemoteImports(
+    entries.flatMap((e) => e.imports),
+    { denoDir, importHosts: entries.flatMap((e) => e.hosts) },
+  );
   if (!all.error) return;
-  for (const [fn, imports] of remote) {
-    const { error } = remote.size === 1 ? all : await cacheRemoteImports(imports, { denoDir });
+  for (const [fn, { imports, hosts }] of remote) {
+    const { error } =
+      remote.size === 1 ? all : await cacheRemoteImports(imports, { denoDir, importHosts: hosts });
     if (!error) continue;
     fn.code = null;
     fn.codeHash = null;

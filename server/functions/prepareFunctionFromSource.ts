@@ -7,6 +7,7 @@ import path from "node:path";
 import type { FluxbaseConfig } from "../config/types.ts";
 import { bundleFunction } from "./bundleFunction.ts";
 import { cacheRemoteImports } from "./cacheRemoteImports.ts";
+import { checkImports } from "./importRules.ts";
 import { parseAnnotations, validateSettings } from "./parseAnnotations.ts";
 import { resolveFunctionSettings } from "./resolveFunctionSettings.ts";
 import { DEFAULT_NAMESPACE, type FunctionSettings, type LoadedFunction } from "./types.ts";
@@ -46,10 +47,15 @@ export async function prepareFunctionFromSource(
   const bundle = await bundleFunction({ source: input.code, name: input.name });
   let { code, hash } = bundle;
   let bundleError = bundle.error ?? null;
-  if (code !== null && bundle.remoteImports.length > 0 && ctx.cacheRemoteImports !== false) {
-    const denoDir = path.join(ctx.config.dataDir, "deno");
-    const { error } = await cacheRemoteImports(bundle.remoteImports, { denoDir });
-    if (error) [code, hash, bundleError] = [null, null, `${file}: ${error}`];
+  if (code !== null && bundle.remoteImports.length > 0) {
+    const net = resolveFunctionSettings(settings, ctx.config.jobs).permissions.net;
+    const check = await checkImports(bundle.remoteImports, net, ctx.config.jobs.importAllowPrivate);
+    if (check.error) [code, hash, bundleError] = [null, null, `${file}: ${check.error}`];
+    else if (ctx.cacheRemoteImports !== false) {
+      const denoDir = path.join(ctx.config.dataDir, "deno");
+      const { error } = await cacheRemoteImports(bundle.remoteImports, { denoDir, importHosts: check.hosts });
+      if (error) [code, hash, bundleError] = [null, null, `${file}: ${error}`];
+    }
   }
   return {
     name: input.name,

@@ -7,7 +7,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import { refusedAddress } from "./webhookTarget.ts";
+import { refusedAddress } from "../net/addressRules.ts";
 
 export interface WebhookAttempt {
   statusCode?: number;

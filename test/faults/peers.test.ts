@@ -219,14 +219,17 @@ describe("faults among peers", { timeout: 120_000 }, () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const port = (silent.address() as net.AddressInfo).port;
     try {
-      const proc = await rig.start({ FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT: "0" });
+      const proc = await rig.start({
+        FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT: "0",
+        FLUXBASE_JOBS_IMPORT_ALLOW_PRIVATE: "true",
+      });
       // Uploading a function fetches its remote imports before answering; this answer never comes.
       void fetch(`${proc.url}/api/v1/admin/jobs/functions`, {
         method: "POST",
         headers: { authorization: `Bearer ${rig.serviceKey}`, "content-type": "application/json" },
         body: JSON.stringify({
           name: "remote",
-          code: `import { x } from "http://127.0.0.1:${port}/mod.ts";\nexport function handler() { return x; }\n`,
+          code: `/** @fluxbase:allow-net 127.0.0.1:${port} */\nimport { x } from "http://127.0.0.1:${port}/mod.ts";\nexport function handler() { return x; }\n`,
         }),
       }).catch(() => {});
       const cachePid = await until(

@@ -71,16 +71,19 @@ describe("loadFunctionsFromDir", () => {
       "/numbers.json": ["application/json", "[1, 2, 3]"],
     });
     try {
+      const grant = `/** @fluxbase:allow-net ${new URL(host.url).host} */\n`;
       jobs = await makeJobsDir({
-        "remote.ts": `import { greeting } from "${host.url}/greeting.ts";
+        "remote.ts": `${grant}import { greeting } from "${host.url}/greeting.ts";
 import numbers from "${host.url}/numbers.json" with { type: "json" };
 export async function handler() {
   return { greeting, count: numbers.length };
 }
 `,
-        "missing.ts": `import { nothing } from "${host.url}/missing.ts";\nexport const handler = () => nothing;\n`,
+        "missing.ts": `${grant}import { nothing } from "${host.url}/missing.ts";\nexport const handler = () => nothing;\n`,
       });
-      const { functions } = await loadFunctionsFromDir(jobs.dir, { jobs: jobsConfig, denoDir });
+      // The modules are served on loopback: the operator's setting allows it.
+      const ctx = { jobs: jobsConfig, denoDir, importAllowPrivate: true };
+      const { functions } = await loadFunctionsFromDir(jobs.dir, ctx);
       const [missing, remote] = functions;
       expect(remote!.bundleError).toBeNull();
       expect(missing).toMatchObject({
@@ -93,7 +96,7 @@ export async function handler() {
 
       // Served once; a second load does not ask again.
       const fetched = host.requests.length;
-      await loadFunctionsFromDir(jobs.dir, { jobs: jobsConfig, denoDir });
+      await loadFunctionsFromDir(jobs.dir, ctx);
       expect(host.requests.filter((r) => r !== "/missing.ts")).toHaveLength(fetched - 1);
       await host.close();
       expect(await runHandler(remote!.code!, denoDir)).toEqual({ greeting: "hi from the web", count: 3 });

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { withClaims } from "../../db/withClaims.ts";
 import { badRequest, notFound } from "../../errors.ts";
+import { refusedTarget } from "../../net/addressRules.ts";
 import { listDeliveries } from "../../notify/listDeliveries.ts";
 import {
   deleteWebhook,
@@ -16,7 +17,6 @@ import {
   updateWebhook,
   webhookEvents,
 } from "../../notify/webhookRows.ts";
-import { refusedTarget } from "../../notify/webhookTarget.ts";
 import { authenticate, requireAdmin } from "../authenticate.ts";
 import { limitBody } from "../limitBody.ts";
 import { readJson, validate } from "../readBody.ts";

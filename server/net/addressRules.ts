@@ -1,8 +1,10 @@
 /**
- * Which addresses a webhook may reach. Link-local (169.254.0.0/16, fe80::/10: cloud metadata
- * endpoints) is refused always; loopback, private and unspecified addresses unless
- * FLUXBASE_WEBHOOK_ALLOW_PRIVATE. Checked on the resolved addresses, at create and again on every
- * connection (the delivery's own DNS lookup), so a name that later resolves inward is still refused.
+ * Which addresses the server may reach on someone else's behalf (webhook deliveries, a job
+ * function's imports fetched at load time). Link-local (169.254.0.0/16, fe80::/10: cloud metadata
+ * endpoints) is refused always; loopback, private and unspecified addresses unless the operator's
+ * setting (`setting`, e.g. FLUXBASE_WEBHOOK_ALLOW_PRIVATE) allows them. Checked on the resolved
+ * addresses; webhooks check again on every connection, so a name that later resolves inward is
+ * still refused.
  */
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
@@ -32,19 +34,27 @@ for (const [net, bits] of [
   inward.addSubnet(net, bits, "ipv6");
 
 /** Why an address is refused, or undefined when it may be reached. */
-export function refusedAddress(address: string, allowPrivate: boolean): string | undefined {
+export function refusedAddress(
+  address: string,
+  allowPrivate: boolean,
+  setting = "FLUXBASE_WEBHOOK_ALLOW_PRIVATE",
+): string | undefined {
   const family = isIP(address) === 6 ? "ipv6" : "ipv4";
   // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is judged as the IPv4 address it is.
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return refusedAddress(mapped[1]!, allowPrivate);
+  if (mapped) return refusedAddress(mapped[1]!, allowPrivate, setting);
   if (linkLocal.check(address, family)) return `${address} is link-local (never allowed)`;
   if (!allowPrivate && inward.check(address, family))
-    return `${address} is a loopback or private address (set FLUXBASE_WEBHOOK_ALLOW_PRIVATE=true to allow)`;
+    return `${address} is a loopback or private address (set ${setting}=true to allow)`;
   return undefined;
 }
 
 /** Resolves the URL's host and returns why it is refused, or undefined. */
-export async function refusedTarget(url: string, allowPrivate: boolean): Promise<string | undefined> {
+export async function refusedTarget(
+  url: string,
+  allowPrivate: boolean,
+  setting = "FLUXBASE_WEBHOOK_ALLOW_PRIVATE",
+): Promise<string | undefined> {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
   let addresses: string[];
   try {
@@ -53,7 +63,7 @@ export async function refusedTarget(url: string, allowPrivate: boolean): Promise
     return `${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
   }
   for (const address of addresses) {
-    const why = refusedAddress(address, allowPrivate);
+    const why = refusedAddress(address, allowPrivate, setting);
     if (why) return why;
   }
   return undefined;
