@@ -14,6 +14,7 @@ import { defineConfig, type Options } from "tsup";
 /** Entries sit at the top of dist/ (chunks too), which the relative source URLs below rely on. */
 const entry: Record<string, string> = {
   cli: "cli/main.ts",
+  index: "server/index.ts",
 };
 
 type EsbuildPlugin = NonNullable<Options["esbuildPlugins"]>[number];
@@ -48,10 +49,14 @@ export function packageBuild(outDir = "dist"): Options {
     splitting: true,
     sourcemap: true,
     clean: true,
+    // Types for the library only (`import { createFluxbase } from "fluxbase-jobs"`), one bundled file.
+    dts: { entry: { index: "server/index.ts" } },
     // package.json's dependencies stay imports; the SDK's sources (a workspace) are bundled in.
     // commander is bundled: loading it as CommonJS at run time costs `fluxbase --help` more than parsing
     // it. Bundled CommonJS requires node builtins through this `require`.
-    noExternal: ["commander"],
+    // postgres is bundled too: the build carries patches/postgres+3.4.7.patch (writes to a closed
+    // socket settle instead of crashing), which an app installing the package would not apply.
+    noExternal: ["commander", "postgres"],
     banner: {
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
     },

@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/support/globalSetup.ts", "test/support/buildSdk.ts"],
+    globalSetup: ["test/support/globalSetup.ts", "test/support/buildSdk.ts", "test/support/buildPackage.ts"],
     // Each file gets its own database and server; two cores run two files at a time comfortably.
     pool: "forks",
     maxWorkers: 2,

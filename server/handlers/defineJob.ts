@@ -32,14 +32,18 @@ export function defineJob<
     schedule: input.schedule,
     enabled: input.enabled ?? true,
     handler: input.handler,
-    definedAt: callerLocation(),
+    definedAt: callerLocation(defineJob),
   });
 }
 
-/** The first stack frame outside this file: where the application called defineJob. */
-function callerLocation(): string {
-  const frames = (new Error().stack ?? "").split("\n").slice(1);
-  const outside = frames.find((frame) => !frame.includes("defineJob."));
-  const match = outside?.match(/\(?((?:file:\/\/)?[^()\s]+:\d+):\d+\)?\s*$/);
+/**
+ * Where the application called defineJob: the frame above `fn`. Cut by V8 rather than by file name,
+ * so it holds in the bundled package too, where defineJob sits in dist/index.js.
+ */
+function callerLocation(fn: (...args: never[]) => unknown): string {
+  const trace: { stack?: string } = {};
+  Error.captureStackTrace(trace, fn);
+  const caller = (trace.stack ?? "").split("\n")[1];
+  const match = caller?.match(/\(?((?:file:\/\/)?[^()\s]+:\d+):\d+\)?\s*$/);
   return match?.[1]?.replace(/^file:\/\//, "") ?? "unknown location";
 }
