@@ -18,6 +18,11 @@ interface SubmitFlags extends ConnectionFlags, OutputFlags {
   namespace?: string;
   priority?: string;
   delay?: string;
+  at?: string;
+  maxRetries?: string;
+  runTimeout?: string;
+  backoff?: string;
+  idempotencyKey?: string;
   wait?: boolean;
   timeout?: string;
   notify?: boolean;
@@ -32,6 +37,11 @@ export function submitCommand(): Command {
     .option("--namespace <ns>", 'The function\'s namespace (default "default")')
     .option("--priority <n>", "Higher runs first, -1000 to 1000 (default 0)")
     .option("--delay <seconds>", "Run no earlier than this many seconds from now")
+    .option("--at <time>", "Run no earlier than this time (ISO 8601, e.g. 2026-12-24T08:00:00Z)")
+    .option("--max-retries <n>", "Retries of this job, at most the function's own")
+    .option("--run-timeout <seconds>", "Seconds this job may run, at most the function's own")
+    .option("--backoff <base_ms,max_ms>", "Delay before each retry: base_ms first, doubling up to max_ms")
+    .option("--idempotency-key <key>", "Submitting again with the same key returns the first job")
     .option("--wait", "Show progress until the job ends; exit 1 unless it completed")
     .option("--notify", "Mail the submitter (the token's email) when the job ends")
     .option("--timeout <seconds>", "With --wait: stop waiting after this long, exit 124 (default: no limit)")
@@ -50,6 +60,11 @@ async function submit(name: string, flags: SubmitFlags): Promise<number> {
     namespace: flags.namespace,
     priority: intFlag("priority", flags.priority),
     delaySeconds: intFlag("delay", flags.delay),
+    scheduledAt: timeFlag(flags.at),
+    maxRetries: intFlag("max-retries", flags.maxRetries),
+    timeout: intFlag("run-timeout", flags.runTimeout),
+    backoff: backoffFlag(flags.backoff),
+    idempotencyKey: flags.idempotencyKey,
     notify: flags.notify,
   };
   const timeout = intFlag("timeout", flags.timeout);
@@ -97,6 +112,23 @@ async function submit(name: string, flags: SubmitFlags): Promise<number> {
     }
   }
   return done.status === "completed" ? 0 : 1;
+}
+
+/** --at as an ISO time the server accepts; a typo fails before anything is sent. */
+function timeFlag(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime()))
+    throw new CliError(`--at expects a time such as 2026-12-24T08:00:00Z; got ${text}`);
+  return at.toISOString();
+}
+
+/** --backoff "base_ms,max_ms". */
+function backoffFlag(text: string | undefined): { baseMs: number; maxMs: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(text);
+  if (!match) throw new CliError(`--backoff expects base_ms,max_ms such as 500,60000; got ${text}`);
+  return { baseMs: Number(match[1]), maxMs: Number(match[2]) };
 }
 
 /**

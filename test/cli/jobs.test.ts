@@ -167,6 +167,43 @@ describe("fluxbase jobs", { timeout: 60_000 }, () => {
     }
   });
 
+  it("submit takes the per-job options: start time, retries, run timeout, backoff, idempotency key", async () => {
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const flags = ["--at", at, "--max-retries", "0", "--run-timeout", "5", "--backoff", "100,1000"];
+    const first = await jobs("submit", "progress", ...flags, "--idempotency-key", "nightly-7", "--json");
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const job = JSON.parse(first.stdout);
+    const again = await jobs("submit", "progress", ...flags, "--idempotency-key", "nightly-7", "--json");
+    expect(JSON.parse(again.stdout).id).toBe(job.id);
+    const [row] = await cli.server.db.sql`
+      select scheduled_at, max_retries, timeout_seconds, backoff_base_ms, backoff_max_ms from jobs.queue
+      where id = ${job.id}`;
+    expect(row).toMatchObject({
+      max_retries: 0,
+      timeout_seconds: 5,
+      backoff_base_ms: 100,
+      backoff_max_ms: 1000,
+    });
+    expect((row!.scheduled_at as Date).toISOString()).toBe(at);
+    await jobs("cancel", job.id);
+    const [badAt, badBackoff, overCap] = await Promise.all([
+      jobs("submit", "progress", "--at", "tomorrow-ish"),
+      jobs("submit", "progress", "--backoff", "fast"),
+      jobs("submit", "progress", "--max-retries", "3"),
+    ]);
+    expect(badAt.stderr).toBe(
+      "fluxbase: --at expects a time such as 2026-12-24T08:00:00Z; got tomorrow-ish\n",
+    );
+    expect(badBackoff.stderr).toBe(
+      "fluxbase: --backoff expects base_ms,max_ms such as 500,60000; got fast\n",
+    );
+    expect(overCap.stderr).toBe(
+      'fluxbase: max_retries may be at most 0 for "progress"; got 3 (OPTION_ABOVE_LIMIT)\n',
+    );
+    for (const run of [badAt, badBackoff, overCap]) expect(run.code).toBe(1);
+  });
+
   it("reports bad input and server errors in one line, exit code 1", async () => {
     const [missing, badId, badJson, notObject, unknownFlag, noId, badLimit, unknownCommand, noFunction] =
       await Promise.all([
