@@ -55,3 +55,27 @@ export function retryDelay(attempt: number, baseMs: number, maxMs: number, rando
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+
+/**
+ * Many runs' results in one statement (the completion batcher's write): the same fenced update as
+ * completeJob for each. Returns the ids whose lease still held, i.e. whose result was recorded.
+ */
+export async function completeJobs(
+  sql: Sql,
+  runs: { lease: Lease; result: unknown }[],
+): Promise<Set<string>> {
+  const rows = await sql<{ id: string }[]>`
+    update jobs.queue q set status = 'completed', result = r.result, error_message = null,
+      progress = jsonb_build_object('percent', 100) || (coalesce(q.progress, '{}'::jsonb) - 'percent'),
+      last_progress_at = now(), lease_token = null
+    from jsonb_to_recordset(${sql.json(
+      runs.map(({ lease, result }) => ({
+        id: lease.id,
+        token: lease.lease_token,
+        result: result ?? null,
+      })) as never,
+    )}) as r(id uuid, token uuid, result jsonb)
+    where q.id = r.id and q.lease_token = r.token and q.status = 'running'
+    returning q.id`;
+  return new Set(rows.map((row) => row.id));
+}

@@ -10,6 +10,7 @@ import type { Metrics } from "../metrics/metrics.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import { completeJob, failJob, releaseJob, retryDelay } from "../queue/finishJob.ts";
 import { appendLogs, lastLogLine, type ProgressValue, writeProgress } from "../queue/runWrites.ts";
+import type { CompletionBatcher } from "./completionBatcher.ts";
 import type { Executor, ExecutorRun, RunOutcome, StopReason } from "./executor.ts";
 import { LogBuffer } from "./logBuffer.ts";
 import { ProgressCoalescer } from "./progressCoalescer.ts";
@@ -23,6 +24,8 @@ export interface WorkerContext {
   logger: Logger;
   /** Files in ./jobs run in the sandbox; trusted handlers in-process (absent: none registered here). */
   executors: { sandboxed: Executor; handler?: Executor };
+  /** Results of runs that end together are written in one statement (absent: one each). */
+  completions?: CompletionBatcher;
   /** Run durations and retries are reported here when given. */
   metrics?: Metrics;
 }
@@ -71,7 +74,7 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
     const { sql, logger } = ctx;
     const lease = { id: job.id, lease_token: job.lease_token };
     const logs = new LogBuffer(
-      (await landed("job logs", () => lastLogLine(sql, job.id))) + 1,
+      () => landed("job logs", () => lastLogLine(sql, job.id)),
       (lines) => landed("job logs", () => appendLogs(sql, lease, job.attempt, lines)),
       (error) => logger.warn("could not write job logs", { job_id: job.id, error: String(error) }),
     );
@@ -130,7 +133,11 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
       await logs.flush();
       let won: boolean;
       try {
-        won = await landed("job outcome", () => completeJob(sql, lease, outcome.result));
+        won = await landed("job outcome", () =>
+          ctx.completions
+            ? ctx.completions.complete(lease, outcome.result)
+            : completeJob(sql, lease, outcome.result),
+        );
       } catch (error) {
         if (isTransientDbError(error)) throw error;
         // The database refused the result itself (not storable as jsonb): the run fails instead

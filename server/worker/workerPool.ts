@@ -15,6 +15,7 @@ import { deadLocalWorkers, recoverJobs } from "../queue/recoverJobs.ts";
 import { renewLeases } from "../queue/renewLeases.ts";
 import { runStates } from "../queue/runStates.ts";
 import { heartbeat, setWorkerStatus } from "../queue/workerRegistry.ts";
+import { createCompletionBatcher } from "./completionBatcher.ts";
 import { JobWorker } from "./jobWorker.ts";
 import type { StopReason, WorkerContext } from "./startRun.ts";
 
@@ -50,9 +51,11 @@ export function createWorkerPool(
     isTransientDbError(error)
       ? logger.warn("database unavailable; will retry", { error: String((error as Error)?.message ?? error) })
       : onError(error);
+  // One batcher per pool: its workers' runs that end together share one completion write.
+  const runCtx = { ...ctx, completions: ctx.completions ?? createCompletionBatcher(sql) };
   const workers = Array.from(
     { length: shape.count },
-    () => new JobWorker(ctx, shape.perWorker, hostname, onBackgroundError, shape.filter),
+    () => new JobWorker(runCtx, shape.perWorker, hostname, onBackgroundError, shape.filter),
   );
   const timers: NodeJS.Timeout[] = [];
   let unlisten: (() => Promise<void>) | undefined;
