@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createFluxbase, type Fluxbase, type StartedServer } from "../server/app.ts";
 import type { FluxbaseOptions } from "../server/config/types.ts";
+import type { AnyJobDefinition } from "../server/handlers/types.ts";
 import { createLogger } from "../server/log.ts";
 
 export interface BenchServer extends StartedServer {
@@ -15,6 +16,7 @@ export interface BenchServer extends StartedServer {
 export async function startBenchServer(
   jobs: Record<string, string>,
   options: FluxbaseOptions = {},
+  handlers: readonly AnyJobDefinition[] = [],
 ): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "fluxbase-bench-"));
   chmodSync(dir, 0o755); // as root, the embedded Postgres runs as the postgres user
@@ -30,6 +32,7 @@ export async function startBenchServer(
       jobs: { ...options.jobs, dir: jobsDir, watch: false },
     },
     logger: createLogger("error"),
+    handlers,
   });
   const started = await fluxbase.start();
   return {

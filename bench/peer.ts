@@ -1,0 +1,171 @@
+/**
+ * Trusted no-op handlers against graphile-worker, on the same Postgres in the same run, rounds
+ * interleaved so both see the same machine load (printed per round). Each round puts a backlog of
+ * `BENCH_PEER_JOBS` jobs in the queue with the workers stopped, then starts the workers and measures
+ * the drain from the first job's start to the last job's end. Goal: ≥ 3× graphile-worker's rate.
+ * Also pickup from idle for a trusted handler (goal p50 ≤ 5 ms).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
+import { createFluxbase } from "../server/app.ts";
+import { defineJob } from "../server/handlers/defineJob.ts";
+import { createLogger } from "../server/log.ts";
+import { fmt, percentile, startBenchServer } from "./benchServer.ts";
+
+const jobs = Number(process.env.BENCH_PEER_JOBS ?? 3000);
+const rounds = Number(process.env.BENCH_PEER_ROUNDS ?? 3);
+const slots = Number(process.env.BENCH_PEER_SLOTS ?? 20);
+const noop = defineJob({ name: "bench-noop", handler: async () => null });
+const quiet = new Logger(() => () => {});
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
+
+export async function run(): Promise<void> {
+  // The enqueuing server: API only, no workers, so the backlog waits.
+  const server = await startBenchServer({}, { role: "api", jobs: { apiLaneConcurrency: 0 } }, [noop]);
+  const dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-bench-peer-"));
+  try {
+    const url = server.databaseUrl;
+    const utils = await makeWorkerUtils({ connectionString: url, logger: quiet });
+    await utils.migrate();
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    console.log(
+      `\nTrusted no-op handlers vs graphile-worker 0.17: ${jobs} jobs per round, ${slots} slots each`,
+    );
+    for (let round = 1; round <= rounds; round++) {
+      const a = await drainOurs(server.fluxbase, url, dataDir);
+      const b = await drainGraphile(utils, url);
+      ours.push(a);
+      theirs.push(b);
+      console.log(
+        `  round ${round}: fluxbase ${a.toFixed(0)} jobs/s, graphile-worker ${b.toFixed(0)} jobs/s, ratio ${(a / b).toFixed(2)}×  (load ${load()})`,
+      );
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    console.log(
+      `  median: fluxbase ${median(ours).toFixed(0)} jobs/s, graphile-worker ${median(theirs).toFixed(0)} jobs/s, ratio ${(median(ours) / median(theirs)).toFixed(2)}× (goal ≥ 3×)`,
+    );
+    await utils.release();
+    await pickupFromIdle(server.fluxbase, url, dataDir);
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+type Enqueuer = Awaited<ReturnType<typeof startBenchServer>>["fluxbase"];
+
+function workerProcess(url: string, dataDir: string) {
+  return createFluxbase({
+    env: {},
+    handlers: [noop],
+    options: {
+      role: "worker",
+      databaseUrl: url,
+      dataDir,
+      jobs: {
+        embeddedWorkerCount: 1,
+        maxConcurrentPerWorker: slots,
+        maxConcurrentPerNamespace: 10_000,
+        watch: false,
+        dir: dataDir,
+      },
+    },
+    logger: createLogger("error"),
+  });
+}
+
+async function enqueueBacklog(fluxbase: Enqueuer): Promise<void> {
+  for (let i = 0; i < jobs; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, jobs - i) }, () => fluxbase.jobs.enqueue("bench-noop", {})),
+    );
+  }
+}
+
+async function drainOurs(enqueuer: Enqueuer, url: string, dataDir: string): Promise<number> {
+  const sql = enqueuer.sql;
+  await sql`delete from jobs.queue where job_name = 'bench-noop'`;
+  await enqueueBacklog(enqueuer);
+  const worker = workerProcess(url, dataDir);
+  await worker.start();
+  for (;;) {
+    const [{ n }] = await sql<{ n: number }[]>`
+      select count(*)::int as n from jobs.queue where job_name = 'bench-noop' and status <> 'completed'`;
+    if (n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await worker.stop();
+  const [{ seconds }] = await sql<{ seconds: number }[]>`
+    select extract(epoch from max(completed_at) - min(started_at))::float8 as seconds
+    from jobs.queue where job_name = 'bench-noop'`;
+  return jobs / seconds;
+}
+
+async function drainGraphile(
+  utils: Awaited<ReturnType<typeof makeWorkerUtils>>,
+  url: string,
+): Promise<number> {
+  for (let i = 0; i < jobs; i += 1000) {
+    await utils.addJobs(
+      Array.from({ length: Math.min(1000, jobs - i) }, () => ({ identifier: "noop", payload: {} })),
+    );
+  }
+  let first = 0;
+  let last = 0;
+  let done = 0;
+  let finished!: () => void;
+  const all = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  const runner = await runGraphile({
+    connectionString: url,
+    concurrency: slots,
+    maxPoolSize: slots + 2,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: quiet,
+    taskList: {
+      noop: async () => {
+        if (first === 0) first = performance.now();
+      },
+    },
+  });
+  runner.events.on("job:success", () => {
+    last = performance.now();
+    if (++done === jobs) finished();
+  });
+  await all;
+  await runner.stop();
+  return jobs / ((last - first) / 1000);
+}
+
+async function pickupFromIdle(enqueuer: Enqueuer, url: string, dataDir: string): Promise<void> {
+  const worker = workerProcess(url, dataDir);
+  await worker.start();
+  const ids: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const { id } = await enqueuer.jobs.enqueue("bench-noop", {});
+    ids.push(id);
+    for (;;) {
+      const [row] = await enqueuer.sql`select status from jobs.queue where id = ${id}`;
+      if (row?.status === "completed") break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+  await worker.stop();
+  const rows = await enqueuer.sql<{ ms: number }[]>`
+    select (extract(epoch from started_at - created_at) * 1000)::float8 as ms
+    from jobs.queue where id = any(${ids}::uuid[])`;
+  const sorted = rows.map((r) => r.ms).sort((a, b) => a - b);
+  console.log(
+    `  trusted handler pickup from idle (30 jobs, one at a time): p50 ${fmt(percentile(sorted, 50))}  p95 ${fmt(percentile(sorted, 95))} (goal p50 ≤ 5 ms)`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
