@@ -41,7 +41,8 @@ export class LogBuffer {
     this.writing = this.writing.then(async () => {
       if (batch.length === 0) return;
       try {
-        const base = await (this.base ??= this.lastLine());
+        this.base ??= this.lastLine();
+        const base = await this.base;
         await this.write(batch.map((line) => ({ ...line, line_number: base + line.line_number })));
       } catch (error) {
         this.onError(error);
