@@ -49,6 +49,7 @@ import { createToggleStore, type ToggleStore } from "./toggles/toggleStore.ts";
 import type { ToggleDefinition } from "./toggles/types.ts";
 import { createLaneWatch } from "./worker/laneWatch.ts";
 import { createLeaseReaper } from "./worker/leaseReaper.ts";
+import { createRetentionSweeper } from "./worker/retentionSweeper.ts";
 import { createSandboxExecutor } from "./worker/sandboxExecutor.ts";
 import { createWorkerPool, type PoolShape } from "./worker/workerPool.ts";
 
@@ -268,6 +269,11 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     const leaseSql = createSql(databaseUrl, { max: 1, role: "service_role" });
     closers.push(() => leaseSql.end({ timeout: 5 }));
     // Every process recovers expired leases, so a lone API process still rescues a dead worker's runs.
+    const retentionSql = createSql(databaseUrl, { max: 1, role: "service_role" });
+    closers.push(() => retentionSql.end({ timeout: 5 }));
+    const sweeper = createRetentionSweeper(retentionSql, config.jobs, logger.child("retention"));
+    closers.push(() => sweeper.stop());
+    sweeper.start();
     const reaper = createLeaseReaper(leaseSql, config.jobs, logger.child("recovery"));
     closers.push(() => reaper.stop());
     reaper.start();

@@ -71,6 +71,38 @@ export const settings: SettingSpec[] = [
 
   s("jobs.enabled", "FLUXBASE_JOBS_ENABLED", "jobs.enabled", "bool", true),
   s("jobs.dir", "FLUXBASE_JOBS_DIR", "jobs.dir", "string", "./jobs"),
+  /** Completed jobs and their logs are deleted this long after they finished; 0 keeps them. @default 7 days */
+  s(
+    "jobs.retentionCompleted",
+    "FLUXBASE_JOBS_RETENTION_COMPLETED",
+    "jobs.retention_completed",
+    "duration",
+    7 * 86_400_000,
+  ),
+  /** Failed jobs, likewise. @default 30 days */
+  s(
+    "jobs.retentionFailed",
+    "FLUXBASE_JOBS_RETENTION_FAILED",
+    "jobs.retention_failed",
+    "duration",
+    30 * 86_400_000,
+  ),
+  /** Cancelled jobs, likewise. @default 7 days */
+  s(
+    "jobs.retentionCancelled",
+    "FLUXBASE_JOBS_RETENTION_CANCELLED",
+    "jobs.retention_cancelled",
+    "duration",
+    7 * 86_400_000,
+  ),
+  /** How often one process sweeps expired jobs. @default 60000 */
+  s(
+    "jobs.retentionSweepInterval",
+    "FLUXBASE_JOBS_RETENTION_SWEEP_INTERVAL",
+    "jobs.retention_sweep_interval",
+    "duration",
+    60_000,
+  ),
   /** Lets functions' `http(s):` imports reach loopback and private addresses (an internal registry). @default false */
   s(
     "jobs.importAllowPrivate",

@@ -110,11 +110,11 @@ export function parseSetting(spec: SettingSpec, raw: unknown, source: string): u
   }
 }
 
-/** Milliseconds for "250ms", "10s", "5m", "1h", or a bare number of seconds. */
+/** Milliseconds for "250ms", "10s", "5m", "1h", "7d", or a bare number of seconds. */
 export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) return undefined;
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"]!;
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"]!;
   return Math.round(Number(match[1]) * factor);
 }
 

@@ -4,6 +4,12 @@ import type { ServerRole } from "./defaults.ts";
 
 export interface JobsConfig {
   enabled: boolean;
+  /** Milliseconds a finished job (and its logs) is kept, per status; 0 keeps it for good. */
+  retentionCompleted: number;
+  retentionFailed: number;
+  retentionCancelled: number;
+  /** Milliseconds between retention sweeps. */
+  retentionSweepInterval: number;
   /** Function imports fetched at load time may reach loopback and private addresses. */
   importAllowPrivate: boolean;
   dir: string;

@@ -1,5 +1,7 @@
 /** Request shapes of the jobs API. */
+
 import { z } from "zod";
+import { parseDuration } from "../config/resolveConfig.ts";
 import { jobStatuses } from "../queue/jobRow.ts";
 import { oneStartTime, submitOptionFields } from "../queue/submitOptions.ts";
 
@@ -66,3 +68,28 @@ export const adminListQuery = listQuery.extend({
 export const logsQuery = z.object({ after_line: intParam(0, 0, 2_147_483_647) });
 
 export const idempotencyKey = z.string().min(1).max(255);
+
+const finishedStatus = z.enum(["completed", "failed", "cancelled"]);
+
+/** DELETE /api/v1/admin/jobs/queue: which finished jobs to purge. Unknown parameters are refused. */
+export const purgeQuery = z
+  .object({
+    status: z
+      .string()
+      .transform((text) => text.split(",").map((part) => part.trim()))
+      .pipe(z.array(finishedStatus).min(1)),
+    older_than: z.string().transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: 'expected a duration such as "30m", "12h", "7d" or seconds',
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+    job_name: z.string().min(1).max(128).optional(),
+    namespace: z.string().min(1).max(64).optional(),
+  })
+  .strict();

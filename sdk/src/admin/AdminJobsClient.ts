@@ -22,6 +22,15 @@ import type {
 
 const BASE = "/api/v1/admin/jobs";
 
+/** Which finished jobs `client.admin.jobs.purge` deletes. */
+export interface PurgeJobsFilter {
+  status: ("completed" | "failed" | "cancelled")[];
+  /** Only jobs that finished at least this long ago: "30m", "12h", "7d" or seconds. */
+  olderThan: string;
+  jobName?: string;
+  namespace?: string;
+}
+
 /** `client.admin.jobs`: manage all jobs, workers and job functions (admin or service role). */
 export class AdminJobsClient {
   readonly #http: HttpClient;
@@ -77,6 +86,21 @@ export class AdminJobsClient {
   }
 
   /** Counts per status, mean run time and the same per function; all namespaces unless one is given. */
+  /**
+   * Deletes finished jobs (and their logs) matching the filter; `data.deleted` is how many.
+   * Errors: `VALIDATION_ERROR` (400) for a status other than completed/failed/cancelled or a bad age.
+   */
+  purge(filter: PurgeJobsFilter): Promise<FluxbaseResponse<{ deleted: number }>> {
+    return this.#http.request("DELETE", `${BASE}/queue`, {
+      query: {
+        status: filter.status.join(","),
+        older_than: filter.olderThan,
+        job_name: filter.jobName,
+        namespace: filter.namespace,
+      },
+    });
+  }
+
   getStats(namespace?: string): Promise<FluxbaseResponse<JobStats>> {
     return this.#http.request("GET", `${BASE}/stats`, { query: { namespace } });
   }

@@ -7,14 +7,16 @@ import { readJobAs } from "../../queue/findJob.ts";
 import { jobStats } from "../../queue/jobStats.ts";
 import { listJobs } from "../../queue/listJobs.ts";
 import { listNamespaces, listWorkers } from "../../queue/listWorkers.ts";
+import { purgeBatch } from "../../queue/purgeJobs.ts";
 import { resubmitJob } from "../../queue/resubmitJob.ts";
 import { retryJob } from "../../queue/retryJob.ts";
 import { jobIdParam } from "../jobIdParam.ts";
 import { validate } from "../readBody.ts";
-import { adminListQuery } from "../schemas.ts";
+import { adminListQuery, purgeQuery } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
 
 const statsQuery = z.object({ namespace: z.string().max(64).optional() });
+const PURGE_BATCH = 1000;
 
 export function adminJobsRoutes(deps: HttpDeps) {
   const { sql } = deps;
@@ -29,6 +31,23 @@ export function adminJobsRoutes(deps: HttpDeps) {
     .get("/queue", async (c) => {
       const filter = validate(adminListQuery, c.req.query(), "query");
       return c.json(await asCaller(c.get("identity"), (tx) => listJobs(tx, filter)));
+    })
+    .delete("/queue", async (c) => {
+      const query = validate(purgeQuery, c.req.query(), "query");
+      const filter = {
+        statuses: query.status,
+        olderThanMs: query.older_than,
+        jobName: query.job_name,
+        namespace: query.namespace,
+      };
+      let deleted = 0;
+      // Batch by batch, each its own transaction as the caller: no long lock, RLS decides.
+      for (;;) {
+        const n = await asCaller(c.get("identity"), (tx) => purgeBatch(tx, filter, PURGE_BATCH));
+        deleted += n;
+        if (n < PURGE_BATCH) break;
+      }
+      return c.json({ deleted });
     })
     .get("/queue/:id", async (c) => {
       const id = jobIdParam(c.req.param("id"));
