@@ -7,6 +7,7 @@ import { functionsCommand } from "./functionsCommand.ts";
 import { jobsCommand } from "./jobsCommand.ts";
 import { keysCommand, tokenCommand } from "./keysCommands.ts";
 import { migrateCommand } from "./migrateCommand.ts";
+import { queuesCommand } from "./queuesCommand.ts";
 import { schedulesCommand } from "./schedulesCommand.ts";
 import { settingsCommand } from "./secretsCommand.ts";
 import { startCommand, workerCommand } from "./startCommand.ts";
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     settingsCommand(),
     jobsCommand(),
     workersCommand(),
+    queuesCommand(),
     functionsCommand(),
     schedulesCommand(),
     webhooksCommand(),

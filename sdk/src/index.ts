@@ -3,7 +3,12 @@
  * Runs in browsers, Node 20+ and Deno; every method resolves to `{ data, error }` and never throws.
  */
 export { AdminClient } from "./admin/AdminClient.ts";
-export { AdminJobsClient, type PurgeJobsFilter } from "./admin/AdminJobsClient.ts";
+export {
+  AdminJobsClient,
+  type PausedQueue,
+  type PurgeJobsFilter,
+  type QueueTarget,
+} from "./admin/AdminJobsClient.ts";
 export { AdminSchedulesClient } from "./admin/AdminSchedulesClient.ts";
 export { AdminTogglesClient } from "./admin/AdminTogglesClient.ts";
 export { AdminWebhooksClient } from "./admin/AdminWebhooksClient.ts";

@@ -9,6 +9,7 @@ import { metricsMiddleware } from "./metricsMiddleware.ts";
 import { createErrorHandler } from "./onError.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
+import { adminPauseRoutes } from "./routes/adminPause.ts";
 import { adminSchedulesRoutes } from "./routes/adminSchedules.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
@@ -45,6 +46,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   admin.route("/", adminJobsRoutes(deps));
   admin.route("/", adminFunctionsRoutes(deps));
   admin.route("/", adminSchedulesRoutes(deps));
+  admin.route("/", adminPauseRoutes(deps));
   app.route("/api/v1/admin/jobs", admin);
   app.route("/api/v1/admin/secrets", adminSecretsRoutes(deps));
   app.route("/api/v1/secrets", userSecretsRoutes(deps));

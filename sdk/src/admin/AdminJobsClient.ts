@@ -22,6 +22,24 @@ import type {
 
 const BASE = "/api/v1/admin/jobs";
 
+/** A namespace, or one function of it, to pause or resume. */
+export interface QueueTarget {
+  namespace: string;
+  jobName?: string;
+}
+
+export interface PausedQueue {
+  namespace: string;
+  /** Null: the whole namespace is paused. */
+  job_name: string | null;
+  paused_at: string;
+}
+
+const queuePath = (target: QueueTarget) =>
+  target.jobName === undefined
+    ? `namespaces/${segment(target.namespace)}`
+    : `functions/${segment(target.namespace)}/${segment(target.jobName)}`;
+
 /** Which finished jobs `client.admin.jobs.purge` deletes. */
 export interface PurgeJobsFilter {
   status: ("completed" | "failed" | "cancelled")[];
@@ -83,6 +101,29 @@ export class AdminJobsClient {
   /** Submits a new job (new id) with the same function, payload and submitter as job `id`. */
   resubmit(id: string): Promise<FluxbaseResponse<Job>> {
     return this.#http.request("POST", `${BASE}/queue/${segment(id)}/resubmit`);
+  }
+
+  /**
+   * Stops claims of a namespace's jobs (or of one function's, with `jobName`); submits are still
+   * accepted and wait. The state is kept in the database: it survives restarts and reloads.
+   */
+  pause(target: QueueTarget): Promise<FluxbaseResponse<PausedQueue & { paused: true }>> {
+    return this.#http.request("POST", `${BASE}/${queuePath(target)}/pause`);
+  }
+
+  /** Lets a paused namespace's (or function's) jobs run again; `was_paused` says whether it was. */
+  resume(
+    target: QueueTarget,
+  ): Promise<
+    FluxbaseResponse<{ namespace: string; job_name: string | null; paused: false; was_paused: boolean }>
+  > {
+    return this.#http.request("POST", `${BASE}/${queuePath(target)}/resume`);
+  }
+
+  /** What is paused: whole namespaces (`job_name: null`) and single functions. */
+  async listPaused(): Promise<FluxbaseResponse<PausedQueue[]>> {
+    const response = await this.#http.request<{ paused: PausedQueue[] }>("GET", `${BASE}/paused`);
+    return mapResponse(response, (body) => body.paused);
   }
 
   /** Counts per status, mean run time and the same per function; all namespaces unless one is given. */
