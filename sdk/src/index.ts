@@ -5,10 +5,13 @@
 export { AdminClient } from "./admin/AdminClient.ts";
 export {
   AdminJobsClient,
+  type BulkJobsFilter,
+  type BulkJobsResult,
   type PausedQueue,
   type PurgeJobsFilter,
   type QueueTarget,
 } from "./admin/AdminJobsClient.ts";
+
 export { AdminSchedulesClient } from "./admin/AdminSchedulesClient.ts";
 export { AdminTogglesClient } from "./admin/AdminTogglesClient.ts";
 export { AdminWebhooksClient } from "./admin/AdminWebhooksClient.ts";

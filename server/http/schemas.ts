@@ -93,3 +93,27 @@ export const purgeQuery = z
     namespace: z.string().min(1).max(64).optional(),
   })
   .strict();
+
+const jobStatus = z.enum(["pending", "running", "completed", "failed", "cancelled"]);
+
+/** POST /api/v1/admin/jobs/queue/bulk: one action on listed jobs or on the jobs a filter matches. */
+export const BULK_LIMIT = 10_000;
+export const bulkBody = z
+  .object({
+    action: z.enum(["retry", "cancel", "delete"]),
+    ids: z.array(z.string().uuid()).min(1).max(BULK_LIMIT).optional(),
+    filter: z
+      .object({
+        status: z.array(jobStatus).min(1).optional(),
+        job_name: z.string().min(1).max(128).optional(),
+        namespace: z.string().min(1).max(64).optional(),
+        created_after: z.string().datetime({ offset: true }).optional(),
+        created_before: z.string().datetime({ offset: true }).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((body) => (body.ids === undefined) !== (body.filter === undefined), {
+    message: "give either ids or filter",
+  });

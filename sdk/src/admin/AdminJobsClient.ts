@@ -22,6 +22,23 @@ import type {
 
 const BASE = "/api/v1/admin/jobs";
 
+/** Which jobs `client.admin.jobs.bulk` acts on, instead of a list of ids. */
+export interface BulkJobsFilter {
+  status?: ("pending" | "running" | "completed" | "failed" | "cancelled")[];
+  job_name?: string;
+  namespace?: string;
+  /** ISO 8601 times. */
+  created_after?: string;
+  created_before?: string;
+}
+
+export interface BulkJobsResult {
+  action: "retry" | "cancel" | "delete";
+  /** How many of each outcome. */
+  counts: Partial<Record<"retried" | "cancelled" | "deleted" | "skipped", number>>;
+  results: { id: string; outcome: "retried" | "cancelled" | "deleted" | "skipped"; reason?: string }[];
+}
+
 /** A namespace, or one function of it, to pause or resume. */
 export interface QueueTarget {
   namespace: string;
@@ -124,6 +141,18 @@ export class AdminJobsClient {
   async listPaused(): Promise<FluxbaseResponse<PausedQueue[]>> {
     const response = await this.#http.request<{ paused: PausedQueue[] }>("GET", `${BASE}/paused`);
     return mapResponse(response, (body) => body.paused);
+  }
+
+  /**
+   * One action on many jobs: the listed `ids`, or (at most 10,000) jobs a `filter` matches. Each id
+   * gets an outcome (`retried`, `cancelled`, `deleted`, or `skipped` with the reason); running jobs
+   * are never deleted. Errors: `VALIDATION_ERROR` (400).
+   */
+  bulk(
+    action: "retry" | "cancel" | "delete",
+    target: { ids: string[] } | { filter: BulkJobsFilter },
+  ): Promise<FluxbaseResponse<BulkJobsResult>> {
+    return this.#http.request("POST", `${BASE}/queue/bulk`, { body: { action, ...target } });
   }
 
   /** Counts per status, mean run time and the same per function; all namespaces unless one is given. */

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { withClaims } from "../../db/withClaims.ts";
+import { bulkAction, selectJobIds } from "../../queue/bulkJobs.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
 import { readJobAs } from "../../queue/findJob.ts";
 import { jobStats } from "../../queue/jobStats.ts";
@@ -11,8 +12,8 @@ import { purgeBatch } from "../../queue/purgeJobs.ts";
 import { resubmitJob } from "../../queue/resubmitJob.ts";
 import { retryJob } from "../../queue/retryJob.ts";
 import { jobIdParam } from "../jobIdParam.ts";
-import { validate } from "../readBody.ts";
-import { adminListQuery, purgeQuery } from "../schemas.ts";
+import { readJson, validate } from "../readBody.ts";
+import { adminListQuery, BULK_LIMIT, bulkBody, purgeQuery } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
 
 const statsQuery = z.object({ namespace: z.string().max(64).optional() });
@@ -48,6 +49,17 @@ export function adminJobsRoutes(deps: HttpDeps) {
         if (n < PURGE_BATCH) break;
       }
       return c.json({ deleted });
+    })
+    .post("/queue/bulk", async (c) => {
+      const body = await readJson(c, bulkBody);
+      const identity = c.get("identity");
+      const results = await asCaller(identity, async (tx) => {
+        const ids = body.ids ?? (await selectJobIds(tx, body.filter ?? {}, BULK_LIMIT));
+        return bulkAction(tx, body.action, [...new Set(ids)]);
+      });
+      const counts: Record<string, number> = {};
+      for (const result of results) counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
+      return c.json({ action: body.action, counts, results });
     })
     .get("/queue/:id", async (c) => {
       const id = jobIdParam(c.req.param("id"));
