@@ -28,8 +28,9 @@ export type FluxbaseResponse<T> = FluxbaseSuccess<T> | FluxbaseFailure;
  * (not just this page).
  */
 export type FluxbaseListResponse<T> =
-  | { data: T[]; count: number; error: null }
-  | { data: null; count: null; error: FluxbaseError };
+  /** `nextCursor`: for job lists, the `cursor` of the next page (null on the last one). */
+  | { data: T[]; count: number; nextCursor?: string | null; error: null }
+  | { data: null; count: null; nextCursor?: null; error: FluxbaseError };
 
 /** Builds a success result. */
 export function ok<T>(data: T): FluxbaseSuccess<T> {

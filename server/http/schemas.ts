@@ -51,14 +51,33 @@ const boolParam = z
   .optional()
   .transform((value) => value === "true" || value === "1");
 
-export const listQuery = z.object({
-  status: z.enum(jobStatuses).optional(),
-  job_name: name.optional(),
-  namespace: namespace.optional(),
-  limit: intParam(50, 1, 200),
-  offset: intParam(0, 0, 1_000_000_000),
-  include_result: boolParam,
+/** `<created_at as Postgres prints it>|<id>`, base64url: where the previous page ended. */
+const cursor = z.string().transform((text, ctx) => {
+  const decoded = Buffer.from(text, "base64url").toString("utf8");
+  const match = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d(?::\d\d)?)\|([0-9a-f-]{36})$/.exec(
+    decoded,
+  );
+  if (!match) {
+    ctx.addIssue({ code: "custom", message: "not a cursor this server gave out (use next_cursor as is)" });
+    return z.NEVER;
+  }
+  return { created_at: match[1]!, id: match[2]! };
 });
+
+/** Unknown parameters are refused: `?since=1h` silently listing everything would mislead. */
+export const listQuery = z
+  .object({
+    status: z.enum(jobStatuses).optional(),
+    job_name: name.optional(),
+    namespace: namespace.optional(),
+    created_after: z.string().datetime({ offset: true }).optional(),
+    created_before: z.string().datetime({ offset: true }).optional(),
+    cursor: cursor.optional(),
+    limit: intParam(50, 1, 200),
+    offset: intParam(0, 0, 1_000_000_000),
+    include_result: boolParam,
+  })
+  .strict();
 
 export const adminListQuery = listQuery.extend({
   worker_id: uuid.optional(),

@@ -10,6 +10,10 @@ export interface ListJobsFilter {
   created_by?: string;
   /** Only jobs owned by this user (null: jobs submitted without a user, e.g. by the service role). */
   owner?: string | null;
+  created_after?: string;
+  created_before?: string;
+  /** Keyset paging: only jobs older than this one (newest first), instead of an offset. */
+  cursor?: { created_at: string; id: string };
   limit: number;
   offset: number;
   include_result: boolean;
@@ -19,7 +23,10 @@ export interface JobPage {
   jobs: JobRow[];
   limit: number;
   offset: number;
+  /** Every job the filter matches (cursor aside). */
   total: number;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
 }
 
 export async function listJobs(tx: Tx, filter: ListJobsFilter): Promise<JobPage> {
@@ -30,12 +37,27 @@ export async function listJobs(tx: Tx, filter: ListJobsFilter): Promise<JobPage>
     ${filter.namespace ? tx`and namespace = ${filter.namespace}` : tx``}
     ${filter.worker_id ? tx`and worker_id = ${filter.worker_id}` : tx``}
     ${filter.created_by ? tx`and created_by = ${filter.created_by}` : tx``}
-    ${filter.owner !== undefined ? tx`and created_by is not distinct from ${filter.owner}::uuid` : tx``}`;
+    ${filter.owner !== undefined ? tx`and created_by is not distinct from ${filter.owner}::uuid` : tx``}
+    ${filter.created_after ? tx`and created_at >= ${filter.created_after}::timestamptz` : tx``}
+    ${filter.created_before ? tx`and created_at < ${filter.created_before}::timestamptz` : tx``}`;
+  const after = filter.cursor
+    ? // Through text: a timestamptz parameter would be sent as a JavaScript Date, losing microseconds.
+      tx`and (created_at, id) < (${filter.cursor.created_at}::text::timestamptz, ${filter.cursor.id}::uuid)`
+    : tx``;
   const columns = filter.include_result ? jobColumnsWithResult : jobColumns;
   const jobs = await tx<JobRow[]>`
-    select ${tx(columns)} from jobs.queue ${where}
+    select ${tx(columns)} from jobs.queue ${where} ${after}
     order by created_at desc, id desc
     limit ${filter.limit} offset ${filter.offset}`;
   const [{ total }] = await tx<{ total: number }[]>`select count(*)::int as total from jobs.queue ${where}`;
-  return { jobs, limit: filter.limit, offset: filter.offset, total };
+  let next_cursor: string | null = null;
+  const last = jobs.at(-1);
+  if (last && jobs.length === filter.limit) {
+    // Postgres's own text of the timestamp: a JavaScript Date would lose its microseconds.
+    const [row] = await tx<
+      { ts: string }[]
+    >`select created_at::text as ts from jobs.queue where id = ${last.id}`;
+    next_cursor = Buffer.from(`${row!.ts}|${last.id}`).toString("base64url");
+  }
+  return { jobs, limit: filter.limit, offset: filter.offset, total, next_cursor };
 }

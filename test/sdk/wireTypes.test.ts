@@ -182,7 +182,7 @@ describe("SDK row types and server responses", () => {
     const job = await (await server.request("GET", `/api/v1/jobs/${id}`, { token: user.token })).json();
     expect(keysOf(job)).toEqual(keysOf(jobKeys));
     const page = await (await server.request("GET", "/api/v1/jobs", { token: user.token })).json();
-    expect(keysOf(page)).toEqual(["jobs", "limit", "offset", "total"]);
+    expect(keysOf(page)).toEqual(["jobs", "limit", "next_cursor", "offset", "total"]);
     // Lists leave the result out unless asked for it (the one optional key).
     expect(keysOf(page.jobs[0])).toEqual(keysOf(jobKeys).filter((key) => key !== "result"));
     const logs = await (await server.request("GET", `/api/v1/jobs/${id}/logs`, { token: user.token })).json();

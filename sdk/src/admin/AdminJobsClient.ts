@@ -5,7 +5,7 @@
  */
 import { segment } from "../http/buildUrl.ts";
 import type { HttpClient } from "../http/HttpClient.ts";
-import { pageResponse } from "../jobs/pageResponse.ts";
+import { listTimes, pageResponse } from "../jobs/pageResponse.ts";
 import type { Job, JobPage } from "../jobs/types.ts";
 import { type FluxbaseListResponse, type FluxbaseResponse, mapResponse } from "../response.ts";
 import { AdminSchedulesClient } from "./AdminSchedulesClient.ts";
@@ -90,6 +90,7 @@ export class AdminJobsClient {
         limit: options.limit,
         offset: options.offset,
         include_result: options.includeResult,
+        ...listTimes(options),
       },
     });
     return pageResponse(response);

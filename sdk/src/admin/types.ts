@@ -151,6 +151,12 @@ export interface AdminListJobsOptions {
   workerId?: string;
   /** Only jobs of this user (UUID). */
   createdBy?: string;
+  /** Only jobs created at or after this time. */
+  createdAfter?: Date | string;
+  /** Only jobs created before this time. */
+  createdBefore?: Date | string;
+  /** Keyset paging: the `nextCursor` of the previous page. */
+  cursor?: string;
   /** Page size, 1–200. @default 50 */
   limit?: number;
   /** Rows to skip. @default 0 */

@@ -3,7 +3,7 @@ import { segment } from "../http/buildUrl.ts";
 import type { HttpClient } from "../http/HttpClient.ts";
 import type { FluxbaseRealtime } from "../realtime/FluxbaseRealtime.ts";
 import { type FluxbaseListResponse, type FluxbaseResponse, mapResponse } from "../response.ts";
-import { pageResponse } from "./pageResponse.ts";
+import { listTimes, pageResponse } from "./pageResponse.ts";
 import type { Job, JobLogLine, JobPage, ListJobsOptions, SubmitJobOptions } from "./types.ts";
 import { type WaitForJobOptions, waitForJob } from "./waitForJob.ts";
 
@@ -72,6 +72,7 @@ export class JobsClient {
         limit: options.limit,
         offset: options.offset,
         include_result: options.includeResult,
+        ...listTimes(options),
       },
     });
     return pageResponse(response);

@@ -122,6 +122,12 @@ export interface ListJobsOptions {
   limit?: number;
   /** Rows to skip. @default 0 */
   offset?: number;
+  /** Only jobs created at or after this time. */
+  createdAfter?: Date | string;
+  /** Only jobs created before this time. */
+  createdBefore?: Date | string;
+  /** Keyset paging: the `nextCursor` of the previous page (steadier than `offset` while jobs arrive). */
+  cursor?: string;
   /** Include each job's `result` (can be large). @default false */
   includeResult?: boolean;
 }
@@ -132,4 +138,6 @@ export interface JobPage {
   limit: number;
   offset: number;
   total: number;
+  /** The `cursor` of the next page; null on the last one. */
+  next_cursor: string | null;
 }
