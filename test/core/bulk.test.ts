@@ -12,10 +12,13 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** Running ones hold a live lease: every process's reaper requeues a running job whose lease is gone. */
 async function jobs(name: string, status: string, count: number): Promise<string[]> {
   const rows = await server.db.sql<{ id: string }[]>`
-    insert into jobs.queue (job_name, status, error_message, max_retries)
-    select ${name}, ${status}, ${status === "failed" ? "boom" : null}, 3 from generate_series(1, ${count}) returning id`;
+    insert into jobs.queue (job_name, status, error_message, max_retries, lease_token, lease_expires_at)
+    select ${name}, ${status}, ${status === "failed" ? "boom" : null}, 3,
+      ${status === "running" ? server.db.sql`gen_random_uuid(), now() + interval '1 hour'` : server.db.sql`null, null`}
+    from generate_series(1, ${count}) returning id`;
   return rows.map((row) => row.id);
 }
 

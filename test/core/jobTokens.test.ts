@@ -12,11 +12,12 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
+/** A running job with a live lease: every process's reaper requeues a running job whose lease is gone. */
 async function runningJob(owner: string | null) {
   const lease = randomUUID();
   const [row] = await server.db.sql<ClaimedJob[]>`
-    insert into jobs.queue (job_name, status, lease_token, created_by, user_role, user_email, attempt)
-    values ('work', 'running', ${lease}, ${owner}, 'authenticated', 'owner@example.test', 1)
+    insert into jobs.queue (job_name, status, lease_token, lease_expires_at, created_by, user_role, user_email, attempt)
+    values ('work', 'running', ${lease}, now() + interval '1 hour', ${owner}, 'authenticated', 'owner@example.test', 1)
     returning id, namespace, function_id, job_name, payload, attempt, retry_count, max_retries, timeout_seconds,
       progress_timeout_seconds, lease_token, created_by, user_role, user_email`;
   return row!;
