@@ -6,21 +6,21 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createSandbox } from "../sandbox/index.ts";
+import type { CreateFluxbaseInput, Fluxbase, StartedServer } from "./appTypes.ts";
 import { createJobLeaseCheck } from "./auth/jobLeaseCheck.ts";
 import { ensureSecret } from "./auth/jwtSecret.ts";
-import { type ProjectKeys, projectKeys } from "./auth/mintToken.ts";
+import { projectKeys } from "./auth/mintToken.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth/verifyToken.ts";
 import { allowsOrigin } from "./config/corsOrigins.ts";
 import { resolveConfig } from "./config/resolveConfig.ts";
-import type { FluxbaseConfig, FluxbaseOptions } from "./config/types.ts";
 import { migrateApp } from "./db/appMigrations.ts";
 import { createSql, type Sql } from "./db/createSql.ts";
+import { databaseAddresses } from "./db/databaseAddresses.ts";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "./db/embeddedPostgres.ts";
 import { migrate } from "./db/migrate.ts";
 import { pingDatabase } from "./db/pingDatabase.ts";
 import { waitForDatabase } from "./db/waitForDatabase.ts";
 import { asService } from "./db/withClaims.ts";
-import { ConfigError } from "./errors.ts";
 import { createFunctionsLoader } from "./functions/functionsLoader.ts";
 import { scanJobsDir } from "./functions/scanJobsDir.ts";
 import { createEnqueue } from "./handlers/enqueueJob.ts";
@@ -28,11 +28,12 @@ import { createHandlerExecutor } from "./handlers/handlerExecutor.ts";
 import { createHandlerRegistry, type HandlerRegistry } from "./handlers/handlerRegistry.ts";
 import { loadHandlersModule } from "./handlers/loadHandlersModule.ts";
 import { syncHandlers } from "./handlers/syncHandlers.ts";
-import type { AnyJobDefinition, HandlerJobs } from "./handlers/types.ts";
+import type { HandlerJobs } from "./handlers/types.ts";
 import { createHttpApp } from "./http/app.ts";
+import { listenError } from "./http/listenError.ts";
 import { examplesRoutes } from "./http/routes/examples.ts";
-import { createLogger, type Logger } from "./log.ts";
-import { createMetrics, type Metrics } from "./metrics/metrics.ts";
+import { createLogger } from "./log.ts";
+import { createMetrics } from "./metrics/metrics.ts";
 import { createMailer } from "./notify/mailer.ts";
 import { createNotifier } from "./notify/notifier.ts";
 import { type WebhookKeys, webhookKeys } from "./notify/webhookKeys.ts";
@@ -46,57 +47,15 @@ import { declaredToggles } from "./toggles/declaredToggles.ts";
 import { syncToggles } from "./toggles/syncToggles.ts";
 import { trackToggleStore } from "./toggles/testHelpers.ts";
 import { createToggleStore, type ToggleStore } from "./toggles/toggleStore.ts";
-import type { ToggleDefinition } from "./toggles/types.ts";
 import { createLaneWatch } from "./worker/laneWatch.ts";
 import { createLeaseReaper } from "./worker/leaseReaper.ts";
 import { createRetentionSweeper } from "./worker/retentionSweeper.ts";
 import { createSandboxExecutor } from "./worker/sandboxExecutor.ts";
 import { createWorkerPool, type PoolShape } from "./worker/workerPool.ts";
 
-export interface StartedServer extends ProjectKeys {
-  /** Base URL clients use; empty for a worker-only process. */
-  url: string;
-  databaseUrl: string;
-  /** The embedded cluster's folder, and why it is outside the data dir when it is; absent with FLUXBASE_DATABASE_URL. */
-  embeddedDatabase?: { dir: string; relocatedBecause?: string };
-}
+export type { AppToggles, CreateFluxbaseInput, Fluxbase, StartedServer } from "./appTypes.ts";
 
 type Closer = () => Promise<void> | void;
-
-export interface Fluxbase {
-  readonly config: FluxbaseConfig;
-  readonly logger: Logger;
-  start(): Promise<StartedServer>;
-  stop(): Promise<void>;
-  /** Available after start(). */
-  readonly sql: Sql;
-  readonly verifyToken: TokenVerifier;
-  /** Submits jobs from the application (available after start()). */
-  readonly jobs: HandlerJobs;
-  /** Reads feature toggles (available after start()). */
-  readonly toggles: AppToggles;
-  /** This instance's Prometheus metrics (served at /metrics); an app may register its own in `metrics.registry`. */
-  readonly metrics: Metrics;
-}
-
-export interface AppToggles {
-  /**
-   * Whether the toggle is on for `tenant` (omitted: no tenant, so the platform value). Throws
-   * TOGGLE_NOT_FOUND for a toggle neither declared nor stored.
-   */
-  isOn(id: string, tenant?: string | null): Promise<boolean>;
-}
-
-export interface CreateFluxbaseInput {
-  options?: FluxbaseOptions;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  logger?: Logger;
-  /** Trusted handlers (defineJob) this process runs, besides those of the `handlers` module. */
-  handlers?: readonly AnyJobDefinition[];
-  /** Feature toggles (defineToggle) the code declares, besides those of the `handlers` module. */
-  toggles?: readonly ToggleDefinition[];
-}
 
 export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   const config = resolveConfig({ options: input.options, env: input.env, cwd: input.cwd });
@@ -406,33 +365,4 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       }
     }
   }
-}
-
-/** A port that cannot be listened on, as one line naming the setting and what to do. */
-function listenError(error: NodeJS.ErrnoException, config: FluxbaseConfig): Error {
-  const at = `${config.host}:${config.port}`;
-  if (error.code === "EADDRINUSE")
-    return new ConfigError(
-      `Port ${config.port} on ${config.host} is already in use (FLUXBASE_PORT). Stop the process that holds it, or set FLUXBASE_PORT (server.port in fluxbase.yaml) to a free port.`,
-    );
-  if (error.code === "EACCES")
-    return new ConfigError(
-      `Not allowed to listen on ${at} (FLUXBASE_PORT): ports below 1024 need privileges. Use a port above 1023.`,
-    );
-  if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND")
-    return new ConfigError(
-      `Cannot listen on ${at}: ${config.host} is not an address of this machine (FLUXBASE_HOST). Use 127.0.0.1, 0.0.0.0 or one of its addresses.`,
-    );
-  return error;
-}
-
-/** The database's host:port (and its loopback aliases), which no job may ever reach. */
-function databaseAddresses(databaseUrl: string): string[] {
-  const { hostname, port } = new URL(databaseUrl);
-  const p = port || "5432";
-  const hosts = new Set([hostname]);
-  if (["127.0.0.1", "localhost", "::1", "[::1]"].includes(hostname)) {
-    for (const alias of ["127.0.0.1", "localhost", "[::1]", "0.0.0.0"]) hosts.add(alias);
-  }
-  return [...hosts].map((host) => `${host}:${p}`);
 }

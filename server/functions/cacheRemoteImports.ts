@@ -9,7 +9,6 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { resolveDenoPath, withParentDeathSignal } from "../../sandbox/index.ts";
-import { REGISTRY_IMPORT_HOSTS } from "./importRules.ts";
 
 /** An import the bundle leaves to Deno; `type` is its import attribute (`with { type: "json" }`). */
 export interface RemoteImport {
@@ -22,7 +21,7 @@ export interface CacheOptions {
   denoDir: string;
   /** @default 120000 */
   timeoutMs?: number;
-  /** `host:port`s the imported modules may come from (with the registries'); see importRules.ts. */
+  /** Hosts the imported modules may come from (`checkImports` gives them, registries included). */
   importHosts: string[];
 }
 
@@ -46,7 +45,7 @@ export async function cacheRemoteImports(
   try {
     await mkdir(dir, { recursive: true });
     await writeFile(file, todo.map(importLine).join("\n"));
-    const allowImport = [...new Set([...REGISTRY_IMPORT_HOSTS, ...options.importHosts])].join(",");
+    const allowImport = [...new Set(options.importHosts)].join(",");
     await runDeno(
       ["cache", "--no-config", "--no-lock", "--quiet", `--allow-import=${allowImport}`, file],
       options,

@@ -11,12 +11,12 @@ import type { RemoteImport } from "./cacheRemoteImports.ts";
 
 const URL_IMPORT = /^https?:/;
 /** Where `jsr:` modules come from; `npm:` packages come through the npm registry, not imports. */
-export const REGISTRY_IMPORT_HOSTS = ["jsr.io"];
+const REGISTRY_IMPORT_HOSTS = ["jsr.io"];
 
 export interface ImportCheck {
   /** Why an import is refused (naming it and what to do), or undefined. */
   error?: string;
-  /** `host:port` of every URL import, for `--allow-import`. */
+  /** `host:port` of every URL import and the registries' hosts, for `--allow-import`. */
   hosts: string[];
 }
 
@@ -44,5 +44,5 @@ export async function checkImports(
     if (refused) return { error: `cannot import ${specifier}: ${refused}`, hosts: [] };
     hosts.add(hostPort);
   }
-  return { hosts: [...hosts] };
+  return { hosts: [...REGISTRY_IMPORT_HOSTS, ...hosts] };
 }
