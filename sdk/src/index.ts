@@ -58,6 +58,7 @@ export type { FetchLike } from "./http/HttpClient.ts";
 export { JobsClient } from "./jobs/JobsClient.ts";
 export {
   type Job,
+  type JobAttempt,
   type JobLogLine,
   type JobPage,
   type JobProgress,

@@ -4,7 +4,7 @@ import type { HttpClient } from "../http/HttpClient.ts";
 import type { FluxbaseRealtime } from "../realtime/FluxbaseRealtime.ts";
 import { type FluxbaseListResponse, type FluxbaseResponse, mapResponse } from "../response.ts";
 import { listTimes, pageResponse } from "./pageResponse.ts";
-import type { Job, JobLogLine, JobPage, ListJobsOptions, SubmitJobOptions } from "./types.ts";
+import type { Job, JobAttempt, JobLogLine, JobPage, ListJobsOptions, SubmitJobOptions } from "./types.ts";
 import { type WaitForJobOptions, waitForJob } from "./waitForJob.ts";
 
 /** `client.jobs`: submit, list, follow, cancel and retry background jobs as the current user. */
@@ -105,6 +105,19 @@ export class JobsClient {
       { query: { after_line: afterLine } },
     );
     return mapResponse(response, (body) => body.logs);
+  }
+
+  /**
+   * Every attempt of one of your jobs, oldest first: when it started and ended, on which worker,
+   * its outcome (`completed`, `failed`, `retry`, `cancelled`, `released`, `recovered`; null while
+   * running) and error. Errors: `JOB_NOT_FOUND` (404, also for other users' jobs).
+   */
+  async getAttempts(id: string): Promise<FluxbaseResponse<JobAttempt[]>> {
+    const response = await this.#http.request<{ attempts: JobAttempt[] }>(
+      "GET",
+      `/api/v1/jobs/${segment(id)}/attempts`,
+    );
+    return mapResponse(response, (body) => body.attempts);
   }
 
   /**

@@ -83,6 +83,17 @@ export interface OnBehalfOf {
   tenant?: string;
 }
 
+/** One attempt of a job (`client.jobs.getAttempts`). */
+export interface JobAttempt {
+  attempt: number;
+  worker_id: string | null;
+  started_at: string;
+  finished_at: string | null;
+  /** Null while the attempt runs; `retry`: failed and scheduled again; `released`: given back at shutdown; `recovered`: its worker died. */
+  outcome: "completed" | "failed" | "retry" | "cancelled" | "released" | "recovered" | null;
+  error_message: string | null;
+}
+
 /** Options of `client.jobs.submit`. */
 export interface SubmitJobOptions {
   /** Namespace of the job function. @default "default" */

@@ -1,10 +1,11 @@
-/** The user-facing jobs API: submit, list, get, logs, cancel, retry — each as the caller, so RLS decides. */
+/** The user-facing jobs API: submit, list, get, logs, attempts, cancel, retry — each as the caller, so RLS decides. */
 import { Hono } from "hono";
 import { withClaims } from "../../db/withClaims.ts";
 import { badRequest } from "../../errors.ts";
 import { assertCanNotify } from "../../notify/assertCanNotify.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
 import { readJobAs } from "../../queue/findJob.ts";
+import { jobAttempts } from "../../queue/jobAttempts.ts";
 import { jobLogs } from "../../queue/jobLogs.ts";
 import { listJobs } from "../../queue/listJobs.ts";
 import { retryJob } from "../../queue/retryJob.ts";
@@ -59,6 +60,11 @@ export function jobsRoutes(deps: HttpDeps) {
       const { after_line } = validate(logsQuery, c.req.query(), "query");
       const logs = await withClaims(sql, c.get("identity"), (tx) => jobLogs(tx, id, after_line));
       return c.json({ logs, count: logs.length });
+    })
+    .get("/:id/attempts", async (c) => {
+      const id = jobIdParam(c.req.param("id"));
+      const attempts = await withClaims(sql, c.get("identity"), (tx) => jobAttempts(tx, id));
+      return c.json({ attempts });
     })
     .post("/:id/cancel", async (c) => {
       const id = jobIdParam(c.req.param("id"));

@@ -1,0 +1,91 @@
+/**
+ * Every attempt of a job leaves a row, written in the same transaction as the status change:
+ * a failed attempt that is retried, the completing one, a cancelled run. Real workers and Deno.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  insertFunction,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  waitForJob,
+} from "../support/server.ts";
+
+let server: TestServer;
+let alice: TestUser;
+
+beforeAll(async () => {
+  server = await startTestServer({ workers: true, jobs: { retryBackoffBase: 100, retryBackoffMax: 200 } });
+  alice = await server.user();
+  await insertFunction(server, {
+    name: "second-time-lucky",
+    max_retries: 2,
+    code: `export default async (req, fb, svc, job) => {
+      if (job.getJobContext().retry_count === 0) throw new Error("first try fails");
+      return "ok";
+    }`,
+  });
+  await insertFunction(server, {
+    name: "long",
+    code: "export default async (req, fb, svc, job) => { job.reportProgress(1); await new Promise((r) => setTimeout(r, 20000)); }",
+  });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function submit(name: string): Promise<string> {
+  const res = await server.request("POST", "/api/v1/jobs/submit", {
+    token: alice.token,
+    body: { job_name: name },
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()).id;
+}
+const attempts = async (id: string, token = alice.token) =>
+  server.request("GET", `/api/v1/jobs/${id}/attempts`, { token });
+
+it("records a failed attempt that is retried, then the one that completes", async () => {
+  const id = await submit("second-time-lucky");
+  expect((await waitForJob(server, id)).status).toBe("completed");
+  const res = await attempts(id);
+  expect(res.status).toBe(200);
+  const { attempts: rows } = await res.json();
+  expect(rows).toEqual([
+    expect.objectContaining({
+      attempt: 1,
+      outcome: "retry",
+      error_message: expect.stringContaining("first try fails"),
+    }),
+    expect.objectContaining({ attempt: 2, outcome: "completed", error_message: null }),
+  ]);
+  for (const row of rows) {
+    expect(row.worker_id).toEqual(expect.any(String));
+    expect(new Date(row.finished_at).getTime()).toBeGreaterThanOrEqual(new Date(row.started_at).getTime());
+  }
+});
+
+it("shows a running attempt without an outcome, then cancelled", async () => {
+  const id = await submit("long");
+  await waitForJob(server, id, (job) => job.status === "running");
+  expect((await (await attempts(id)).json()).attempts).toEqual([
+    expect.objectContaining({ attempt: 1, outcome: null, finished_at: null }),
+  ]);
+  await server.request("POST", `/api/v1/jobs/${id}/cancel`, { token: alice.token });
+  expect((await (await attempts(id)).json()).attempts).toEqual([
+    expect.objectContaining({ attempt: 1, outcome: "cancelled", finished_at: expect.any(String) }),
+  ]);
+});
+
+it("hides another user's attempts behind 404, and is client.jobs.getAttempts in the SDK", async () => {
+  const id = await submit("second-time-lucky");
+  await waitForJob(server, id);
+  const bob = await server.user();
+  const hidden = await attempts(id, bob.token);
+  expect(hidden.status).toBe(404);
+  expect((await hidden.json()).code).toBe("JOB_NOT_FOUND");
+  const { createClient } = await import("../../sdk/src/index.ts");
+  const { data, error } = await createClient(server.url, alice.token).jobs.getAttempts(id);
+  expect(error).toBeNull();
+  expect(data?.map((a) => a.outcome)).toEqual(["retry", "completed"]);
+});
