@@ -1,5 +1,5 @@
 /** How jobs read in the terminal: a table row per job, and the detail of one job. */
-import type { Job, JobLogLine, JobProgress } from "../sdk/src/index.ts";
+import type { Job, JobAttempt, JobLogLine, JobProgress } from "../sdk/src/index.ts";
 import { formatTime, span, table } from "./output.ts";
 
 /** `40% Processed 2/5`, or `-` before the first report. */
@@ -59,6 +59,20 @@ export function jobDetail(job: Job): string {
     .filter((row): row is [string, string] => row[1] !== null)
     .map(([label, value]) => `${`${label}:`.padEnd(11)}${value}\n`)
     .join("");
+}
+
+/** The attempts of a job, as `fluxbase jobs get` shows them after its detail. */
+export function attemptsTable(attempts: JobAttempt[]): string {
+  return `attempts:\n${table(
+    ["#", "OUTCOME", "STARTED", "TOOK", "ERROR"],
+    attempts.map((a) => [
+      String(a.attempt),
+      a.outcome ?? "running",
+      formatTime(a.started_at),
+      a.finished_at ? span(a.started_at, a.finished_at) : "-",
+      a.error_message ? a.error_message.split("\n")[0]!.slice(0, 80) : "",
+    ]),
+  )}`;
 }
 
 /** `2026-11-23T18:00:43Z INFO  message`, with the attempt when it is not the first. */

@@ -15,7 +15,7 @@ import {
   withConnection,
   withOutput,
 } from "./commandKit.ts";
-import { jobDetail, jobsTable } from "./jobOutput.ts";
+import { attemptsTable, jobDetail, jobsTable } from "./jobOutput.ts";
 import { logsCommand } from "./jobsLogs.ts";
 import { submitCommand } from "./jobsSubmit.ts";
 import { formatDuration, print, printJson, table } from "./output.ts";
@@ -110,9 +110,16 @@ async function listJobs(values: ListFlags): Promise<number> {
 }
 
 async function getJob(id: string, values: Flags): Promise<number> {
-  const job = unwrap(await (await cliClient(values)).jobs.get(id));
-  if (wantsJson(values)) printJson(job);
-  else process.stdout.write(jobDetail(job));
+  const client = await cliClient(values);
+  const job = unwrap(await client.jobs.get(id));
+  if (wantsJson(values)) {
+    printJson(job);
+    return 0;
+  }
+  process.stdout.write(jobDetail(job));
+  // The history, when there was more than the one attempt the detail already shows.
+  const attempts = await client.jobs.getAttempts(id);
+  if (attempts.data && attempts.data.length > 1) process.stdout.write(attemptsTable(attempts.data));
   return 0;
 }
 

@@ -2,6 +2,8 @@
 -- transaction as the status change that starts or ends it, whatever wrote that change (a worker,
 -- the reaper, a cancel, a shutdown). Visible to whoever can see the job.
 CREATE TABLE jobs.attempts (
+  -- In start order: a manual retry starts counting attempts again, so the number alone repeats.
+  id bigserial PRIMARY KEY,
   job_id uuid NOT NULL REFERENCES jobs.queue (id) ON DELETE CASCADE,
   attempt int NOT NULL,
   worker_id uuid,
@@ -10,13 +12,16 @@ CREATE TABLE jobs.attempts (
   -- completed, failed (for good), retry (failed, to run again), cancelled, released (given back
   -- at shutdown, not counted), recovered (its worker died; requeued or failed by the reaper)
   outcome text CHECK (outcome IN ('completed', 'failed', 'retry', 'cancelled', 'released', 'recovered')),
-  error_message text,
-  PRIMARY KEY (job_id, attempt)
+  error_message text
 );
+CREATE INDEX attempts_job_idx ON jobs.attempts (job_id, id);
+-- At most one attempt of a job is open (started, not finished) at a time.
+CREATE UNIQUE INDEX attempts_open_idx ON jobs.attempts (job_id) WHERE finished_at IS NULL;
 ALTER TABLE jobs.attempts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE jobs.attempts FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON jobs.attempts TO authenticated, service_role;
 GRANT INSERT, UPDATE, DELETE ON jobs.attempts TO service_role;
+GRANT USAGE ON SEQUENCE jobs.attempts_id_seq TO service_role;
 CREATE POLICY "Whoever sees the job sees its attempts" ON jobs.attempts
   FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM jobs.queue q WHERE q.id = job_id));
 CREATE POLICY "Service role can manage attempts" ON jobs.attempts
@@ -29,10 +34,7 @@ AS $$
 BEGIN
   IF NEW.status = 'running' AND OLD.status IS DISTINCT FROM 'running' THEN
     INSERT INTO jobs.attempts (job_id, attempt, worker_id, started_at)
-      VALUES (NEW.id, NEW.attempt, NEW.worker_id, coalesce(NEW.started_at, now()))
-    -- A released attempt (shutdown) is taken again under the same number.
-    ON CONFLICT (job_id, attempt) DO UPDATE SET worker_id = excluded.worker_id,
-      started_at = excluded.started_at, finished_at = NULL, outcome = NULL, error_message = NULL;
+      VALUES (NEW.id, NEW.attempt, NEW.worker_id, coalesce(NEW.started_at, now()));
   ELSIF OLD.status = 'running' AND NEW.status IS DISTINCT FROM 'running' THEN
     UPDATE jobs.attempts SET finished_at = now(),
       outcome = CASE
@@ -41,7 +43,7 @@ BEGIN
         WHEN NEW.status = 'pending' THEN 'retry'
         ELSE NEW.status END,
       error_message = CASE WHEN NEW.status IN ('failed', 'pending') THEN NEW.error_message END
-    WHERE job_id = OLD.id AND attempt = OLD.attempt;
+    WHERE job_id = OLD.id AND finished_at IS NULL;
   END IF;
   RETURN NULL;
 END

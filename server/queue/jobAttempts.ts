@@ -1,4 +1,4 @@
-/** A job's attempts, oldest first (jobs.attempts, migration 0015); the job must be visible to the caller. */
+/** A job's attempts in the order they started (jobs.attempts, migration 0015); the job must be visible to the caller. */
 import type { Tx } from "../db/createSql.ts";
 import { getJob } from "./findJob.ts";
 
@@ -16,5 +16,5 @@ export async function jobAttempts(tx: Tx, jobId: string): Promise<AttemptRow[]> 
   await getJob(tx, jobId);
   return tx<AttemptRow[]>`
     select attempt, worker_id, started_at, finished_at, outcome, error_message from jobs.attempts
-    where job_id = ${jobId} order by attempt`;
+    where job_id = ${jobId} order by id`;
 }

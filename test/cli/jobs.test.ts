@@ -89,6 +89,11 @@ describe("fluxbase jobs", { timeout: 60_000 }, () => {
     await waitForJob(cli.server, copy.id); // so the counts of the next tests hold still
     expect(again).toMatchObject({ code: 1, stdout: "" });
     expect(again.stderr).toMatch(/^fluxbase: .* \(JOB_NOT_RETRYABLE\)\n$/);
+    // Both runs, the first and the one after the retry, are in the job's history.
+    const detail = await jobs("get", id);
+    expect(detail.stdout).toMatch(
+      /\nattempts:\n#\s+OUTCOME\s+STARTED\s+TOOK\s+ERROR\n1\s+failed\s+.*asked to fail\n1\s+failed\s+.*asked to fail\n$/,
+    );
   });
 
   it("cancel and terminate a pending job; a finished one cannot be cancelled", async () => {
