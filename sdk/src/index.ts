@@ -63,6 +63,7 @@ export {
   type JobPage,
   type JobProgress,
   type JobStatus,
+  type JobTrigger,
   type ListJobsOptions,
   type OnBehalfOf,
   type SubmitJobOptions,

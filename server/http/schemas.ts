@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { parseDuration } from "../config/resolveConfig.ts";
-import { jobStatuses } from "../queue/jobRow.ts";
+import { jobStatuses, jobTriggers } from "../queue/jobRow.ts";
 import { oneStartTime, submitOptionFields } from "../queue/submitOptions.ts";
 
 const name = z
@@ -70,6 +70,7 @@ export const listQuery = z
     status: z.enum(jobStatuses).optional(),
     job_name: name.optional(),
     namespace: namespace.optional(),
+    trigger: z.enum(jobTriggers).optional(),
     created_after: z.string().datetime({ offset: true }).optional(),
     created_before: z.string().datetime({ offset: true }).optional(),
     cursor: cursor.optional(),

@@ -2,6 +2,9 @@
 
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
 export const jobStatuses = ["pending", "running", "completed", "failed", "cancelled"] as const;
+/** How a job started (migration 0016). */
+export const jobTriggers = ["adhoc", "cron", "cron_trigger", "event", "retry", "resubmit"] as const;
+export type JobTrigger = (typeof jobTriggers)[number];
 export const terminalStatuses: readonly JobStatus[] = ["completed", "failed", "cancelled"];
 
 export interface JobRow {
@@ -31,6 +34,9 @@ export interface JobRow {
   started_at: Date | null;
   last_progress_at: Date | null;
   completed_at: Date | null;
+  trigger: JobTrigger;
+  /** The schedule that started it (trigger cron or cron_trigger). */
+  schedule_id: string | null;
   /** The submitter is mailed when the job ends. */
   notify: boolean;
 }
@@ -65,6 +71,8 @@ export const jobColumns = [
   "started_at",
   "last_progress_at",
   "completed_at",
+  "trigger",
+  "schedule_id",
   "notify",
 ] as const;
 

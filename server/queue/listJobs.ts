@@ -1,6 +1,6 @@
 /** Lists jobs visible to the caller (RLS decides), newest first, with the total for paging. */
 import type { Tx } from "../db/createSql.ts";
-import { type JobRow, type JobStatus, jobColumns, jobColumnsWithResult } from "./jobRow.ts";
+import { type JobRow, type JobStatus, type JobTrigger, jobColumns, jobColumnsWithResult } from "./jobRow.ts";
 
 export interface ListJobsFilter {
   status?: JobStatus;
@@ -10,6 +10,7 @@ export interface ListJobsFilter {
   created_by?: string;
   /** Only jobs owned by this user (null: jobs submitted without a user, e.g. by the service role). */
   owner?: string | null;
+  trigger?: JobTrigger;
   created_after?: string;
   created_before?: string;
   /** Keyset paging: only jobs older than this one (newest first), instead of an offset. */
@@ -38,6 +39,7 @@ export async function listJobs(tx: Tx, filter: ListJobsFilter): Promise<JobPage>
     ${filter.worker_id ? tx`and worker_id = ${filter.worker_id}` : tx``}
     ${filter.created_by ? tx`and created_by = ${filter.created_by}` : tx``}
     ${filter.owner !== undefined ? tx`and created_by is not distinct from ${filter.owner}::uuid` : tx``}
+    ${filter.trigger ? tx`and trigger = ${filter.trigger}` : tx``}
     ${filter.created_after ? tx`and created_at >= ${filter.created_after}::timestamptz` : tx``}
     ${filter.created_before ? tx`and created_at < ${filter.created_before}::timestamptz` : tx``}`;
   const after = filter.cursor

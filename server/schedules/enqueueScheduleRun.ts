@@ -73,10 +73,11 @@ export async function enqueueScheduleRun(
   const payload = { ...schedule.payload, scheduled_for: at.toISOString() };
   const [job] = await tx<JobRow[]>`
     insert into jobs.queue (namespace, function_id, job_name, payload, max_retries, timeout_seconds,
-      progress_timeout_seconds, idempotency_key, user_role, backoff_base_ms, backoff_max_ms)
+      progress_timeout_seconds, idempotency_key, user_role, backoff_base_ms, backoff_max_ms, trigger, schedule_id)
     values (${schedule.namespace}, ${fn.id}, ${schedule.job_name}, ${tx.json(payload as never)},
       ${schedule.max_retries ?? fn.max_retries}, ${fn.timeout_seconds}, ${fn.progress_timeout_seconds}, ${key},
-      'service_role', ${schedule.backoff?.base_ms ?? null}, ${schedule.backoff?.max_ms ?? null})
+      'service_role', ${schedule.backoff?.base_ms ?? null}, ${schedule.backoff?.max_ms ?? null},
+      ${fireTime === "now" ? "cron_trigger" : "cron"}, ${schedule.id})
     returning ${tx(jobColumnsWithResult)}`;
   return { started: true, job: job! };
 }

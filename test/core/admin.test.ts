@@ -141,7 +141,12 @@ describe("admin queue", () => {
     const resubmitted = await call("POST", `/queue/${a}/resubmit`);
     expect(resubmitted.status).toBe(201);
     const copy = await resubmitted.json();
-    expect(copy).toMatchObject({ status: "pending", created_by: alice.id, job_name: "existing" });
+    expect(copy).toMatchObject({
+      status: "pending",
+      created_by: alice.id,
+      job_name: "existing",
+      trigger: "resubmit",
+    });
     expect(copy.id).not.toBe(a);
     const stats = await (await call("GET", "/stats")).json();
     expect(stats).toMatchObject({ completed: 1, pending: 2, total: 3 });

@@ -186,7 +186,18 @@ describe("schedules through the admin API", () => {
       created_by: null,
       user_role: "service_role",
       payload: { source: "button", scheduled_for: expect.any(String) },
+      trigger: "cron_trigger",
+      schedule_id: schedule.id,
     });
+    // Lists filter by how a job started.
+    const listed = await server.request("GET", "/api/v1/admin/jobs/queue?trigger=cron_trigger", {
+      token: server.serviceKey,
+    });
+    expect((await listed.json()).jobs.map((job: { id: string }) => job.id)).toContain(first.body.id);
+    const bad = await server.request("GET", "/api/v1/admin/jobs/queue?trigger=button", {
+      token: server.serviceKey,
+    });
+    expect(bad.status).toBe(400);
     const [row] = await server.db.sql`
       select backoff_base_ms, backoff_max_ms from jobs.queue where id = ${first.body.id}`;
     expect(row).toEqual({ backoff_base_ms: 50, backoff_max_ms: 500 });

@@ -91,6 +91,8 @@ const jobKeys = {
   last_progress_at: 1,
   completed_at: 1,
   notify: 1,
+  trigger: 1,
+  schedule_id: 1,
 } satisfies Record<keyof Job, 1>;
 const workerKeys = {
   id: 1,

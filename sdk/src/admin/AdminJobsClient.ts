@@ -83,6 +83,7 @@ export class AdminJobsClient {
     const response = await this.#http.request<JobPage>("GET", `${BASE}/queue`, {
       query: {
         status: options.status,
+        trigger: options.trigger,
         job_name: options.jobName,
         namespace: options.namespace,
         worker_id: options.workerId,

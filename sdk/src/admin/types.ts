@@ -1,5 +1,5 @@
 /** Shapes of the admin jobs API: functions, workers, stats and sync. */
-import type { JobStatus } from "../jobs/types.ts";
+import type { JobStatus, JobTrigger } from "../jobs/types.ts";
 
 /** Sandbox permissions of a function; `net: true` allows every host, a list only those hosts. */
 export interface JobFunctionPermissions {
@@ -145,6 +145,7 @@ export interface SyncJobsResult {
 /** Filters and paging of `client.admin.jobs.listJobs`. */
 export interface AdminListJobsOptions {
   status?: JobStatus;
+  trigger?: JobTrigger;
   jobName?: string;
   namespace?: string;
   /** Only jobs claimed by this worker. */

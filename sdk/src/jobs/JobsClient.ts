@@ -67,6 +67,7 @@ export class JobsClient {
     const response = await this.#http.request<JobPage>("GET", "/api/v1/jobs", {
       query: {
         status: options.status,
+        trigger: options.trigger,
         job_name: options.jobName,
         namespace: options.namespace,
         limit: options.limit,

@@ -2,6 +2,8 @@
 
 /** Where a job is in its life: `pending` → `running` → `completed` | `failed` | `cancelled`. */
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+/** How a job started: a submit, a schedule's fire time, a schedule run by hand, a copy of another job, ... */
+export type JobTrigger = "adhoc" | "cron" | "cron_trigger" | "event" | "retry" | "resubmit";
 
 /** The statuses a job never leaves on its own (a failed job can still be retried). */
 export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["completed", "failed", "cancelled"];
@@ -58,6 +60,9 @@ export interface Job<TPayload = any, TResult = any> {
   started_at: string | null;
   last_progress_at: string | null;
   completed_at: string | null;
+  trigger: JobTrigger;
+  /** The schedule that started it (trigger `cron` or `cron_trigger`). */
+  schedule_id: string | null;
   /** The submitter is mailed when the job ends (`notify: true` at submit). */
   notify: boolean;
 }
@@ -127,6 +132,7 @@ export interface SubmitJobOptions {
 /** Filters and paging of `client.jobs.list` (and `client.admin.jobs.listJobs`). */
 export interface ListJobsOptions {
   status?: JobStatus;
+  trigger?: JobTrigger;
   jobName?: string;
   namespace?: string;
   /** Page size, 1–200. @default 50 */
