@@ -51,7 +51,22 @@ describe("GET /metrics", () => {
     await waitForJob(server, ids[1]!);
     await waitForJob(server, ids[2]!, (job) => job.status === "failed", 20_000);
 
-    const { res, text } = await scrape();
+    // A run is counted just after its outcome is written, so the rows can be seen a moment earlier.
+    let { res, text } = await scrape();
+    const settled = (t: string) =>
+      value(
+        t,
+        'fluxbase_job_run_duration_seconds_count{job_name="metered",kind="sandboxed",outcome="completed"}',
+      ) === 2 &&
+      value(
+        t,
+        'fluxbase_job_run_duration_seconds_count{job_name="flaky",kind="sandboxed",outcome="failed"}',
+      ) === 2 &&
+      value(t, 'fluxbase_worker_slots{state="busy"}') === 0;
+    for (let i = 0; i < 50 && !settled(text); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ({ res, text } = await scrape());
+    }
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(value(text, 'fluxbase_jobs{namespace="default",job_name="metered",status="completed"}')).toBe(2);
