@@ -13,6 +13,7 @@ import { createFluxbase } from "../server/app.ts";
 import { defineJob } from "../server/handlers/defineJob.ts";
 import { createLogger } from "../server/log.ts";
 import { fmt, percentile, startBenchServer } from "./benchServer.ts";
+import { cpuOf, ownCpuMs, postgresCpuMs } from "./procCpu.ts";
 
 const jobs = Number(process.env.BENCH_PEER_JOBS ?? 3000);
 const rounds = Number(process.env.BENCH_PEER_ROUNDS ?? 3);
@@ -34,16 +35,20 @@ export async function run(): Promise<void> {
     await utils.migrate();
     const ours: number[] = [];
     const theirs: number[] = [];
+    const perJob = (ms: number | null) => (ms === null ? "n/a" : `${(ms / jobs).toFixed(2)} ms`);
     console.log(
       `\nTrusted no-op handlers vs graphile-worker 0.17: ${jobs} jobs per round, ${slots} slots each`,
     );
     for (let round = 1; round <= rounds; round++) {
       const a = await drainOurs(server.fluxbase, url, dataDir);
       const b = await drainGraphile(utils, url);
-      ours.push(a);
-      theirs.push(b);
+      ours.push(a.rate);
+      theirs.push(b.rate);
       console.log(
-        `  round ${round}: fluxbase ${a.toFixed(0)} jobs/s, graphile-worker ${b.toFixed(0)} jobs/s, ratio ${(a / b).toFixed(2)}×  (load ${load()})`,
+        `  round ${round}: fluxbase ${a.rate.toFixed(0)} jobs/s, graphile-worker ${b.rate.toFixed(0)} jobs/s, ratio ${(a.rate / b.rate).toFixed(2)}×  (load ${load()})`,
+      );
+      console.log(
+        `    CPU per job: node ${perJob(a.ownMs)} vs ${perJob(b.ownMs)}, Postgres ${perJob(a.postgresMs)} vs ${perJob(b.postgresMs)}`,
       );
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
@@ -88,29 +93,37 @@ async function enqueueBacklog(fluxbase: Enqueuer): Promise<void> {
   }
 }
 
-async function drainOurs(enqueuer: Enqueuer, url: string, dataDir: string): Promise<number> {
+interface Drain {
+  rate: number;
+  ownMs: number;
+  postgresMs: number | null;
+}
+
+async function drainOurs(enqueuer: Enqueuer, url: string, dataDir: string): Promise<Drain> {
   const sql = enqueuer.sql;
   await sql`delete from jobs.queue where job_name = 'bench-noop'`;
   await enqueueBacklog(enqueuer);
   const worker = workerProcess(url, dataDir);
-  await worker.start();
-  for (;;) {
-    const [{ n }] = await sql<{ n: number }[]>`
-      select count(*)::int as n from jobs.queue where job_name = 'bench-noop' and status <> 'completed'`;
-    if (n === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const cost = await cpuOf(async () => {
+    await worker.start();
+    for (;;) {
+      const [{ n }] = await sql<{ n: number }[]>`
+        select count(*)::int as n from jobs.queue where job_name = 'bench-noop' and status <> 'completed'`;
+      if (n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
   await worker.stop();
   const [{ seconds }] = await sql<{ seconds: number }[]>`
     select extract(epoch from max(completed_at) - min(started_at))::float8 as seconds
     from jobs.queue where job_name = 'bench-noop'`;
-  return jobs / seconds;
+  return { rate: jobs / seconds, ownMs: cost.ownMs, postgresMs: cost.postgresMs };
 }
 
 async function drainGraphile(
   utils: Awaited<ReturnType<typeof makeWorkerUtils>>,
   url: string,
-): Promise<number> {
+): Promise<Drain> {
   for (let i = 0; i < jobs; i += 1000) {
     await utils.addJobs(
       Array.from({ length: Math.min(1000, jobs - i) }, () => ({ identifier: "noop", payload: {} })),
@@ -123,6 +136,8 @@ async function drainGraphile(
   const all = new Promise<void>((resolve) => {
     finished = resolve;
   });
+  const own = ownCpuMs();
+  const pg = postgresCpuMs();
   const runner = await runGraphile({
     connectionString: url,
     concurrency: slots,
@@ -141,8 +156,10 @@ async function drainGraphile(
     if (++done === jobs) finished();
   });
   await all;
+  const postgresMs = pg === null ? null : postgresCpuMs()! - pg;
+  const ownMs = ownCpuMs() - own;
   await runner.stop();
-  return jobs / ((last - first) / 1000);
+  return { rate: jobs / ((last - first) / 1000), ownMs, postgresMs };
 }
 
 async function pickupFromIdle(enqueuer: Enqueuer, url: string, dataDir: string): Promise<void> {

@@ -1,6 +1,8 @@
 /**
- * The NOTIFY payload of `jobs.notify_change()` on the changes channel (migration 0003): ids only,
- * never row contents, so every subscriber's copy of the row is read under its own claims. The one
+ * The NOTIFY payload on the changes channel: ids only, never row contents, so every subscriber's
+ * copy of the row is read under its own claims. One message per row change (`jobs.notify_change()`,
+ * migration 0003, for logs and workers), or a JSON array of them for the queue, whose triggers
+ * notify once per statement in chunks under the 8000-byte limit (migration 0017). The one
  * parser of it, used by realtime and by the worker pool (which wakes on `pending` and checks its own
  * runs on `cancelled`): a payload change that this parser no longer accepts fails the tests instead
  * of silently leaving the workers to the poll.
@@ -30,13 +32,24 @@ export interface ChangeNotification {
 const types: ReadonlySet<string> = new Set(["INSERT", "UPDATE", "DELETE"]);
 const str = (v: unknown) => (typeof v === "string" ? v : null);
 
-export function parseNotification(text: string): ChangeNotification | null {
+/** The changes a payload announces; empty when it is not one this server understands. */
+export function parseNotifications(text: string): ChangeNotification[] {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    return null;
+    return [];
   }
+  const messages = Array.isArray(raw) ? raw : [raw];
+  const changes: ChangeNotification[] = [];
+  for (const message of messages) {
+    const change = parseMessage(message);
+    if (change) changes.push(change);
+  }
+  return changes;
+}
+
+function parseMessage(raw: unknown): ChangeNotification | null {
   if (typeof raw !== "object" || raw === null) return null;
   const o = raw as Record<string, unknown>;
   if (typeof o.schema !== "string" || typeof o.table !== "string" || typeof o.ts !== "string") return null;

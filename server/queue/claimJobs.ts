@@ -1,8 +1,8 @@
 /**
  * Claims due pending jobs for one worker through `jobs.claim_jobs` (migration 0008, where the
- * order, the namespace cap and the lock are explained): one statement sent on its own, so the lock
- * every claimer shares is never held across a client round trip, and a frozen process stalls no
- * one. The claimed rows are read afterwards. The attempt is counted by the claim; the lease runs
+ * order, the namespace cap and the lock are explained; 0017 returns the claimed rows): one statement
+ * sent on its own, so the lock every claimer shares is never held across a client round trip, and a
+ * frozen process stalls no one. The attempt is counted by the claim; the lease runs
  * `leaseMs` from now and the worker's heartbeat renews it (renewLeases).
  *
  * The lock is `pg_advisory_xact_lock(7242002)`: one fixed key that every claimer in every process
@@ -53,17 +53,7 @@ export async function claimJobs(
   filter: ClaimFilter,
 ): Promise<ClaimedJob[]> {
   if (limit <= 0) return [];
-  const leases = await sql<{ id: string; lease_token: string }[]>`
-    select id, lease_token from jobs.claim_jobs(${workerId}, ${limit}, ${maxPerNamespace}, ${Math.round(leaseMs)},
-      ${filter.lane}, ${filter.handlerKeys as string[]}::text[])`;
-  if (leases.length === 0) return [];
   return sql<ClaimedJob[]>`
-    select q.id, q.namespace, q.function_id, q.job_name, q.payload, q.attempt, q.retry_count, q.max_retries,
-      q.timeout_seconds, q.progress_timeout_seconds, q.lease_token, q.created_by, q.user_role, q.user_email,
-      q.kind, q.backoff_base_ms, q.backoff_max_ms, q.tenant,
-      extract(epoch from q.started_at - coalesce(q.scheduled_at, q.created_at))::float8 as waited_seconds
-    from jobs.queue q
-    join unnest(${leases.map((l) => l.id)}::uuid[], ${leases.map((l) => l.lease_token)}::uuid[]) as l(id, token)
-      on q.id = l.id and q.lease_token = l.token
-    order by q.priority desc, coalesce(q.scheduled_at, q.created_at), q.id`;
+    select * from jobs.claim_jobs(${workerId}, ${limit}, ${maxPerNamespace}, ${Math.round(leaseMs)},
+      ${filter.lane}, ${filter.handlerKeys as string[]}::text[])`;
 }

@@ -1,4 +1,7 @@
-/** A job's attempts in the order they started (jobs.attempts, migration 0015); the job must be visible to the caller. */
+/**
+ * A job's attempts in the order they started: the ended ones from jobs.attempts (migrations 0015,
+ * 0017), then the one running now, read from the job's row. The job must be visible to the caller.
+ */
 import type { Tx } from "../db/createSql.ts";
 import { getJob } from "./findJob.ts";
 
@@ -15,6 +18,12 @@ export interface AttemptRow {
 export async function jobAttempts(tx: Tx, jobId: string): Promise<AttemptRow[]> {
   await getJob(tx, jobId);
   return tx<AttemptRow[]>`
-    select attempt, worker_id, started_at, finished_at, outcome, error_message from jobs.attempts
-    where job_id = ${jobId} order by id`;
+    select attempt, worker_id, started_at, finished_at, outcome, error_message from (
+      select attempt, worker_id, started_at, finished_at, outcome, error_message, id as position
+      from jobs.attempts where job_id = ${jobId}
+      union all
+      select attempt, worker_id, started_at, null, null, null, null
+      from jobs.queue where id = ${jobId} and status = 'running'
+    ) a
+    order by position nulls last`;
 }

@@ -6,7 +6,7 @@
  * come back, the listener is torn down and set up again.
  */
 import { randomBytes } from "node:crypto";
-import { type ChangeNotification, parseNotification } from "../db/changeNotification.ts";
+import { type ChangeNotification, parseNotifications } from "../db/changeNotification.ts";
 import type { Sql } from "../db/createSql.ts";
 import { changesChannel } from "../db/notifyChannels.ts";
 import type { Logger } from "../log.ts";
@@ -58,14 +58,16 @@ export function startChangeListener(deps: ChangeListenerDeps): ChangeListener {
 
   function onNotify(text: string): void {
     if (closed) return;
-    const change = parseNotification(text);
-    if (!change) {
+    const changes = parseNotifications(text);
+    if (changes.length === 0) {
       logger.warn("ignoring an unreadable change notification", { payload: text.slice(0, 200) });
       return;
     }
-    lastHeardMs = Math.max(lastHeardMs, Date.parse(change.ts) || 0);
-    recent.add(change);
-    deps.onChange(change);
+    for (const change of changes) {
+      lastHeardMs = Math.max(lastHeardMs, Date.parse(change.ts) || 0);
+      recent.add(change);
+      deps.onChange(change);
+    }
   }
 
   function onListen(): void {

@@ -13,9 +13,11 @@ export class JobWorker {
   readonly id = randomUUID();
   readonly name: string;
   readonly runs = new Map<string, ActiveRun>();
+  private executing = 0;
   private claiming = false;
   private again = false;
   private accepting = true;
+  private fillScheduled = false;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -40,8 +42,13 @@ export class JobWorker {
     });
   }
 
+  /**
+   * A slot is free once its job's code is over: the run's last writes (its completion, batched with
+   * others') land while the next job is claimed. At most `capacity` runs wait on those writes.
+   */
   get free(): number {
-    return this.accepting ? this.capacity - this.runs.size : 0;
+    if (!this.accepting) return 0;
+    return Math.max(0, Math.min(this.capacity - this.executing, 2 * this.capacity - this.runs.size));
   }
 
   /** Claims as many due jobs as there are free slots; coalesces calls that arrive mid-claim. */
@@ -50,42 +57,59 @@ export class JobWorker {
       this.again = true;
       return;
     }
+    const free = this.free;
+    if (free <= 0) return;
     this.claiming = true;
+    this.again = false;
+    let claimed = 0;
     try {
-      do {
-        this.again = false;
-        const free = this.free;
-        if (free <= 0) break;
-        const { sql, jobs: config } = this.ctx;
-        const jobs = await claimJobs(
-          sql,
-          this.id,
-          free,
-          config.maxConcurrentPerNamespace,
-          config.workerTimeout,
-          this.filter,
-        );
-        for (const job of jobs) {
-          this.ctx.metrics?.pickedUp(this.filter.lane, job.waited_seconds);
-          this.launch(startRun(this.ctx, job));
-        }
-        if (jobs.length === free) this.again = true;
-      } while (this.again && this.accepting);
+      const { sql, jobs: config } = this.ctx;
+      const jobs = await claimJobs(
+        sql,
+        this.id,
+        free,
+        config.maxConcurrentPerNamespace,
+        config.workerTimeout,
+        this.filter,
+      );
+      claimed = jobs.length;
+      for (const job of jobs) {
+        this.ctx.metrics?.pickedUp(this.filter.lane, job.waited_seconds);
+        this.launch(startRun(this.ctx, job));
+      }
     } catch (error) {
       this.onError(error);
+      return;
     } finally {
       this.claiming = false;
     }
+    // More may be due (the claim was full, or slots freed meanwhile): claim again.
+    if ((this.again || claimed === free) && this.accepting) void this.fill();
   }
 
   private launch(run: ActiveRun): void {
     this.runs.set(run.job.id, run);
+    this.executing++;
+    void run.executed.then(() => {
+      this.executing--;
+      this.fillSoon();
+    });
     run.done
       .catch((error) => this.onError(error))
       .finally(() => {
         this.runs.delete(run.job.id);
-        if (this.accepting) void this.fill();
+        this.fillSoon();
       });
+  }
+
+  /** Runs that end together free their slots before one claim fills them all. */
+  private fillSoon(): void {
+    if (!this.accepting || this.fillScheduled) return;
+    this.fillScheduled = true;
+    setImmediate(() => {
+      this.fillScheduled = false;
+      void this.fill();
+    });
   }
 
   stopRun(jobId: string, reason: StopReason): void {

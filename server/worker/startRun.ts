@@ -34,6 +34,9 @@ export interface ActiveRun {
   job: ClaimedJob;
   /** Asks the run to stop; see StopReason. */
   stop(reason: StopReason): void;
+  /** Settles when the job's code is over and only the run's last writes remain to land. */
+  executed: Promise<void>;
+  /** Settles when the run's outcome is recorded (or can no longer be). */
   done: Promise<void>;
 }
 
@@ -47,7 +50,12 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
     stopReason = reason;
     run?.stop(reason);
   };
-  return { job, stop, done: execute() };
+  let markExecuted!: () => void;
+  const executed = new Promise<void>((resolve) => {
+    markExecuted = resolve;
+  });
+  const done = execute().finally(markExecuted);
+  return { job, stop, executed, done };
 
   /**
    * Every database call of a run goes through here: kept and retried across an outage until it
@@ -100,6 +108,7 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
       if (stopReason) run.stop(stopReason);
       outcome = await run.outcome;
     }
+    markExecuted();
     await progress.flush();
     await record(outcome, logs);
     const outcomeLabel = stopReason ?? outcome.status;

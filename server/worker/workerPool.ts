@@ -4,7 +4,7 @@
  * for cancellation, and drain gracefully on stop.
  */
 import { hostname as osHostname } from "node:os";
-import { parseNotification } from "../db/changeNotification.ts";
+import { parseNotifications } from "../db/changeNotification.ts";
 import type { Sql } from "../db/createSql.ts";
 import { changesChannel } from "../db/notifyChannels.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
@@ -111,11 +111,16 @@ export function createWorkerPool(
   }
 
   function onNotify(raw: string): void {
-    const change = parseNotification(raw);
-    if (!change || change.table !== "queue") return;
-    if (change.status === "pending") wake();
-    else if (change.status === "cancelled" && typeof change.id === "string" && findRun(change.id))
-      void checkRuns().catch(onError);
+    let pending = false;
+    let cancelledHere = false;
+    for (const change of parseNotifications(raw)) {
+      if (change.table !== "queue") continue;
+      if (change.status === "pending") pending = true;
+      else if (change.status === "cancelled" && typeof change.id === "string" && findRun(change.id))
+        cancelledHere = true;
+    }
+    if (pending) wake();
+    if (cancelledHere) void checkRuns().catch(onError);
   }
 
   /** `duringDrain`: keeps running after stop() until the runs are done (lease renewal must). */

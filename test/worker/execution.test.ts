@@ -1,5 +1,6 @@
 /** Jobs run end to end: real server, real Postgres, real Deno sandbox. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseNotifications } from "../../server/db/changeNotification.ts";
 import {
   insertFunction,
   jobLogLines,
@@ -238,9 +239,9 @@ describe("progress", () => {
     const updates: string[] = [];
     let id = "";
     const listener = await server.db.sql.listen("fluxbase_changes", (raw) => {
-      const message = JSON.parse(raw);
-      if (message.table === "queue" && message.type === "UPDATE" && message.id === id)
-        updates.push(message.status);
+      for (const change of parseNotifications(raw))
+        if (change.table === "queue" && change.type === "UPDATE" && change.id === id)
+          updates.push(change.status ?? "");
     });
     try {
       id = await submit("chatty");

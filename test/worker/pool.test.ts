@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseNotification } from "../../server/db/changeNotification.ts";
+import { parseNotifications } from "../../server/db/changeNotification.ts";
 import { changesChannel } from "../../server/db/notifyChannels.ts";
 import {
   insertFunction,
@@ -74,7 +74,7 @@ describe("worker pool", () => {
     try {
       const id = await submit({ payload: { ms: 1 } });
       const inserted = () =>
-        seen.map(parseNotification).find((change) => change?.id === id && change.type === "INSERT");
+        seen.flatMap(parseNotifications).find((change) => change?.id === id && change.type === "INSERT");
       const deadline = Date.now() + 10_000;
       while (!inserted() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(inserted()).toMatchObject({
