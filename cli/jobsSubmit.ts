@@ -23,6 +23,8 @@ interface SubmitFlags extends ConnectionFlags, OutputFlags {
   runTimeout?: string;
   backoff?: string;
   idempotencyKey?: string;
+  dedupeKey?: string;
+  replace?: boolean;
   wait?: boolean;
   timeout?: string;
   notify?: boolean;
@@ -42,6 +44,8 @@ export function submitCommand(): Command {
     .option("--run-timeout <seconds>", "Seconds this job may run, at most the function's own")
     .option("--backoff <base_ms,max_ms>", "Delay before each retry: base_ms first, doubling up to max_ms")
     .option("--idempotency-key <key>", "Submitting again with the same key returns the first job")
+    .option("--dedupe-key <key>", "While a pending job has this key, answer it instead of adding another")
+    .option("--replace", "With --dedupe-key: give the pending job this payload and run time")
     .option("--wait", "Show progress until the job ends; exit 1 unless it completed")
     .option("--notify", "Mail the submitter (the token's email) when the job ends")
     .option("--timeout <seconds>", "With --wait: stop waiting after this long, exit 124 (default: no limit)")
@@ -65,8 +69,11 @@ async function submit(name: string, flags: SubmitFlags): Promise<number> {
     timeout: intFlag("run-timeout", flags.runTimeout),
     backoff: backoffFlag(flags.backoff),
     idempotencyKey: flags.idempotencyKey,
+    dedupeKey: flags.dedupeKey,
+    dedupe: flags.replace ? ("replace" as const) : undefined,
     notify: flags.notify,
   };
+  if (flags.replace && flags.dedupeKey === undefined) throw new CliError("--replace goes with --dedupe-key");
   const timeout = intFlag("timeout", flags.timeout);
   if (timeout !== undefined && !flags.wait) throw new CliError("--timeout goes with --wait");
   const client = await cliClient(flags);

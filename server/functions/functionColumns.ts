@@ -15,6 +15,7 @@ export const functionColumns = [
   "origin",
   "kind",
   "run_in",
+  "overlap",
   "source_path",
   "version",
   "bundle_error",

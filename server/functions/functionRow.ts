@@ -31,9 +31,10 @@ export interface StoredFunction {
   permissions: unknown;
   require_roles: string[];
   run_in: string;
+  overlap: unknown;
 }
 
-/** Every column a sync writes, except the jsonb `permissions` (wrapped by the caller with `sql.json`). */
+/** Every column a sync writes, except the jsonb `permissions` and `overlap` (see jsonColumns). */
 export function functionColumns(fn: FunctionInput, namespace: string) {
   const s = fn.settings;
   return {
@@ -72,7 +73,8 @@ export function sameFunction(stored: StoredFunction, fn: FunctionInput): boolean
     stored.progress_timeout_seconds === s.progressTimeoutSeconds &&
     stored.run_in === s.runIn &&
     canonical(stored.require_roles) === canonical(s.requireRoles) &&
-    canonical(stored.permissions) === canonical(s.permissions)
+    canonical(stored.permissions) === canonical(s.permissions) &&
+    canonical(stored.overlap) === canonical(s.overlap)
   );
 }
 

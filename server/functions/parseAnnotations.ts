@@ -24,6 +24,7 @@ const ROLE = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
 const MAX_INT = 2_147_483_647;
+const OVERLAP_KEY = /^[A-Za-z0-9_$-]{1,100}(?:\.[A-Za-z0-9_$-]{1,100}){0,9}$/;
 
 const rules: Record<string, Rule> = {
   namespace: (v) =>
@@ -37,6 +38,10 @@ const rules: Record<string, Rule> = {
   memory: (v) => withInt(v, 16, 65_536, "megabytes", (n) => ({ memory: n })),
   "progress-timeout": (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ progressTimeout: n })),
   "run-in": (v) => (v === "api" || v === "worker" ? { runIn: v } : "expected api or worker"),
+  overlap: (v) => (v === "allow" || v === "reject" ? { overlap: v } : "expected allow or reject"),
+  "overlap-key": (v) =>
+    OVERLAP_KEY.test(v) ? { overlapKey: v } : "expected a dotted payload path such as user_id or order.id",
+  "overlap-scope": (v) => (v === "user" || v === "global" ? { overlapScope: v } : "expected user or global"),
   enabled: (v) =>
     /^(true|false)$/i.test(v) ? { enabled: v.toLowerCase() === "true" } : "expected true or false",
   // Bare `allow-net` (or `true`) grants every host and wins over any list; `false` grants none.
@@ -126,6 +131,14 @@ export function parseAnnotations(source: string, file: string): ParsedAnnotation
     Object.assign(settings, result);
     if (!firstLine.has(name)) firstLine.set(name, line);
   }
+  for (const name of ["overlap-key", "overlap-scope"]) {
+    if (firstLine.has(name) && settings.overlap !== "reject")
+      errors.push({
+        file,
+        line: firstLine.get(name)!,
+        message: `@fluxbase:${name} has no effect without @fluxbase:overlap reject`,
+      });
+  }
   errors.push(...misplacedAnnotations(source, codeStartOffset, codeStartLine, file));
   return { settings, errors, blocking };
 }
@@ -161,6 +174,9 @@ const annotationFor: Record<keyof FunctionSettings, string> = {
   allowRead: "allow-read",
   allowWrite: "allow-write",
   runIn: "run-in",
+  overlap: "overlap",
+  overlapKey: "overlap-key",
+  overlapScope: "overlap-scope",
 };
 
 /**

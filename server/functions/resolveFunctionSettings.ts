@@ -24,6 +24,10 @@ export function resolveFunctionSettings(
     progressTimeoutSeconds: settings.progressTimeout ?? jobsConfig.defaultProgressTimeout,
     requireRoles: settings.requireRoles ?? [],
     runIn: settings.runIn ?? "worker",
+    overlap:
+      settings.overlap === "reject"
+        ? { policy: "reject", key: settings.overlapKey ?? null, scope: settings.overlapScope ?? "user" }
+        : null,
     permissions: {
       net: settings.allowNet ?? false,
       env: settings.allowEnv ?? [],

@@ -125,7 +125,7 @@ async function readStored(
   return tx<StoredFunction[]>`
     select id, namespace, name, origin, encode(sha256(convert_to(source, 'UTF8')), 'hex') as source_hash,
            code_hash, bundle_error, version, source_path, description, enabled, schedule, timeout_seconds, memory_mb,
-           max_retries, progress_timeout_seconds, permissions, require_roles, run_in
+           max_retries, progress_timeout_seconds, permissions, require_roles, run_in, overlap
       from jobs.functions
      where ${namespaces ? tx`namespace = any(${namespaces}::text[])` : tx`true`}
      order by namespace, name
@@ -135,7 +135,7 @@ async function readStored(
 async function insertFunction(tx: Tx, fn: FunctionInput, namespace: string, options: SyncOptions) {
   const row = {
     ...functionColumns(fn, namespace),
-    permissions: tx.json(fn.settings.permissions as never),
+    ...jsonColumns(tx, fn),
     origin: options.origin,
     created_by: options.createdBy ?? null,
   };
@@ -147,6 +147,13 @@ async function showBundleError(tx: Tx, id: string, bundleError: string | null) {
 }
 
 async function updateFunction(tx: Tx, id: string, fn: FunctionInput, namespace: string) {
-  const row = { ...functionColumns(fn, namespace), permissions: tx.json(fn.settings.permissions as never) };
+  const row = { ...functionColumns(fn, namespace), ...jsonColumns(tx, fn) };
   await tx`update jobs.functions set ${tx(row)}, version = version + 1, updated_at = now() where id = ${id}`;
+}
+
+function jsonColumns(tx: Tx, fn: FunctionInput) {
+  return {
+    permissions: tx.json(fn.settings.permissions as never),
+    overlap: fn.settings.overlap === null ? null : tx.json(fn.settings.overlap as never),
+  };
 }

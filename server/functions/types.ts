@@ -39,6 +39,22 @@ export interface FunctionSettings {
   allowWrite?: string[];
   /** Where jobs of the function run: a process with the HTTP API, or a worker process. */
   runIn?: "api" | "worker";
+  /** What a submit does while a job with the same key is active (see OverlapSetting). */
+  overlap?: "allow" | "reject";
+  /** A dotted payload path whose value is the overlap key. */
+  overlapKey?: string;
+  overlapScope?: "user" | "global";
+}
+
+/**
+ * `reject`: while a pending or running job of the function has the same key, a submit is refused
+ * (409 JOB_ALREADY_ACTIVE). The key is the payload value at `key` (one key for the whole function
+ * when null), per submitting user unless `scope` is global. Stored in `jobs.functions.overlap`.
+ */
+export interface OverlapSetting {
+  policy: "reject";
+  key: string | null;
+  scope: "user" | "global";
 }
 
 /**
@@ -64,6 +80,8 @@ export interface ResolvedFunctionSettings {
   requireRoles: string[];
   permissions: FunctionPermissions;
   runIn: "api" | "worker";
+  /** Null: `allow`, jobs never wait for or refuse each other. */
+  overlap: OverlapSetting | null;
 }
 
 /** What a sync writes for one function; an API upload builds one with `prepareFunctionFromSource`. */

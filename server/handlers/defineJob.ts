@@ -30,6 +30,7 @@ export function defineJob<
     requireRole: [...(input.requireRole ?? [])],
     description: input.description,
     schedule: input.schedule,
+    overlap: input.overlap ? Object.freeze({ ...input.overlap }) : undefined,
     enabled: input.enabled ?? true,
     handler: input.handler,
     definedAt: callerLocation(defineJob),

@@ -42,6 +42,8 @@ export function createEnqueue(sql: Sql, registry: HandlerRegistry, notify: Pick<
         timeout: options.timeout,
         backoff: options.backoff && { base_ms: options.backoff.baseMs, max_ms: options.backoff.maxMs },
         delay: options.delay,
+        dedupe_key: options.dedupeKey,
+        dedupe: options.dedupe,
         scheduled_at:
           options.scheduledAt instanceof Date ? options.scheduledAt.toISOString() : options.scheduledAt,
       },

@@ -62,6 +62,8 @@ export function createHandlerRegistry(definitions: readonly AnyJobDefinition[]):
   };
 }
 
+const overlapKeyPattern = /^[A-Za-z0-9_$-]{1,100}(?:\.[A-Za-z0-9_$-]{1,100}){0,9}$/;
+
 function settingsProblem(def: AnyJobDefinition): string | undefined {
   const whole = (value: number | undefined, min: number) =>
     value === undefined || (Number.isInteger(value) && value >= min && value <= 2_147_483_647);
@@ -71,6 +73,15 @@ function settingsProblem(def: AnyJobDefinition): string | undefined {
     return `maxRetries must be a whole number (0 or more), got ${def.maxRetries}`;
   if (def.runIn !== "api" && def.runIn !== "worker")
     return `runIn must be "api" or "worker", got ${JSON.stringify(def.runIn)}`;
+  const overlap = def.overlap;
+  if (overlap !== undefined) {
+    if (overlap.policy !== "allow" && overlap.policy !== "reject")
+      return `overlap.policy must be "allow" or "reject", got ${JSON.stringify(overlap.policy)}`;
+    if (overlap.key !== undefined && !overlapKeyPattern.test(overlap.key))
+      return `overlap.key must be a dotted payload path such as "user_id" or "order.id", got ${JSON.stringify(overlap.key)}`;
+    if (overlap.scope !== undefined && overlap.scope !== "user" && overlap.scope !== "global")
+      return `overlap.scope must be "user" or "global", got ${JSON.stringify(overlap.scope)}`;
+  }
   const badCron = def.schedule === undefined ? undefined : cronProblem(def.schedule);
   if (badCron) return `schedule ${JSON.stringify(def.schedule)}: ${badCron}`;
   return undefined;

@@ -6,7 +6,7 @@
  * process of the same application may still define them.
  */
 import type { JobsConfig } from "../config/types.ts";
-import type { Sql } from "../db/createSql.ts";
+import type { Sql, Tx } from "../db/createSql.ts";
 import { asService } from "../db/withClaims.ts";
 import { ConfigError } from "../errors.ts";
 import type { ScannedFunction } from "../functions/scanJobsDir.ts";
@@ -47,24 +47,26 @@ export async function syncHandlers(
           : "as a sandboxed function uploaded through the API",
       );
     }
-    const rows = registry.definitions.map((def) => handlerRow(def, jobs));
+    const rows = registry.definitions.map((def) => handlerRow(tx, def, jobs));
     await tx`
       insert into jobs.functions ${tx(rows)}
       on conflict (namespace, name) do update set
         description = excluded.description, enabled = excluded.enabled, schedule = excluded.schedule,
         timeout_seconds = excluded.timeout_seconds, max_retries = excluded.max_retries,
-        require_roles = excluded.require_roles, run_in = excluded.run_in, source = excluded.source,
+        require_roles = excluded.require_roles, run_in = excluded.run_in, overlap = excluded.overlap,
+        source = excluded.source,
         source_path = excluded.source_path, version = jobs.functions.version + 1, updated_at = now()
       where jobs.functions.origin = 'handler'
         and (jobs.functions.description, jobs.functions.enabled, jobs.functions.schedule,
              jobs.functions.timeout_seconds, jobs.functions.max_retries, jobs.functions.require_roles,
-             jobs.functions.run_in, jobs.functions.source_path)
+             jobs.functions.run_in, jobs.functions.source_path, jobs.functions.overlap)
         is distinct from (excluded.description, excluded.enabled, excluded.schedule, excluded.timeout_seconds,
-             excluded.max_retries, excluded.require_roles, excluded.run_in, excluded.source_path)`;
+             excluded.max_retries, excluded.require_roles, excluded.run_in, excluded.source_path,
+             excluded.overlap)`;
   });
 }
 
-function handlerRow(def: AnyJobDefinition, jobs: Defaults) {
+function handlerRow(tx: Tx, def: AnyJobDefinition, jobs: Defaults) {
   return {
     namespace: def.namespace,
     name: def.name,
@@ -83,6 +85,10 @@ function handlerRow(def: AnyJobDefinition, jobs: Defaults) {
     origin: "handler",
     source_path: def.definedAt,
     run_in: def.runIn,
+    overlap:
+      def.overlap?.policy === "reject"
+        ? tx.json({ policy: "reject", key: def.overlap.key ?? null, scope: def.overlap.scope ?? "user" })
+        : null,
   };
 }
 

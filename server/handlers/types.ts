@@ -43,6 +43,14 @@ export interface SubmitOptions {
   delay?: number;
   /** When the job may run; not together with `delay`. */
   scheduledAt?: Date | string;
+  /**
+   * While a pending job of this function has the same key (for the same user), return it instead of
+   * adding another (`dedupe: "replace"`: give it this payload and run time). On a job with
+   * `overlap: { policy: "reject" }`, the key compared instead of the payload's.
+   */
+  dedupeKey?: string;
+  /** @default "keep" */
+  dedupe?: "keep" | "replace";
 }
 
 export interface EnqueueOptions extends SubmitOptions {
@@ -70,7 +78,7 @@ export interface EnqueuedJob {
   job_name: string;
   namespace: string;
   status: string;
-  /** False when an idempotency key returned an earlier job. */
+  /** False when an idempotency or dedupe key returned an earlier job. */
   created: boolean;
 }
 
@@ -118,6 +126,12 @@ export interface DefineJobInput<Name extends string, Schema extends z.ZodType, R
   schedule?: string;
   /** @default true */
   enabled?: boolean;
+  /**
+   * `{ policy: "reject" }`: while a pending or running job with the same key exists, a submit is
+   * refused with 409 JOB_ALREADY_ACTIVE. `key`: a dotted payload path (default: one key for the
+   * whole job); `scope`: per submitting user (default) or global. @default allow
+   */
+  overlap?: { policy: "allow" | "reject"; key?: string; scope?: "user" | "global" };
   handler: (ctx: HandlerContext<z.output<Schema>>, payload: z.output<Schema>) => Promise<Result> | Result;
 }
 
@@ -138,6 +152,7 @@ export interface JobDefinition<
   readonly requireRole: string[];
   readonly description: string | undefined;
   readonly schedule: string | undefined;
+  readonly overlap: { policy: "allow" | "reject"; key?: string; scope?: "user" | "global" } | undefined;
   readonly enabled: boolean;
   readonly handler: (ctx: HandlerContext<Output>, payload: Output) => Promise<Result> | Result;
   /** `file:line` of the defineJob call, for error messages. */

@@ -2,6 +2,7 @@
 import type { Tx } from "../db/createSql.ts";
 import { getJob } from "./findJob.ts";
 import { type JobRow, jobColumnsWithResult } from "./jobRow.ts";
+import { activeOverlap, alreadyActive } from "./overlap.ts";
 
 export async function resubmitJob(tx: Tx, id: string): Promise<JobRow> {
   const original = await getJob(tx, id);
@@ -15,6 +16,13 @@ export async function resubmitJob(tx: Tx, id: string): Promise<JobRow> {
     from jobs.queue q
     left join jobs.functions f on f.namespace = q.namespace and f.name = q.job_name
     where q.id = ${original.id}
+    on conflict (namespace, job_name, overlap_key) where overlap_mode = 'reject' and status in ('pending', 'running')
+      do nothing
     returning ${tx(jobColumnsWithResult)}`;
-  return row!;
+  if (row) return row;
+  // The function's `overlap: reject` met an active job with the same key.
+  const met = original.function_id
+    ? await activeOverlap(tx, original.function_id, original.payload, original.created_by, undefined)
+    : undefined;
+  throw alreadyActive(original.job_name, met?.id);
 }

@@ -5,8 +5,9 @@
 import { type Identity, isService } from "../auth/identity.ts";
 import { satisfiesRoles } from "../auth/roles.ts";
 import type { Tx } from "../db/createSql.ts";
-import { badRequest, forbidden, notFound } from "../errors.ts";
+import { badRequest, conflict, forbidden, notFound } from "../errors.ts";
 import { type JobRow, jobColumnsWithResult } from "./jobRow.ts";
+import { activeOverlap, alreadyActive } from "./overlap.ts";
 
 export interface SubmitJobInput {
   job_name: string;
@@ -24,6 +25,9 @@ export interface SubmitJobInput {
   timeout?: number;
   backoff?: { base_ms: number; max_ms: number };
   idempotency_key?: string;
+  /** See submitOptions: the key compared with pending jobs (and, on `overlap: reject`, active ones). */
+  dedupe_key?: string;
+  dedupe?: "keep" | "replace";
   /** Mail the submitter when the job ends; callers check it can be sent first (assertCanNotify). */
   notify?: boolean;
   /** `tenant`: the user's tenant for feature toggles (default: the user id). */
@@ -41,7 +45,7 @@ interface FunctionLimits {
 
 export interface SubmitJobResult {
   job: JobRow;
-  /** False when an idempotency key returned an earlier job. */
+  /** False when an idempotency or dedupe key returned an earlier job. */
   created: boolean;
 }
 
@@ -78,25 +82,53 @@ export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInpu
     : delay
       ? tx`now() + make_interval(secs => ${delay})`
       : tx`null`;
-  const [job] = await tx<JobRow[]>`
-    insert into jobs.queue (namespace, function_id, job_name, payload, priority, max_retries, timeout_seconds,
-      progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at, notify,
-      backoff_base_ms, backoff_max_ms, tenant)
-    values (${input.namespace}, ${fn.id}, ${input.job_name}, ${tx.json(input.payload as never)}, ${input.priority},
-      ${limits.maxRetries}, ${limits.timeout}, ${fn.progress_timeout_seconds}, ${input.idempotency_key ?? null},
-      ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt}, ${input.notify ?? false},
-      ${input.backoff?.base_ms ?? null}, ${input.backoff?.max_ms ?? null},
-      ${input.on_behalf_of?.tenant === undefined ? tx`default` : input.on_behalf_of.tenant})
-    on conflict ((coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)), idempotency_key)
-      where idempotency_key is not null do nothing
-    returning ${tx(jobColumnsWithResult)}`;
-  if (job) return { job, created: true };
-  const [existing] = await tx<JobRow[]>`
-    select ${tx(jobColumnsWithResult)} from jobs.queue
-    where coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)
-          = coalesce(${owner.created_by}::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
-      and idempotency_key = ${input.idempotency_key ?? null}`;
-  return { job: existing!, created: false };
+  // A conflict on any unique index (idempotency, overlap, dedupe) inserts nothing; which one it was
+  // is then looked up. The job it met may end in between: then the insert is simply tried again.
+  for (let round = 0; ; round++) {
+    const [job] = await tx<JobRow[]>`
+      insert into jobs.queue (namespace, function_id, job_name, payload, priority, max_retries, timeout_seconds,
+        progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at, notify,
+        backoff_base_ms, backoff_max_ms, tenant, overlap_key)
+      values (${input.namespace}, ${fn.id}, ${input.job_name}, ${tx.json(input.payload as never)}, ${input.priority},
+        ${limits.maxRetries}, ${limits.timeout}, ${fn.progress_timeout_seconds}, ${input.idempotency_key ?? null},
+        ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt}, ${input.notify ?? false},
+        ${input.backoff?.base_ms ?? null}, ${input.backoff?.max_ms ?? null},
+        ${input.on_behalf_of?.tenant === undefined ? tx`default` : input.on_behalf_of.tenant},
+        ${input.dedupe_key ?? null})
+      on conflict do nothing
+      returning ${tx(jobColumnsWithResult)}`;
+    if (job) return { job, created: true };
+    if (input.idempotency_key !== undefined) {
+      const [existing] = await tx<JobRow[]>`
+        select ${tx(jobColumnsWithResult)} from jobs.queue
+        where coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)
+              = coalesce(${owner.created_by}::uuid, '00000000-0000-0000-0000-000000000000'::uuid)
+          and idempotency_key = ${input.idempotency_key}`;
+      if (existing) return { job: existing, created: false };
+    }
+    const met = await activeOverlap(tx, fn.id, input.payload, owner.created_by, input.dedupe_key);
+    if (met?.overlap_mode === "reject") throw alreadyActive(input.job_name, met.id);
+    if (met) {
+      const [existing] =
+        input.dedupe === "replace"
+          ? await tx<JobRow[]>`
+              update jobs.queue set payload = ${tx.json(input.payload as never)}, scheduled_at = ${scheduledAt}
+              where id = ${met.id} and status = 'pending'
+              returning ${tx(jobColumnsWithResult)}`
+          : await tx<JobRow[]>`
+              select ${tx(jobColumnsWithResult)} from jobs.queue where id = ${met.id} and status = 'pending'`;
+      if (existing) return { job: existing, created: false };
+    }
+    if (round >= 4) {
+      throw conflict(
+        "SUBMIT_CONTENDED",
+        "The job kept meeting jobs that ended as it was submitted; submit again",
+        {
+          job_name: input.job_name,
+        },
+      );
+    }
+  }
 }
 
 /** The job's own limits: what the submitter asked for, never above what the function allows. */

@@ -29,6 +29,13 @@ export const submitOptionFields = {
     .strict()
     .refine((b) => b.max_ms >= b.base_ms, { message: "max_ms must be at least base_ms", path: ["max_ms"] })
     .optional(),
+  /**
+   * While a pending job of the function has this key (the submitter's own), the submit returns it
+   * instead of adding another; on a function with `overlap: reject`, the key it compares.
+   */
+  dedupe_key: z.string().min(1).max(500).optional(),
+  /** What a submit meeting a pending job with its dedupe_key does: return it, or replace its payload and run time. */
+  dedupe: z.enum(["keep", "replace"]).optional(),
 };
 
 const when = (body: { scheduled_at?: string; delay_seconds?: number; delay?: number }) =>

@@ -6,6 +6,7 @@
  */
 import type { Tx } from "../db/createSql.ts";
 import { type JobRow, jobColumnsWithResult } from "../queue/jobRow.ts";
+import { activeOverlap } from "../queue/overlap.ts";
 import { type ScheduleRow, scheduleKeyPrefix } from "./scheduleRow.ts";
 
 export type ScheduleRunOutcome =
@@ -78,6 +79,16 @@ export async function enqueueScheduleRun(
       ${schedule.max_retries ?? fn.max_retries}, ${fn.timeout_seconds}, ${fn.progress_timeout_seconds}, ${key},
       'service_role', ${schedule.backoff?.base_ms ?? null}, ${schedule.backoff?.max_ms ?? null},
       ${fireTime === "now" ? "cron_trigger" : "cron"}, ${schedule.id})
+    on conflict (namespace, job_name, overlap_key) where overlap_mode = 'reject' and status in ('pending', 'running')
+      do nothing
     returning ${tx(jobColumnsWithResult)}`;
-  return { started: true, job: job! };
+  if (job) return { started: true, job };
+  // The function's own `overlap: reject` met an active job with the same key.
+  const met = await activeOverlap(tx, fn.id, payload, null, undefined);
+  return {
+    started: false,
+    reason: "overlap",
+    message: `a job of ${label} with the same key is still pending or running (the function's overlap: reject)`,
+    existing_run_id: met?.id,
+  };
 }

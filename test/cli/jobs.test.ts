@@ -209,6 +209,30 @@ describe("fluxbase jobs", { timeout: 60_000 }, () => {
     for (const run of [badAt, badBackoff, overCap]) expect(run.code).toBe(1);
   });
 
+  it("submit --dedupe-key answers the pending job, --replace gives it the new payload", async () => {
+    const later = ["--delay", "3600", "--json"];
+    const first = await jobs("submit", "progress", "--payload", '{"n":1}', "--dedupe-key", "d-1", ...later);
+    expect(first.code).toBe(0);
+    const job = JSON.parse(first.stdout);
+    const kept = await jobs("submit", "progress", "--payload", '{"n":2}', "--dedupe-key", "d-1", ...later);
+    expect(JSON.parse(kept.stdout)).toMatchObject({ id: job.id, payload: { n: 1 } });
+    const replaced = await jobs(
+      "submit",
+      "progress",
+      "--payload",
+      '{"n":3}',
+      "--dedupe-key",
+      "d-1",
+      "--replace",
+      ...later,
+    );
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ id: job.id, payload: { n: 3 } });
+    const lonely = await jobs("submit", "progress", "--replace");
+    expect(lonely.stderr).toBe("fluxbase: --replace goes with --dedupe-key\n");
+    expect(lonely.code).toBe(1);
+    await jobs("cancel", job.id);
+  });
+
   it("reports bad input and server errors in one line, exit code 1", async () => {
     const [missing, badId, badJson, notObject, unknownFlag, noId, badLimit, unknownCommand, noFunction] =
       await Promise.all([

@@ -64,6 +64,7 @@ describe("job function examples", () => {
       "sandbox-tour",
       "save-note",
       "sum",
+      "sync-account",
       "use-secret",
       "with-deadline",
     ]);

@@ -51,6 +51,17 @@ describe("SDK examples", () => {
     ]);
   }, 90_000);
 
+  it("overlap refuses a second sync of one account and deduplicates pending submits", async () => {
+    const out = await expectRuns(docs, "overlap");
+    expect(out.trim().split("\n")).toEqual([
+      "JOB_ALREADY_ACTIVE 409",
+      "points at the first: true",
+      "another account: pending",
+      "same job: true { name: 'A' }",
+      "replaced: true { name: 'C' }",
+    ]);
+  }, 90_000);
+
   it("submit-options shows priority, delay, idempotency and cancelling a delayed job", async () => {
     const out = await expectRuns(docs, "submit-options");
     expect(out.trim().split("\n")).toEqual([

@@ -129,6 +129,7 @@ const functionKeys = {
   origin: 1,
   kind: 1,
   run_in: 1,
+  overlap: 1,
   source_path: 1,
   version: 1,
   created_at: 1,

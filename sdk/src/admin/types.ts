@@ -45,6 +45,12 @@ export interface JobFunction {
   kind: "handler" | "sandboxed";
   /** The lane its jobs run in: processes with the HTTP API (`"api"`) or worker processes. */
   run_in: "api" | "worker";
+  /**
+   * Null: jobs never refuse each other. `reject`: while a pending or running job with the same key
+   * exists, a submit is refused (409 `JOB_ALREADY_ACTIVE`); the key is the payload value at `key`
+   * (one key for the whole function when null), per submitting user unless `scope` is `"global"`.
+   */
+  overlap: { policy: "reject"; key: string | null; scope: "user" | "global" } | null;
   source_path: string | null;
   version: number;
   created_at: string;

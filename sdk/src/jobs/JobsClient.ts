@@ -21,7 +21,8 @@ export class JobsClient {
   /**
    * Queues a run of the job function `jobName`; resolves to the new `pending` job.
    * Errors: `FUNCTION_NOT_FOUND` (404), `ROLE_REQUIRED` (403, with `context.required_roles`),
-   * `VALIDATION_ERROR` (400), `PAYLOAD_TOO_LARGE` (413).
+   * `VALIDATION_ERROR` (400), `PAYLOAD_TOO_LARGE` (413), `JOB_ALREADY_ACTIVE` (409, with
+   * `context.existing_run_id`, on a function with `overlap: reject`).
    *
    * @param jobName Name of the job function.
    * @param payload JSON object the handler receives as `job.getJobPayload()`. @default {}
@@ -47,6 +48,8 @@ export class JobsClient {
       backoff: options.backoff && { base_ms: options.backoff.baseMs, max_ms: options.backoff.maxMs },
       on_behalf_of: options.onBehalfOf,
       notify: options.notify,
+      dedupe_key: options.dedupeKey,
+      dedupe: options.dedupe,
     };
     const headers: Record<string, string> = {};
     if (options.idempotencyKey !== undefined) headers["Idempotency-Key"] = options.idempotencyKey;

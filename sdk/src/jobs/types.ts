@@ -120,6 +120,14 @@ export interface SubmitJobOptions {
    * (sent as the `Idempotency-Key` header; scoped to the submitting user).
    */
   idempotencyKey?: string;
+  /**
+   * While a pending job of this function has the same key (yours), the submit answers that job
+   * (status 200) instead of adding another; on a function with `overlap: reject`, the key compared
+   * instead of the payload's (a second active one is refused with `JOB_ALREADY_ACTIVE`, 409).
+   */
+  dedupeKey?: string;
+  /** `"replace"`: the pending job met by `dedupeKey` takes this payload and run time. @default "keep" */
+  dedupe?: "keep" | "replace";
   /** Service role only: submit as this user, so the job runs with their identity and RLS. */
   onBehalfOf?: OnBehalfOf;
   /**
