@@ -16,6 +16,7 @@ export const functionColumns = [
   "kind",
   "run_in",
   "overlap",
+  "concurrency",
   "source_path",
   "version",
   "bundle_error",

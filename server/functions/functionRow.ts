@@ -32,6 +32,7 @@ export interface StoredFunction {
   require_roles: string[];
   run_in: string;
   overlap: unknown;
+  concurrency: number | null;
 }
 
 /** Every column a sync writes, except the jsonb `permissions` and `overlap` (see jsonColumns). */
@@ -53,6 +54,7 @@ export function functionColumns(fn: FunctionInput, namespace: string) {
     progress_timeout_seconds: s.progressTimeoutSeconds,
     require_roles: s.requireRoles,
     run_in: s.runIn,
+    concurrency: s.concurrency,
     source_path: fn.sourcePath ?? null,
   };
 }
@@ -72,6 +74,7 @@ export function sameFunction(stored: StoredFunction, fn: FunctionInput): boolean
     stored.max_retries === s.maxRetries &&
     stored.progress_timeout_seconds === s.progressTimeoutSeconds &&
     stored.run_in === s.runIn &&
+    stored.concurrency === s.concurrency &&
     canonical(stored.require_roles) === canonical(s.requireRoles) &&
     canonical(stored.permissions) === canonical(s.permissions) &&
     canonical(stored.overlap) === canonical(s.overlap)

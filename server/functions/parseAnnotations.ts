@@ -4,7 +4,7 @@
  */
 import { cronProblem, normalizeCron } from "../schedules/cronExpression.ts";
 import { leadingComments } from "./leadingComments.ts";
-import { type AnnotationError, type FunctionSettings, NAMESPACE_PATTERN } from "./types.ts";
+import { type AnnotationError, type FunctionSettings, NAMESPACE_PATTERN, OVERLAP_POLICIES } from "./types.ts";
 
 export interface ParsedAnnotations {
   settings: FunctionSettings;
@@ -38,7 +38,11 @@ const rules: Record<string, Rule> = {
   memory: (v) => withInt(v, 16, 65_536, "megabytes", (n) => ({ memory: n })),
   "progress-timeout": (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ progressTimeout: n })),
   "run-in": (v) => (v === "api" || v === "worker" ? { runIn: v } : "expected api or worker"),
-  overlap: (v) => (v === "allow" || v === "reject" ? { overlap: v } : "expected allow or reject"),
+  overlap: (v) =>
+    v === "allow" || (OVERLAP_POLICIES as readonly string[]).includes(v)
+      ? { overlap: v as FunctionSettings["overlap"] }
+      : "expected allow, reject, queue or supersede",
+  concurrency: (v) => withInt(v, 1, 100_000, "running jobs", (n) => ({ concurrency: n })),
   "overlap-key": (v) =>
     OVERLAP_KEY.test(v) ? { overlapKey: v } : "expected a dotted payload path such as user_id or order.id",
   "overlap-scope": (v) => (v === "user" || v === "global" ? { overlapScope: v } : "expected user or global"),
@@ -132,11 +136,11 @@ export function parseAnnotations(source: string, file: string): ParsedAnnotation
     if (!firstLine.has(name)) firstLine.set(name, line);
   }
   for (const name of ["overlap-key", "overlap-scope"]) {
-    if (firstLine.has(name) && settings.overlap !== "reject")
+    if (firstLine.has(name) && (settings.overlap === undefined || settings.overlap === "allow"))
       errors.push({
         file,
         line: firstLine.get(name)!,
-        message: `@fluxbase:${name} has no effect without @fluxbase:overlap reject`,
+        message: `@fluxbase:${name} has no effect without @fluxbase:overlap reject, queue or supersede`,
       });
   }
   errors.push(...misplacedAnnotations(source, codeStartOffset, codeStartLine, file));
@@ -177,6 +181,7 @@ const annotationFor: Record<keyof FunctionSettings, string> = {
   overlap: "overlap",
   overlapKey: "overlap-key",
   overlapScope: "overlap-scope",
+  concurrency: "concurrency",
 };
 
 /**

@@ -25,9 +25,14 @@ export function resolveFunctionSettings(
     requireRoles: settings.requireRoles ?? [],
     runIn: settings.runIn ?? "worker",
     overlap:
-      settings.overlap === "reject"
-        ? { policy: "reject", key: settings.overlapKey ?? null, scope: settings.overlapScope ?? "user" }
-        : null,
+      settings.overlap === undefined || settings.overlap === "allow"
+        ? null
+        : {
+            policy: settings.overlap,
+            key: settings.overlapKey ?? null,
+            scope: settings.overlapScope ?? "user",
+          },
+    concurrency: settings.concurrency ?? null,
     permissions: {
       net: settings.allowNet ?? false,
       env: settings.allowEnv ?? [],

@@ -40,19 +40,26 @@ export interface FunctionSettings {
   /** Where jobs of the function run: a process with the HTTP API, or a worker process. */
   runIn?: "api" | "worker";
   /** What a submit does while a job with the same key is active (see OverlapSetting). */
-  overlap?: "allow" | "reject";
+  overlap?: "allow" | OverlapPolicy;
   /** A dotted payload path whose value is the overlap key. */
   overlapKey?: string;
   overlapScope?: "user" | "global";
+  /** At most this many running jobs of the function, across all processes. */
+  concurrency?: number;
 }
 
+export type OverlapPolicy = "reject" | "queue" | "supersede";
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ["reject", "queue", "supersede"];
+
 /**
- * `reject`: while a pending or running job of the function has the same key, a submit is refused
- * (409 JOB_ALREADY_ACTIVE). The key is the payload value at `key` (one key for the whole function
- * when null), per submitting user unless `scope` is global. Stored in `jobs.functions.overlap`.
+ * What jobs with the same key do to each other (stored in `jobs.functions.overlap`): `reject` — while
+ * one is pending or running, a submit is refused (409 JOB_ALREADY_ACTIVE); `queue` — at most one runs
+ * at a time, the others wait; `supersede` — a new one cancels the older active ones. The key is the
+ * payload value at `key` (one key for the whole function when null), per submitting user unless
+ * `scope` is global.
  */
 export interface OverlapSetting {
-  policy: "reject";
+  policy: OverlapPolicy;
   key: string | null;
   scope: "user" | "global";
 }
@@ -82,6 +89,8 @@ export interface ResolvedFunctionSettings {
   runIn: "api" | "worker";
   /** Null: `allow`, jobs never wait for or refuse each other. */
   overlap: OverlapSetting | null;
+  /** Null: no cap beyond the namespace's. */
+  concurrency: number | null;
 }
 
 /** What a sync writes for one function; an API upload builds one with `prepareFunctionFromSource`. */

@@ -31,6 +31,7 @@ export function defineJob<
     description: input.description,
     schedule: input.schedule,
     overlap: input.overlap ? Object.freeze({ ...input.overlap }) : undefined,
+    concurrency: input.concurrency,
     enabled: input.enabled ?? true,
     handler: input.handler,
     definedAt: callerLocation(defineJob),

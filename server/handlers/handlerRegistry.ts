@@ -71,12 +71,14 @@ function settingsProblem(def: AnyJobDefinition): string | undefined {
     return `timeout must be a whole number of seconds (1 or more), got ${def.timeout}`;
   if (!whole(def.maxRetries, 0))
     return `maxRetries must be a whole number (0 or more), got ${def.maxRetries}`;
+  if (def.concurrency !== undefined && !(Number.isInteger(def.concurrency) && def.concurrency >= 1))
+    return `concurrency must be a whole number of running jobs (1 or more), got ${def.concurrency}`;
   if (def.runIn !== "api" && def.runIn !== "worker")
     return `runIn must be "api" or "worker", got ${JSON.stringify(def.runIn)}`;
   const overlap = def.overlap;
   if (overlap !== undefined) {
-    if (overlap.policy !== "allow" && overlap.policy !== "reject")
-      return `overlap.policy must be "allow" or "reject", got ${JSON.stringify(overlap.policy)}`;
+    if (!["allow", "reject", "queue", "supersede"].includes(overlap.policy))
+      return `overlap.policy must be "allow", "reject", "queue" or "supersede", got ${JSON.stringify(overlap.policy)}`;
     if (overlap.key !== undefined && !overlapKeyPattern.test(overlap.key))
       return `overlap.key must be a dotted payload path such as "user_id" or "order.id", got ${JSON.stringify(overlap.key)}`;
     if (overlap.scope !== undefined && overlap.scope !== "user" && overlap.scope !== "global")

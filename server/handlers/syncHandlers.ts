@@ -54,15 +54,17 @@ export async function syncHandlers(
         description = excluded.description, enabled = excluded.enabled, schedule = excluded.schedule,
         timeout_seconds = excluded.timeout_seconds, max_retries = excluded.max_retries,
         require_roles = excluded.require_roles, run_in = excluded.run_in, overlap = excluded.overlap,
+        concurrency = excluded.concurrency,
         source = excluded.source,
         source_path = excluded.source_path, version = jobs.functions.version + 1, updated_at = now()
       where jobs.functions.origin = 'handler'
         and (jobs.functions.description, jobs.functions.enabled, jobs.functions.schedule,
              jobs.functions.timeout_seconds, jobs.functions.max_retries, jobs.functions.require_roles,
-             jobs.functions.run_in, jobs.functions.source_path, jobs.functions.overlap)
+             jobs.functions.run_in, jobs.functions.source_path, jobs.functions.overlap,
+             jobs.functions.concurrency)
         is distinct from (excluded.description, excluded.enabled, excluded.schedule, excluded.timeout_seconds,
              excluded.max_retries, excluded.require_roles, excluded.run_in, excluded.source_path,
-             excluded.overlap)`;
+             excluded.overlap, excluded.concurrency)`;
   });
 }
 
@@ -86,9 +88,14 @@ function handlerRow(tx: Tx, def: AnyJobDefinition, jobs: Defaults) {
     source_path: def.definedAt,
     run_in: def.runIn,
     overlap:
-      def.overlap?.policy === "reject"
-        ? tx.json({ policy: "reject", key: def.overlap.key ?? null, scope: def.overlap.scope ?? "user" })
-        : null,
+      def.overlap === undefined || def.overlap.policy === "allow"
+        ? null
+        : tx.json({
+            policy: def.overlap.policy,
+            key: def.overlap.key ?? null,
+            scope: def.overlap.scope ?? "user",
+          }),
+    concurrency: def.concurrency ?? null,
   };
 }
 

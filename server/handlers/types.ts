@@ -106,6 +106,12 @@ export interface HandlerContext<Payload = unknown> {
   toggles: Toggles;
 }
 
+export interface JobOverlap {
+  policy: "allow" | "reject" | "queue" | "supersede";
+  key?: string;
+  scope?: "user" | "global";
+}
+
 export interface DefineJobInput<Name extends string, Schema extends z.ZodType, Result> {
   /** Letters, digits, `-` and `_`; unique across handlers and sandboxed functions. */
   name: Name;
@@ -127,11 +133,14 @@ export interface DefineJobInput<Name extends string, Schema extends z.ZodType, R
   /** @default true */
   enabled?: boolean;
   /**
-   * `{ policy: "reject" }`: while a pending or running job with the same key exists, a submit is
-   * refused with 409 JOB_ALREADY_ACTIVE. `key`: a dotted payload path (default: one key for the
-   * whole job); `scope`: per submitting user (default) or global. @default allow
+   * What jobs with the same key do to each other: `reject` — while one is pending or running a
+   * submit is refused with 409 JOB_ALREADY_ACTIVE; `queue` — one runs at a time, the others wait;
+   * `supersede` — a new one cancels the older active ones. `key`: a dotted payload path (default:
+   * one key for the whole job); `scope`: per submitting user (default) or global. @default allow
    */
-  overlap?: { policy: "allow" | "reject"; key?: string; scope?: "user" | "global" };
+  overlap?: JobOverlap;
+  /** At most this many running jobs of this job, across all processes. @default no cap */
+  concurrency?: number;
   handler: (ctx: HandlerContext<z.output<Schema>>, payload: z.output<Schema>) => Promise<Result> | Result;
 }
 
@@ -152,7 +161,8 @@ export interface JobDefinition<
   readonly requireRole: string[];
   readonly description: string | undefined;
   readonly schedule: string | undefined;
-  readonly overlap: { policy: "allow" | "reject"; key?: string; scope?: "user" | "global" } | undefined;
+  readonly overlap: JobOverlap | undefined;
+  readonly concurrency: number | undefined;
   readonly enabled: boolean;
   readonly handler: (ctx: HandlerContext<Output>, payload: Output) => Promise<Result> | Result;
   /** `file:line` of the defineJob call, for error messages. */

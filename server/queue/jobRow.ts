@@ -37,6 +37,8 @@ export interface JobRow {
   trigger: JobTrigger;
   /** The schedule that started it (trigger cron or cron_trigger). */
   schedule_id: string | null;
+  /** The newer job that cancelled this one (its function's `overlap: supersede`). */
+  superseded_by: string | null;
   /** The submitter is mailed when the job ends. */
   notify: boolean;
 }
@@ -73,6 +75,7 @@ export const jobColumns = [
   "completed_at",
   "trigger",
   "schedule_id",
+  "superseded_by",
   "notify",
 ] as const;
 

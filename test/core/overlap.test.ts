@@ -241,7 +241,7 @@ it("refuses annotations that cannot work with 400 INVALID_ANNOTATION", async () 
       `// @fluxbase:overlap-key account.id\n${noop}`,
       "@fluxbase:overlap-key has no effect without @fluxbase:overlap reject",
     ],
-    [`// @fluxbase:overlap sometimes\n${noop}`, "expected allow or reject"],
+    [`// @fluxbase:overlap sometimes\n${noop}`, "expected allow, reject, queue or supersede"],
     [`// @fluxbase:overlap reject\n// @fluxbase:overlap-key a..b\n${noop}`, "expected a dotted payload path"],
   ] as const) {
     const res = await server.request("POST", "/api/v1/admin/jobs/functions", {
@@ -268,5 +268,7 @@ it("refuses a bad overlap in defineJob at start-up, naming it", async () => {
     },
     (e: Error) => e,
   );
-  expect(String(error?.message)).toContain('overlap.policy must be "allow" or "reject"');
+  expect(String(error?.message)).toContain(
+    'overlap.policy must be "allow", "reject", "queue" or "supersede"',
+  );
 });

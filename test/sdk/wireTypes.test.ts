@@ -93,6 +93,7 @@ const jobKeys = {
   notify: 1,
   trigger: 1,
   schedule_id: 1,
+  superseded_by: 1,
 } satisfies Record<keyof Job, 1>;
 const workerKeys = {
   id: 1,
@@ -130,6 +131,7 @@ const functionKeys = {
   kind: 1,
   run_in: 1,
   overlap: 1,
+  concurrency: 1,
   source_path: 1,
   version: 1,
   created_at: 1,

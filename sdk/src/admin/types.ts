@@ -46,11 +46,18 @@ export interface JobFunction {
   /** The lane its jobs run in: processes with the HTTP API (`"api"`) or worker processes. */
   run_in: "api" | "worker";
   /**
-   * Null: jobs never refuse each other. `reject`: while a pending or running job with the same key
-   * exists, a submit is refused (409 `JOB_ALREADY_ACTIVE`); the key is the payload value at `key`
-   * (one key for the whole function when null), per submitting user unless `scope` is `"global"`.
+   * Null: jobs never wait for or refuse each other. For jobs with the same key — the payload value
+   * at `key` (one key for the whole function when null), per submitting user unless `scope` is
+   * `"global"` — `reject`: while one is pending or running a submit is refused (409
+   * `JOB_ALREADY_ACTIVE`); `queue`: one runs at a time; `supersede`: a new one cancels the older.
    */
-  overlap: { policy: "reject"; key: string | null; scope: "user" | "global" } | null;
+  overlap: {
+    policy: "reject" | "queue" | "supersede";
+    key: string | null;
+    scope: "user" | "global";
+  } | null;
+  /** At most this many running jobs of the function across all processes; null: no cap. */
+  concurrency: number | null;
   source_path: string | null;
   version: number;
   created_at: string;

@@ -63,6 +63,8 @@ export interface Job<TPayload = any, TResult = any> {
   trigger: JobTrigger;
   /** The schedule that started it (trigger `cron` or `cron_trigger`). */
   schedule_id: string | null;
+  /** The newer job that cancelled this one (its function's `overlap: supersede`). */
+  superseded_by: string | null;
   /** The submitter is mailed when the job ends (`notify: true` at submit). */
   notify: boolean;
 }
