@@ -96,6 +96,23 @@ export function createJobUtils(
         return answer.on === true;
       },
     }),
+    events: Object.freeze({
+      emit(name: string, payload: Record<string, unknown> = {}) {
+        if (typeof name !== "string" || name === "") {
+          throw new TypeError(`job.events.emit: name must be an event name, got ${JSON.stringify(name)}`);
+        }
+        if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+          throw new TypeError("job.events.emit: payload must be an object");
+        }
+        return callServer<{ event: { id: string; name: string }; jobs: { id: string; job_name: string }[] }>(
+          server,
+          `job.events.emit(${JSON.stringify(name)})`,
+          "POST",
+          "/api/v1/events",
+          { name, payload },
+        );
+      },
+    }),
   } satisfies JobUtils;
   return { job, cancelled: markCancelled };
 }

@@ -2,6 +2,7 @@
 import type { PostgrestClient } from "@supabase/postgrest-js";
 import { AdminClient } from "./admin/AdminClient.ts";
 import { FluxbaseAuth } from "./auth/FluxbaseAuth.ts";
+import { EventsClient } from "./events/EventsClient.ts";
 import { trimTrailingSlashes } from "./http/buildUrl.ts";
 import { HttpClient } from "./http/HttpClient.ts";
 import { JobsClient } from "./jobs/JobsClient.ts";
@@ -20,6 +21,8 @@ export class FluxbaseClient {
   readonly jobs: JobsClient;
   /** Operator APIs (service key or admin token): all jobs, workers, stats, job functions. */
   readonly admin: AdminClient;
+  /** Named events that start the job functions listening to them. */
+  readonly events: EventsClient;
   /** Feature toggles for the current user's tenant. */
   readonly toggles: TogglesClient;
   readonly #rest: PostgrestClient<any, any, any>;
@@ -37,6 +40,7 @@ export class FluxbaseClient {
     this.jobs = new JobsClient(http, () => this.realtime);
     this.admin = new AdminClient(http);
     this.toggles = new TogglesClient(http);
+    this.events = new EventsClient(http);
     this.#rest = createRestClient(http, options.schema);
   }
 

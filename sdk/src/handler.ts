@@ -43,6 +43,23 @@ export interface JobUtils {
   readonly signal: AbortSignal;
   /** Feature toggles for the job's tenant (the submitter's); no `allow-net` needed. */
   readonly toggles: JobToggles;
+  /** Named events, emitted as the job's submitter (the service role for a job no user submitted). */
+  readonly events: JobEvents;
+}
+
+/** `job.events`: emit a named event from inside a job; no `allow-net` needed. */
+export interface JobEvents {
+  /**
+   * Emits `name`: every function listening to it (`@fluxbase:on <name>`) that the submitter may
+   * start gets one job with `payload`. Resolves to the event's id and the jobs it started; throws
+   * with the server's `code` (e.g. `EVENT_FORBIDDEN`) when refused.
+   * @example
+   * await job.events.emit("report:ready", { report_id: id });
+   */
+  emit(
+    name: string,
+    payload?: Record<string, unknown>,
+  ): Promise<{ event: { id: string; name: string }; jobs: { id: string; job_name: string }[] }>;
 }
 
 /** `job.toggles`: feature toggles as the server sees them for the job's tenant. */

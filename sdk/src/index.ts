@@ -45,9 +45,12 @@ export type {
 export { FluxbaseAuth, type FluxbaseSession } from "./auth/FluxbaseAuth.ts";
 export { createClient } from "./createClient.ts";
 export { type FluxbaseClientErrorCode, FluxbaseError } from "./errors.ts";
+export { EventsClient } from "./events/EventsClient.ts";
+export type { EmittedEvent, EventJob, FluxbaseEvent, ListEventsOptions } from "./events/types.ts";
 export { FluxbaseClient } from "./FluxbaseClient.ts";
 export type {
   JobContext,
+  JobEvents,
   JobHandler,
   JobSecrets,
   JobToggles,

@@ -5,6 +5,7 @@
 export type { FluxbaseClient } from "./FluxbaseClient.ts";
 export type {
   JobContext,
+  JobEvents,
   JobHandler,
   JobSecrets,
   JobToggles,

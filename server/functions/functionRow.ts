@@ -33,6 +33,10 @@ export interface StoredFunction {
   run_in: string;
   overlap: unknown;
   concurrency: number | null;
+  on_events: string[];
+  on_roles: string[] | null;
+  on_tables: unknown;
+  events_error: string | null;
 }
 
 /** Every column a sync writes, except the jsonb `permissions` and `overlap` (see jsonColumns). */
@@ -55,6 +59,8 @@ export function functionColumns(fn: FunctionInput, namespace: string) {
     require_roles: s.requireRoles,
     run_in: s.runIn,
     concurrency: s.concurrency,
+    on_events: s.onEvents,
+    on_roles: s.onRoles,
     source_path: fn.sourcePath ?? null,
   };
 }
@@ -75,6 +81,11 @@ export function sameFunction(stored: StoredFunction, fn: FunctionInput): boolean
     stored.progress_timeout_seconds === s.progressTimeoutSeconds &&
     stored.run_in === s.runIn &&
     stored.concurrency === s.concurrency &&
+    // A table subscription that could not be installed is tried again at every load.
+    stored.events_error === null &&
+    canonical(stored.on_events) === canonical(s.onEvents) &&
+    canonical(stored.on_roles) === canonical(s.onRoles) &&
+    canonical(stored.on_tables) === canonical(s.onTables) &&
     canonical(stored.require_roles) === canonical(s.requireRoles) &&
     canonical(stored.permissions) === canonical(s.permissions) &&
     canonical(stored.overlap) === canonical(s.overlap)

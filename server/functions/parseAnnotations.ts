@@ -3,6 +3,7 @@
  * Every problem becomes an error with file and line; the other annotations are still read.
  */
 import { cronProblem, normalizeCron } from "../schedules/cronExpression.ts";
+import { parseSubscription, type TableSubscription } from "./eventSubscription.ts";
 import { leadingComments } from "./leadingComments.ts";
 import { type AnnotationError, type FunctionSettings, NAMESPACE_PATTERN, OVERLAP_POLICIES } from "./types.ts";
 
@@ -42,6 +43,14 @@ const rules: Record<string, Rule> = {
     v === "allow" || (OVERLAP_POLICIES as readonly string[]).includes(v)
       ? { overlap: v as FunctionSettings["overlap"] }
       : "expected allow, reject, queue or supersede",
+  on: (v, s) => {
+    const sub = parseSubscription(v);
+    if (typeof sub === "string") return sub;
+    return "event" in sub
+      ? { onEvents: merge(s.onEvents, [sub.event]) }
+      : { onTables: mergeTables(s.onTables, sub.tables) };
+  },
+  "on-role": (v, s) => withList(v, /[\s,]+/, ROLE, "role names", (l) => ({ onRoles: merge(s.onRoles, l) })),
   concurrency: (v) => withInt(v, 1, 100_000, "running jobs", (n) => ({ concurrency: n })),
   "overlap-key": (v) =>
     OVERLAP_KEY.test(v) ? { overlapKey: v } : "expected a dotted payload path such as user_id or order.id",
@@ -99,7 +108,15 @@ function grantList(
 const blockingAnnotations = new Set(["schedule"]);
 
 /** Annotations that may appear more than once: their lists are merged. The others count once. */
-const repeatable = new Set(["require-role", "allow-net", "allow-env", "allow-read", "allow-write"]);
+const repeatable = new Set([
+  "on",
+  "on-role",
+  "require-role",
+  "allow-net",
+  "allow-env",
+  "allow-read",
+  "allow-write",
+]);
 
 export function parseAnnotations(source: string, file: string): ParsedAnnotations {
   const settings: FunctionSettings = {};
@@ -182,6 +199,9 @@ const annotationFor: Record<keyof FunctionSettings, string> = {
   overlapKey: "overlap-key",
   overlapScope: "overlap-scope",
   concurrency: "concurrency",
+  onEvents: "on",
+  onTables: "on",
+  onRoles: "on-role",
 };
 
 /**
@@ -255,3 +275,7 @@ function withList<T>(value: string, separator: RegExp, item: RegExp, what: strin
 }
 
 const merge = (old: string[] | undefined, items: string[]) => [...new Set([...(old ?? []), ...items])];
+const mergeTables = (old: TableSubscription[] | undefined, items: TableSubscription[]) => {
+  const all = new Map([...(old ?? []), ...items].map((t) => [`${t.op} ${t.schema}.${t.table}`, t]));
+  return [...all.values()];
+};

@@ -33,6 +33,9 @@ export function resolveFunctionSettings(
             scope: settings.overlapScope ?? "user",
           },
     concurrency: settings.concurrency ?? null,
+    onEvents: settings.onEvents ?? [],
+    onTables: settings.onTables ?? [],
+    onRoles: settings.onRoles ?? null,
     permissions: {
       net: settings.allowNet ?? false,
       env: settings.allowEnv ?? [],

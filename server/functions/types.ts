@@ -3,6 +3,8 @@
  * what one loaded function carries from the jobs folder (or an API upload) to `jobs.functions`.
  */
 
+import type { TableSubscription } from "./eventSubscription.ts";
+
 /** A problem found in a function's annotations: 1-based line in `file`. */
 export interface AnnotationError {
   file: string;
@@ -46,6 +48,12 @@ export interface FunctionSettings {
   overlapScope?: "user" | "global";
   /** At most this many running jobs of the function, across all processes. */
   concurrency?: number;
+  /** Named events that start a job of the function (`@fluxbase:on incident:created`). */
+  onEvents?: string[];
+  /** Table changes that start a job (`@fluxbase:on insert app.orders`). */
+  onTables?: TableSubscription[];
+  /** Who may start it by an event; default: whoever may submit it. */
+  onRoles?: string[];
 }
 
 export type OverlapPolicy = "reject" | "queue" | "supersede";
@@ -91,6 +99,10 @@ export interface ResolvedFunctionSettings {
   overlap: OverlapSetting | null;
   /** Null: no cap beyond the namespace's. */
   concurrency: number | null;
+  onEvents: string[];
+  onTables: TableSubscription[];
+  /** Null: the require-role roles. */
+  onRoles: string[] | null;
 }
 
 /** What a sync writes for one function; an API upload builds one with `prepareFunctionFromSource`. */

@@ -32,6 +32,10 @@ export function defineJob<
     schedule: input.schedule,
     overlap: input.overlap ? Object.freeze({ ...input.overlap }) : undefined,
     concurrency: input.concurrency,
+    on: Object.freeze(
+      input.on === undefined ? [] : typeof input.on === "string" ? [input.on] : [...input.on],
+    ),
+    onRole: input.onRole === undefined ? undefined : Object.freeze([...input.onRole]),
     enabled: input.enabled ?? true,
     handler: input.handler,
     definedAt: callerLocation(defineJob),

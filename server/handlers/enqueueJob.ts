@@ -15,7 +15,7 @@ import { validate } from "../validation.ts";
 import type { HandlerRegistry } from "./handlerRegistry.ts";
 import type { EnqueuedJob, EnqueueOptions } from "./types.ts";
 
-const serviceCaller: Identity = {
+export const serviceCaller: Identity = {
   dbRole: "service_role",
   claims: { role: "service_role" },
   role: resolveRole("service_role"),

@@ -5,7 +5,7 @@ import { withClaims } from "../db/withClaims.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import type { ToggleStore } from "../toggles/toggleStore.ts";
 import type { RunIO } from "../worker/executor.ts";
-import type { HandlerContext, HandlerJobs, HandlerLog } from "./types.ts";
+import type { HandlerContext, HandlerEvents, HandlerJobs, HandlerLog } from "./types.ts";
 
 export interface HandlerContextInput {
   sql: Sql;
@@ -15,6 +15,7 @@ export interface HandlerContextInput {
   signal: AbortSignal;
   isCancelled: () => boolean;
   enqueue: HandlerJobs["enqueue"];
+  emit: HandlerEvents["emit"];
   toggles: ToggleStore;
   tenantClaim: string;
 }
@@ -71,6 +72,7 @@ export function createHandlerContext(input: HandlerContextInput): HandlerContext
       enqueue: (name, payload, options) =>
         input.enqueue(name, payload, { namespace: job.namespace, ...options }),
     },
+    events: { emit: input.emit },
   };
 }
 

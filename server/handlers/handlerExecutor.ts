@@ -4,15 +4,17 @@
  * the latest, after the cancel grace — a handler still running then is reported in the job's log
  * and keeps running in the background, unobserved.
  */
+
 import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import type { ToggleStore } from "../toggles/toggleStore.ts";
 import type { Executor, ExecutorRun, RunIO, RunOutcome, StopReason } from "../worker/executor.ts";
+import { createEmit } from "./emitFromCode.ts";
 import { createHandlerContext } from "./handlerContext.ts";
 import type { HandlerRegistry } from "./handlerRegistry.ts";
-import type { HandlerJobs } from "./types.ts";
+import type { HandlerEvents, HandlerJobs } from "./types.ts";
 
 export interface HandlerExecutorContext {
   /** The pool handlers get as `ctx.sql` (service role). */
@@ -32,10 +34,16 @@ const ignoredSignal =
   "Trusted handlers cannot be killed: check ctx.signal, or use a sandboxed function for code that must be stoppable.";
 
 export function createHandlerExecutor(ctx: HandlerExecutorContext): Executor {
-  return { start: (job, io) => startHandlerRun(ctx, job, io) };
+  const emit = createEmit(ctx.sql, ctx.registry);
+  return { start: (job, io) => startHandlerRun(ctx, emit, job, io) };
 }
 
-function startHandlerRun(ctx: HandlerExecutorContext, job: ClaimedJob, io: RunIO): ExecutorRun {
+function startHandlerRun(
+  ctx: HandlerExecutorContext,
+  emit: HandlerEvents["emit"],
+  job: ClaimedJob,
+  io: RunIO,
+): ExecutorRun {
   const controller = new AbortController();
   let cancelled = false;
   let settle!: (outcome: RunOutcome) => void;
@@ -119,6 +127,7 @@ function startHandlerRun(ctx: HandlerExecutorContext, job: ClaimedJob, io: RunIO
       signal: controller.signal,
       isCancelled: () => cancelled,
       enqueue: ctx.enqueue,
+      emit,
       toggles: ctx.toggles,
       tenantClaim: ctx.tenantClaim,
     });

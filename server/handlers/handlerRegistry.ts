@@ -3,7 +3,9 @@
  * name or a name given twice stops the start with both places named. Also the one place a
  * handler's payload schema is applied, for every submit path.
  */
+
 import { ConfigError } from "../errors.ts";
+import { parseSubscription } from "../functions/eventSubscription.ts";
 import { FUNCTION_NAME_PATTERN, NAMESPACE_PATTERN } from "../functions/types.ts";
 import { cronProblem } from "../schedules/cronExpression.ts";
 import { validate } from "../validation.ts";
@@ -73,6 +75,10 @@ function settingsProblem(def: AnyJobDefinition): string | undefined {
     return `maxRetries must be a whole number (0 or more), got ${def.maxRetries}`;
   if (def.concurrency !== undefined && !(Number.isInteger(def.concurrency) && def.concurrency >= 1))
     return `concurrency must be a whole number of running jobs (1 or more), got ${def.concurrency}`;
+  for (const on of def.on) {
+    const sub = typeof on === "string" ? parseSubscription(on) : "expected a string";
+    if (typeof sub === "string") return `on ${JSON.stringify(on)}: ${sub}`;
+  }
   if (def.runIn !== "api" && def.runIn !== "worker")
     return `runIn must be "api" or "worker", got ${JSON.stringify(def.runIn)}`;
   const overlap = def.overlap;

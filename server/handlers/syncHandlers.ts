@@ -9,6 +9,7 @@ import type { JobsConfig } from "../config/types.ts";
 import type { Sql, Tx } from "../db/createSql.ts";
 import { asService } from "../db/withClaims.ts";
 import { ConfigError } from "../errors.ts";
+import { parseSubscription, type TableSubscription } from "../functions/eventSubscription.ts";
 import type { ScannedFunction } from "../functions/scanJobsDir.ts";
 import { normalizeCron } from "../schedules/cronExpression.ts";
 import type { HandlerRegistry } from "./handlerRegistry.ts";
@@ -54,17 +55,20 @@ export async function syncHandlers(
         description = excluded.description, enabled = excluded.enabled, schedule = excluded.schedule,
         timeout_seconds = excluded.timeout_seconds, max_retries = excluded.max_retries,
         require_roles = excluded.require_roles, run_in = excluded.run_in, overlap = excluded.overlap,
-        concurrency = excluded.concurrency,
+        concurrency = excluded.concurrency, on_events = excluded.on_events, on_roles = excluded.on_roles,
+        on_tables = excluded.on_tables,
         source = excluded.source,
         source_path = excluded.source_path, version = jobs.functions.version + 1, updated_at = now()
       where jobs.functions.origin = 'handler'
         and (jobs.functions.description, jobs.functions.enabled, jobs.functions.schedule,
              jobs.functions.timeout_seconds, jobs.functions.max_retries, jobs.functions.require_roles,
              jobs.functions.run_in, jobs.functions.source_path, jobs.functions.overlap,
-             jobs.functions.concurrency)
+             jobs.functions.concurrency, jobs.functions.on_events, jobs.functions.on_roles,
+             jobs.functions.on_tables, jobs.functions.events_error is not null)
         is distinct from (excluded.description, excluded.enabled, excluded.schedule, excluded.timeout_seconds,
              excluded.max_retries, excluded.require_roles, excluded.run_in, excluded.source_path,
-             excluded.overlap, excluded.concurrency)`;
+             excluded.overlap, excluded.concurrency, excluded.on_events, excluded.on_roles,
+             excluded.on_tables, false)`;
   });
 }
 
@@ -96,6 +100,7 @@ function handlerRow(tx: Tx, def: AnyJobDefinition, jobs: Defaults) {
             scope: def.overlap.scope ?? "user",
           }),
     concurrency: def.concurrency ?? null,
+    ...subscriptions(tx, def),
   };
 }
 
@@ -103,4 +108,21 @@ function clash(def: AnyJobDefinition, other: string): ConfigError {
   return new ConfigError(
     `Job "${def.name}" is defined twice: as a trusted handler at ${def.definedAt} and ${other}. Rename one of them.`,
   );
+}
+
+/** `on` as the functions table stores it: named events, and table changes (see eventSubscription.ts). */
+function subscriptions(tx: Tx, def: AnyJobDefinition) {
+  const events: string[] = [];
+  const tables: TableSubscription[] = [];
+  for (const on of def.on) {
+    const sub = parseSubscription(on);
+    if (typeof sub === "string") continue; // refused by the registry before this runs
+    if ("event" in sub) events.push(sub.event);
+    else tables.push(...sub.tables);
+  }
+  return {
+    on_events: [...new Set(events)],
+    on_roles: def.onRole === undefined ? null : [...def.onRole],
+    on_tables: tx.json(tables as never),
+  };
 }

@@ -3,8 +3,10 @@
  * receives. A definition carries its payload types as phantom fields so the registry built from a
  * list of definitions can type `enqueue(name, payload)`.
  */
+
 import type { z } from "zod";
 import type { Sql, Tx } from "../db/createSql.ts";
+import type { EmittedEvent } from "../events/emitEvent.ts";
 import type { Toggles } from "../toggles/types.ts";
 
 export type Lane = "api" | "worker";
@@ -87,6 +89,14 @@ export interface HandlerJobs {
   enqueue(name: string, payload?: Record<string, unknown>, options?: EnqueueOptions): Promise<EnqueuedJob>;
 }
 
+export interface HandlerEvents {
+  /**
+   * Emits a named event as the service role: one job per function listening to it
+   * (`@fluxbase:on <name>`, `defineJob({ on })`). Pass `sql` (a transaction) to emit only if it commits.
+   */
+  emit(name: string, payload?: Record<string, unknown>, options?: { sql?: Sql | Tx }): Promise<EmittedEvent>;
+}
+
 export interface HandlerContext<Payload = unknown> {
   /** postgres.js as the service role (row-level security does not apply; grants do). */
   sql: Sql;
@@ -102,6 +112,7 @@ export interface HandlerContext<Payload = unknown> {
   isCancelled(): boolean;
   job: HandlerJob<Payload>;
   jobs: HandlerJobs;
+  events: HandlerEvents;
   /** Feature toggles for the job's tenant (the submitter's FLUXBASE_TENANT_CLAIM claim, else the user). */
   toggles: Toggles;
 }
@@ -141,6 +152,13 @@ export interface DefineJobInput<Name extends string, Schema extends z.ZodType, R
   overlap?: JobOverlap;
   /** At most this many running jobs of this job, across all processes. @default no cap */
   concurrency?: number;
+  /**
+   * What starts a job of it besides a submit: named events (`"incident:created"`) and table changes
+   * (`"insert app.orders"`, `"insert,update app.orders"`), as `@fluxbase:on`.
+   */
+  on?: string | string[];
+  /** Who may start it by emitting an event. @default whoever may submit it (`requireRole`) */
+  onRole?: string[];
   handler: (ctx: HandlerContext<z.output<Schema>>, payload: z.output<Schema>) => Promise<Result> | Result;
 }
 
@@ -163,6 +181,8 @@ export interface JobDefinition<
   readonly schedule: string | undefined;
   readonly overlap: JobOverlap | undefined;
   readonly concurrency: number | undefined;
+  readonly on: readonly string[];
+  readonly onRole: readonly string[] | undefined;
   readonly enabled: boolean;
   readonly handler: (ctx: HandlerContext<Output>, payload: Output) => Promise<Result> | Result;
   /** `file:line` of the defineJob call, for error messages. */

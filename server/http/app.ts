@@ -11,6 +11,7 @@ import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
 import { adminPauseRoutes } from "./routes/adminPause.ts";
 import { adminSchedulesRoutes } from "./routes/adminSchedules.ts";
+import { eventsRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
@@ -41,6 +42,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.route("/", metricsRoutes(deps.metrics, deps.config.metricsToken || undefined));
   app.route("/", homeRoutes());
   app.route("/api/v1/jobs", jobsRoutes(deps));
+  app.route("/api/v1/events", eventsRoutes(deps));
   // Admin routes share one authentication step: admin or service_role only.
   const admin = new Hono<AppEnv>().use("*", authenticate(deps.verifyToken), requireAdmin());
   admin.route("/", adminJobsRoutes(deps));

@@ -39,6 +39,10 @@ export interface JobRow {
   schedule_id: string | null;
   /** The newer job that cancelled this one (its function's `overlap: supersede`). */
   superseded_by: string | null;
+  /** The event that started it (trigger `event`). */
+  event_id: string | null;
+  /** Pending after a failed attempt: when the next one may start. */
+  next_attempt_at: Date | null;
   /** The submitter is mailed when the job ends. */
   notify: boolean;
 }
@@ -76,6 +80,8 @@ export const jobColumns = [
   "trigger",
   "schedule_id",
   "superseded_by",
+  "event_id",
+  "next_attempt_at",
   "notify",
 ] as const;
 

@@ -30,6 +30,11 @@ export interface SubmitJobInput {
   dedupe?: "keep" | "replace";
   /** Mail the submitter when the job ends; callers check it can be sent first (assertCanNotify). */
   notify?: boolean;
+  /**
+   * Set by an event's emit (never from a request): the job's event, and that the emitter's right to
+   * start it was already decided by the function's on-role.
+   */
+  event?: { id: string };
   /** `tenant`: the user's tenant for feature toggles (default: the user id). */
   on_behalf_of?: { user_id: string; user_email?: string; user_role?: string; tenant?: string };
 }
@@ -68,7 +73,7 @@ export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInpu
       job_name: input.job_name,
     });
   }
-  if (!satisfiesRoles(identity.role, fn.require_roles)) {
+  if (!input.event && !satisfiesRoles(identity.role, fn.require_roles)) {
     throw forbidden("ROLE_REQUIRED", `The job function "${input.job_name}" requires one of these roles`, {
       required_roles: fn.require_roles,
       role: identity.role.claim,
@@ -88,13 +93,13 @@ export async function submitJob(tx: Tx, identity: Identity, input: SubmitJobInpu
     const [job] = await tx<JobRow[]>`
       insert into jobs.queue (namespace, function_id, job_name, payload, priority, max_retries, timeout_seconds,
         progress_timeout_seconds, idempotency_key, created_by, user_email, user_role, scheduled_at, notify,
-        backoff_base_ms, backoff_max_ms, tenant, overlap_key)
+        backoff_base_ms, backoff_max_ms, tenant, overlap_key, trigger, event_id)
       values (${input.namespace}, ${fn.id}, ${input.job_name}, ${tx.json(input.payload as never)}, ${input.priority},
         ${limits.maxRetries}, ${limits.timeout}, ${fn.progress_timeout_seconds}, ${input.idempotency_key ?? null},
         ${owner.created_by}, ${owner.user_email}, ${owner.user_role}, ${scheduledAt}, ${input.notify ?? false},
         ${input.backoff?.base_ms ?? null}, ${input.backoff?.max_ms ?? null},
         ${input.on_behalf_of?.tenant === undefined ? tx`default` : input.on_behalf_of.tenant},
-        ${input.dedupe_key ?? null})
+        ${input.dedupe_key ?? null}, ${input.event ? "event" : "adhoc"}, ${input.event?.id ?? null})
       on conflict do nothing
       returning ${tx(jobColumnsWithResult)}`;
     if (job) return { job, created: true };

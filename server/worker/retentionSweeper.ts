@@ -4,9 +4,11 @@
  * session advisory lock lets one sweep at a time: the others skip that round. Batches of 1,000, each
  * its own statement, so claims never wait behind a long delete.
  */
+
 import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
+import { purgeEvents } from "../events/purgeEvents.ts";
 import type { Logger } from "../log.ts";
 import { type FinishedStatus, purgeBatch, releaseSweepLock, trySweepLock } from "../queue/purgeJobs.ts";
 
@@ -47,6 +49,9 @@ export function createRetentionSweeper(sql: Sql, jobs: JobsConfig, logger: Logge
           }
         }
         if (deleted > 0) logger.info("retention: deleted finished jobs", { deleted });
+        // Events live as long as the longest-kept jobs, and never while a job refers to one.
+        const eventAge = Math.max(...ages.map(([, age]) => age));
+        for (let n = BATCH; n === BATCH && !stopped; ) n = await purgeEvents(conn, eventAge, BATCH);
         return deleted;
       } finally {
         await releaseSweepLock(conn);

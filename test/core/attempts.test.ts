@@ -89,3 +89,20 @@ it("hides another user's attempts behind 404, and is client.jobs.getAttempts in 
   expect(error).toBeNull();
   expect(data?.map((a) => a.outcome)).toEqual(["retry", "completed"]);
 });
+
+it("a job waiting for its retry shows when the next attempt starts, and the last error", async () => {
+  const res = await server.request("POST", "/api/v1/jobs/submit", {
+    token: alice.token,
+    body: { job_name: "second-time-lucky", backoff: { base_ms: 60_000, max_ms: 60_000 } },
+  });
+  const { id } = await res.json();
+  await waitForJob(server, id, (job) => job.status === "pending" && job.attempt === 1);
+  const job = await (await server.request("GET", `/api/v1/jobs/${id}`, { token: alice.token })).json();
+  expect(job.error_message).toContain("first try fails");
+  const wait = new Date(job.next_attempt_at).getTime() - Date.now();
+  expect(wait).toBeGreaterThan(20_000);
+  expect(wait).toBeLessThanOrEqual(60_000);
+  await server.request("POST", `/api/v1/jobs/${id}/cancel`, { token: alice.token });
+  const cancelled = await (await server.request("GET", `/api/v1/jobs/${id}`, { token: alice.token })).json();
+  expect(cancelled.next_attempt_at).toBeNull();
+});

@@ -65,6 +65,49 @@ export async function handler() {}
     });
   });
 
+  it("reads event subscriptions: named events, table changes, several of each, and who may emit", () => {
+    const source = [
+      "// @fluxbase:on incident:created",
+      "// @fluxbase:on insert app.orders",
+      "// @fluxbase:on update, delete app.orders",
+      "// @fluxbase:on incident:resolved",
+      "// @fluxbase:on-role admin, support",
+      "export default () => 1;",
+    ].join("\n");
+    const parsed = parseAnnotations(source, "on.ts");
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.settings).toEqual({
+      onEvents: ["incident:created", "incident:resolved"],
+      onTables: [
+        { op: "insert", schema: "app", table: "orders" },
+        { op: "update", schema: "app", table: "orders" },
+        { op: "delete", schema: "app", table: "orders" },
+      ],
+      onRoles: ["admin", "support"],
+    });
+  });
+
+  it("says what is wrong with a subscription, an overlap or a concurrency", () => {
+    const source = [
+      "// @fluxbase:on upsert app.orders",
+      "// @fluxbase:on insert orders",
+      "// @fluxbase:on bad name!",
+      "// @fluxbase:overlap sometimes",
+      "// @fluxbase:concurrency 0",
+      "// @fluxbase:overlap-scope global",
+      "export default () => 1;",
+    ].join("\n");
+    const messages = parseAnnotations(source, "bad.ts").errors.map((e) => `${e.line}: ${e.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/^1: @fluxbase:on: expected insert, update or delete/),
+      expect.stringMatching(/^2: @fluxbase:on: expected the table as schema.table/),
+      expect.stringMatching(/^3: @fluxbase:on: expected insert, update or delete/),
+      expect.stringMatching(/^4: @fluxbase:overlap: expected allow, reject, queue or supersede/),
+      expect.stringMatching(/^5: @fluxbase:concurrency: /),
+      "6: @fluxbase:overlap-scope has no effect without @fluxbase:overlap reject, queue or supersede",
+    ]);
+  });
+
   it("refuses a lane other than api or worker", () => {
     const { settings, errors } = parseAnnotations(
       "/** @fluxbase:run-in web */\nexport function handler() {}",
@@ -270,6 +313,11 @@ describe("resolveFunctionSettings", () => {
       requireRoles: [],
       permissions: { net: false, env: [], read: [], write: [] },
       runIn: "worker",
+      overlap: null,
+      concurrency: null,
+      onEvents: [],
+      onTables: [],
+      onRoles: null,
     });
   });
 

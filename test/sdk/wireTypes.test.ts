@@ -94,6 +94,8 @@ const jobKeys = {
   trigger: 1,
   schedule_id: 1,
   superseded_by: 1,
+  event_id: 1,
+  next_attempt_at: 1,
 } satisfies Record<keyof Job, 1>;
 const workerKeys = {
   id: 1,
@@ -132,6 +134,10 @@ const functionKeys = {
   run_in: 1,
   overlap: 1,
   concurrency: 1,
+  on_events: 1,
+  on_roles: 1,
+  on_tables: 1,
+  events_error: 1,
   source_path: 1,
   version: 1,
   created_at: 1,

@@ -3,6 +3,7 @@
  * `/api/v1/admin/jobs`. Needs the service key or an admin's token; others get `403 ADMIN_REQUIRED`.
  * Functions are addressed as `(name, namespace = "default")` throughout.
  */
+import type { FluxbaseEvent, ListEventsOptions } from "../events/types.ts";
 import { segment } from "../http/buildUrl.ts";
 import type { HttpClient } from "../http/HttpClient.ts";
 import { listTimes, pageResponse } from "../jobs/pageResponse.ts";
@@ -181,6 +182,14 @@ export class AdminJobsClient {
   async listWorkers(): Promise<FluxbaseResponse<JobWorker[]>> {
     const response = await this.#http.request<{ workers: JobWorker[] }>("GET", `${BASE}/workers`);
     return mapResponse(response, (body) => body.workers);
+  }
+
+  /** Everyone's emitted events, newest first, each with the jobs it started. */
+  async listEvents(options: ListEventsOptions = {}): Promise<FluxbaseResponse<FluxbaseEvent[]>> {
+    const response = await this.#http.request<{ events: FluxbaseEvent[] }>("GET", `${BASE}/events`, {
+      query: { name: options.name, limit: options.limit, before: options.before },
+    });
+    return mapResponse(response, (body) => body.events);
   }
 
   /** Every namespace that has functions or jobs; `data` is the array of names. */

@@ -58,6 +58,14 @@ export interface JobFunction {
   } | null;
   /** At most this many running jobs of the function across all processes; null: no cap. */
   concurrency: number | null;
+  /** Named events that start a job of it (`@fluxbase:on incident:created`). */
+  on_events: string[];
+  /** Who may start it by an event; null: whoever may submit it (`require_roles`). */
+  on_roles: string[] | null;
+  /** Table changes that start a job of it (`@fluxbase:on insert app.orders`). */
+  on_tables: { op: "insert" | "update" | "delete"; schema: string; table: string }[];
+  /** Why a table subscription is not in place (a missing table, say); null when all are. */
+  events_error: string | null;
   source_path: string | null;
   version: number;
   created_at: string;

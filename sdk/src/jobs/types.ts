@@ -65,6 +65,10 @@ export interface Job<TPayload = any, TResult = any> {
   schedule_id: string | null;
   /** The newer job that cancelled this one (its function's `overlap: supersede`). */
   superseded_by: string | null;
+  /** The event that started it (trigger `event`). */
+  event_id: string | null;
+  /** Pending after a failed attempt: when the next one may start (its last error is in `error_message`). */
+  next_attempt_at: string | null;
   /** The submitter is mailed when the job ends (`notify: true` at submit). */
   notify: boolean;
 }

@@ -1,7 +1,9 @@
 /** Admin view of the queue and the workers (admin or service_role; RLS policies grant admins all rows). */
+
 import { Hono } from "hono";
 import { z } from "zod";
 import { withClaims } from "../../db/withClaims.ts";
+import { listEvents } from "../../events/listEvents.ts";
 import { bulkAction, selectJobIds } from "../../queue/bulkJobs.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
 import { readJobAs } from "../../queue/findJob.ts";
@@ -15,6 +17,7 @@ import { jobIdParam } from "../jobIdParam.ts";
 import { readJson, validate } from "../readBody.ts";
 import { adminListQuery, BULK_LIMIT, bulkBody, purgeQuery } from "../schemas.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
+import { eventsQuery } from "./events.ts";
 
 const statsQuery = z.object({ namespace: z.string().max(64).optional() });
 const PURGE_BATCH = 1000;
@@ -76,6 +79,11 @@ export function adminJobsRoutes(deps: HttpDeps) {
     .post("/queue/:id/retry", async (c) => {
       const id = jobIdParam(c.req.param("id"));
       return c.json(await asCaller(c.get("identity"), (tx) => retryJob(tx, id)));
+    })
+    .get("/events", async (c) => {
+      const filter = validate(eventsQuery, c.req.query(), "query");
+      const events = await asCaller(c.get("identity"), (tx) => listEvents(tx, filter));
+      return c.json({ events });
     })
     .post("/queue/:id/resubmit", async (c) => {
       const id = jobIdParam(c.req.param("id"));
