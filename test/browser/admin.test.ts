@@ -258,6 +258,16 @@ describe("the admin example page", () => {
     await page.waitForFunction(() =>
       document.getElementById("logs-body")?.textContent?.includes("Exploded on purpose"),
     );
+    // The attempt is listed with its outcome and error, as text.
+    await page.waitForFunction(() =>
+      document.getElementById("attempts-body")?.textContent?.includes("Exploded on purpose"),
+    );
+    const attempts = await page.$$eval("#attempts-body tr", (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)),
+    );
+    expect(attempts).toEqual([
+      ["1", "failed", expect.any(String), expect.any(String), expect.stringContaining("Exploded on purpose")],
+    ]);
     const logs = await page.$$eval("#logs-body tr", (trs) =>
       trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)),
     );

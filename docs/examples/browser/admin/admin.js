@@ -16,8 +16,9 @@
  * realtime) and `actions` (each action's outcome).
  */
 import { createClient } from "../sdk.js";
-import { JobDetail } from "./detail.js";
+import { ACTION_TEXT, JobDetail } from "./detail.js";
 import { $, describeError, describeToken } from "./dom.js";
+import { QueueFilters } from "./filters.js";
 import { FunctionsTable } from "./functions.js";
 import { StatsPanel, WorkersTable } from "./overview.js";
 import { QueueTable } from "./queue.js";
@@ -28,12 +29,6 @@ const STATS_DELAY_MS = 250;
 const QUEUE_DELAY_MS = 250;
 const LOGS_DELAY_MS = 300;
 const MAX_EVENTS = 500;
-const ACTION_TEXT = {
-  cancel: { doing: "Cancelling…", done: "Cancelled", failed: "Cancel failed" },
-  terminate: { doing: "Terminating…", done: "Terminated", failed: "Terminate failed" },
-  retry: { doing: "Retrying…", done: "Retried", failed: "Retry failed" },
-  resubmit: { doing: "Resubmitting…", done: "Resubmitted", failed: "Resubmit failed" },
-};
 
 const seen = {
   signedIn: false,
@@ -51,10 +46,6 @@ const ui = {
   dashboard: $("dashboard"),
   live: $("live"),
   problems: $("problems"),
-  filters: /** @type {HTMLFormElement} */ ($("filters")),
-  status: /** @type {HTMLSelectElement} */ ($("filter-status")),
-  namespace: /** @type {HTMLSelectElement} */ ($("filter-namespace")),
-  pageSize: /** @type {HTMLSelectElement} */ ($("page-size")),
 };
 
 const stats = new StatsPanel();
@@ -63,12 +54,17 @@ const functions = new FunctionsTable();
 const webhooks = new WebhooksPanel();
 const queue = new QueueTable((id) => void openJob(id, { focus: true }));
 const detail = new JobDetail((action, id) => void act(action, id));
+const filters = new QueueFilters(queue, (what) => {
+  void loadQueue();
+  if (what === "filter") void loadStats();
+});
+const addNamespace = (name) => filters.addNamespace(name);
 
 /** The signed-in client, its timers and pending delayed reads; replaced on every sign-in. */
 let session = null;
 let signIns = 0;
 /** Request counters: an answer is shown only if no newer request of its kind was made meanwhile. */
-const latest = { stats: 0, workers: 0, queue: 0, namespaces: 0, job: 0, logs: 0, functions: 0 };
+const latest = { stats: 0, workers: 0, queue: 0, namespaces: 0, job: 0, logs: 0, attempts: 0, functions: 0 };
 /** Read errors by panel, shown together in one alert. */
 const problems = new Map();
 
@@ -204,7 +200,10 @@ function queueChanged({ eventType, new: row, old }) {
     if (detail.id === old.id) detail.say("", "This job was deleted.");
   } else {
     if (queue.apply(row, eventType, old)) later("queue", loadQueue, QUEUE_DELAY_MS);
-    if (detail.apply(row)) later(`logs:${row.id}`, () => loadLogs(row.id), LOGS_DELAY_MS);
+    if (detail.apply(row)) {
+      later(`logs:${row.id}`, () => loadLogs(row.id), LOGS_DELAY_MS);
+      later(`attempts:${row.id}`, () => loadAttempts(row.id), LOGS_DELAY_MS);
+    }
     addNamespace(row.namespace);
   }
   later("stats", loadStats, STATS_DELAY_MS);
@@ -318,7 +317,18 @@ const loadJob = (id) =>
     ({ data }) => {
       detail.apply(data);
       void loadLogs(id);
+      void loadAttempts(id);
     },
+  );
+
+/** The open job's attempts: each run's worker, times, outcome and error (admins may read any job's). */
+const loadAttempts = (id) =>
+  detail.id === id &&
+  load(
+    "attempts",
+    "the attempts",
+    (client) => client.jobs.getAttempts(id),
+    ({ data }) => detail.id === id && detail.showAttempts(data),
   );
 
 /** The open job's lines after the last one shown (admins may read any job's logs). */
@@ -367,33 +377,10 @@ async function act(action, id) {
   }
 }
 
-function addNamespace(name) {
-  if ([...ui.namespace.options].some((option) => option.value === name)) return;
-  ui.namespace.append(new Option(name, name));
-}
-
 ui.signIn.addEventListener("submit", (event) => {
   event.preventDefault();
   const token = ui.token.value.trim();
   if (token) void signIn(token);
-});
-
-ui.filters.addEventListener("submit", (event) => event.preventDefault());
-ui.filters.addEventListener("change", () => {
-  queue.filter = { status: ui.status.value, namespace: ui.namespace.value };
-  queue.limit = Number(ui.pageSize.value);
-  queue.offset = 0;
-  void loadQueue();
-  void loadStats();
-});
-
-$("newer").addEventListener("click", () => {
-  queue.offset = Math.max(0, queue.offset - queue.limit);
-  void loadQueue();
-});
-$("older").addEventListener("click", () => {
-  queue.offset += queue.limit;
-  void loadQueue();
 });
 
 // ?token=... signs in at once (handy for links and tests); it is dropped from the address bar.

@@ -6,6 +6,12 @@
 import { $, el, isOlder, json, when } from "./dom.js";
 
 export const ACTIONS = ["cancel", "terminate", "retry", "resubmit"];
+export const ACTION_TEXT = {
+  cancel: { doing: "Cancelling…", done: "Cancelled", failed: "Cancel failed" },
+  terminate: { doing: "Terminating…", done: "Terminated", failed: "Terminate failed" },
+  retry: { doing: "Retrying…", done: "Retried", failed: "Retry failed" },
+  resubmit: { doing: "Resubmitting…", done: "Resubmitted", failed: "Resubmit failed" },
+};
 
 export class JobDetail {
   /** The open job's id, its newest row, and the last log line shown. */
@@ -35,6 +41,8 @@ export class JobDetail {
     $("detail-id").textContent = id;
     $("logs-body").replaceChildren();
     $("logs-empty").hidden = false;
+    $("attempts-body").replaceChildren();
+    $("attempts-empty").hidden = false;
     this.say("", "");
   }
 
@@ -61,6 +69,22 @@ export class JobDetail {
           el("td", { class: `level level-${line.level}`, text: line.level }),
           el("td", {}, [el("time", { datetime: line.timestamp, text: when(line.timestamp) })]),
           el("td", {}, [el("pre", { text: line.message })]),
+        ]),
+      ),
+    );
+  }
+
+  /** Shows the job's attempts in the order they started; the one running has no outcome yet. */
+  showAttempts(attempts) {
+    $("attempts-empty").hidden = attempts.length > 0;
+    $("attempts-body").replaceChildren(
+      ...attempts.map((attempt) =>
+        el("tr", { "data-outcome": attempt.outcome ?? "running" }, [
+          el("td", { text: attempt.attempt }),
+          el("td", { text: attempt.outcome ?? "running" }),
+          el("td", {}, [el("time", { datetime: attempt.started_at, text: when(attempt.started_at) })]),
+          el("td", { text: attempt.finished_at ? when(attempt.finished_at) : "—" }),
+          el("td", { text: attempt.error_message ?? "" }),
         ]),
       ),
     );
