@@ -155,7 +155,11 @@ async function jobStats(values: Flags & { namespace?: string }): Promise<number>
     table(
       ["NAMESPACE", "FUNCTION", ...header],
       [
-        ...stats.by_function.map((f) => [f.namespace, f.job_name, ...counts(f)]),
+        ...stats.by_function.map((f) => [
+          f.namespace,
+          f.paused ? `${f.job_name} (paused)` : f.job_name,
+          ...counts(f),
+        ]),
         [values.namespace ?? "(all)", "(all)", ...counts(stats)],
       ],
     ),

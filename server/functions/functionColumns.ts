@@ -1,3 +1,5 @@
+import type { Tx } from "../db/createSql.ts";
+
 /** The columns of a job function shown to admins (the compiled code stays inside the server). */
 export const functionColumns = [
   "id",
@@ -29,3 +31,8 @@ export const functionColumns = [
   "created_at",
   "updated_at",
 ] as const;
+
+/** The shown columns, and whether the function (or its whole namespace) is paused. */
+export const functionFields = (tx: Tx) =>
+  tx`${tx(functionColumns)}, exists (select 1 from jobs.paused_queues p
+    where p.namespace = jobs.functions.namespace and p.job_name in ('*', jobs.functions.name)) as paused`;

@@ -1,13 +1,13 @@
 /** The job functions the caller may see, optionally of one namespace. */
 import type { Sql } from "../db/createSql.ts";
 import { type DbIdentity, withClaims } from "../db/withClaims.ts";
-import { functionColumns } from "./functionColumns.ts";
+import { functionFields } from "./functionColumns.ts";
 
 export function listFunctions(sql: Sql, identity: DbIdentity, namespace: string | undefined) {
   return withClaims(
     sql,
     identity,
     (tx) =>
-      tx`select ${tx(functionColumns)} from jobs.functions ${namespace ? tx`where namespace = ${namespace}` : tx``} order by namespace, name`,
+      tx`select ${functionFields(tx)} from jobs.functions ${namespace ? tx`where namespace = ${namespace}` : tx``} order by namespace, name`,
   );
 }

@@ -13,11 +13,14 @@ export interface StatusCounts {
 
 export interface JobStats extends StatusCounts {
   avg_duration_seconds: number | null;
-  by_function: (StatusCounts & { namespace: string; job_name: string })[];
+  /** `paused`: the function or its namespace is paused. */
+  by_function: (StatusCounts & { namespace: string; job_name: string; paused: boolean })[];
   /** Per lane, whatever the namespace: due jobs, running jobs, live workers. */
   lanes: LanesStats;
   /** Lanes with due jobs and no live worker, in words. */
   warnings: string[];
+  /** What is paused: whole namespaces (`job_name` "*") and single functions. */
+  paused: { namespace: string; job_name: string; paused_at: Date }[];
 }
 
 export async function jobStats(tx: Tx, workerTimeoutMs: number, namespace?: string): Promise<JobStats> {
@@ -49,7 +52,13 @@ export async function jobStats(tx: Tx, workerTimeoutMs: number, namespace?: stri
     by_function: [],
     lanes: await laneStats(tx, workerTimeoutMs),
     warnings: [],
+    paused: await tx<JobStats["paused"]>`
+      select namespace, job_name, paused_at from jobs.paused_queues
+      ${namespace ? tx`where namespace = ${namespace}` : tx``}
+      order by namespace, job_name`,
   };
+  const isPaused = (ns: string, name: string) =>
+    stats.paused.some((p) => p.namespace === ns && (p.job_name === "*" || p.job_name === name));
   stats.warnings = (["api", "worker"] as const).flatMap((lane) => laneWarning(lane, stats.lanes[lane]) ?? []);
   let durationSum = 0;
   let finished = 0;
@@ -59,7 +68,7 @@ export async function jobStats(tx: Tx, workerTimeoutMs: number, namespace?: stri
     }
     durationSum += duration_sum;
     finished += done;
-    stats.by_function.push(counts);
+    stats.by_function.push({ ...counts, paused: isPaused(counts.namespace, counts.job_name) });
   }
   stats.avg_duration_seconds = finished > 0 ? Math.round((durationSum / finished) * 1000) / 1000 : null;
   return stats;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli } from "../support/runCli.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { insertFunction, startTestServer, type TestServer } from "../support/server.ts";
 
 let server: TestServer;
 let dataDir: string;
@@ -13,6 +13,7 @@ const fluxbase = (...args: string[]) => runCli({ url: server.url, dataDir }, arg
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-cli-queues-"));
   server = await startTestServer();
+  await insertFunction(server, { name: "report" });
 }, 120_000);
 afterAll(async () => {
   await server?.stop();
@@ -35,6 +36,8 @@ it(
     );
     const json = JSON.parse((await fluxbase("queues", "list", "-o", "json")).stdout);
     expect(json.map((p: { job_name: string | null }) => p.job_name)).toEqual([null, "report"]);
+    expect((await fluxbase("jobs", "submit", "report")).code).toBe(0);
+    expect((await fluxbase("jobs", "stats")).stdout).toMatch(/^default\s+report \(paused\)\s+1\s/m);
     expect((await fluxbase("queues", "resume", "billing")).stdout).toBe("Resumed namespace billing\n");
     expect((await fluxbase("queues", "resume", "billing")).stdout).toBe("namespace billing was not paused\n");
     const bad = await fluxbase("queues", "pause", "no way");

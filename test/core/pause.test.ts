@@ -52,6 +52,16 @@ it("a paused function's jobs wait while others run, and run once it is resumed",
   expect(await status(waiting)).toBe("pending");
   const listed = await (await admin("GET", "/paused")).json();
   expect(listed.paused).toEqual([expect.objectContaining({ namespace: "default", job_name: "quick" })]);
+  // Stats and the functions list say so too.
+  const stats = await (await admin("GET", "/stats")).json();
+  expect(stats.paused).toEqual([expect.objectContaining({ namespace: "default", job_name: "quick" })]);
+  const byName = new Map(stats.by_function.map((f: { job_name: string }) => [f.job_name, f]));
+  expect(byName.get("quick")).toMatchObject({ paused: true, pending: 1 });
+  expect(byName.get("other")).toMatchObject({ paused: false });
+  const { functions } = await (await admin("GET", "/functions")).json();
+  const fn = (name: string) => functions.find((f: { name: string }) => f.name === name);
+  expect([fn("quick").paused, fn("other").paused]).toEqual([true, false]);
+  expect((await (await admin("GET", "/functions/quick")).json()).paused).toBe(true);
   const resumed = await admin("POST", "/functions/quick/resume");
   expect(await resumed.json()).toMatchObject({ paused: false, was_paused: true });
   expect((await waitForJob(server, waiting)).status).toBe("completed");

@@ -43,7 +43,8 @@ type Drift3<S, R> = {
 /** Compiles only when there is no drift; the error names the keys that differ. */
 type NoDrift<D extends { keys: never; optional: never; nullable: never }> = D;
 
-type FunctionListRow = { [K in (typeof functionColumns)[number]]: unknown };
+// Lists and single reads add `paused` (functionFields) to the stored columns.
+type FunctionListRow = { [K in (typeof functionColumns)[number] | "paused"]: unknown };
 
 type WireContract = [
   NoDrift<Drift3<Job, JobRow>>,
@@ -138,6 +139,7 @@ const functionKeys = {
   on_roles: 1,
   on_tables: 1,
   events_error: 1,
+  paused: 1,
   source_path: 1,
   version: 1,
   created_at: 1,

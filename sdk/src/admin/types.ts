@@ -66,6 +66,8 @@ export interface JobFunction {
   on_tables: { op: "insert" | "update" | "delete"; schema: string; table: string }[];
   /** Why a table subscription is not in place (a missing table, say); null when all are. */
   events_error: string | null;
+  /** True while it (or its whole namespace) is paused: its jobs are accepted but not started. */
+  paused: boolean;
   source_path: string | null;
   version: number;
   created_at: string;
@@ -127,11 +129,14 @@ export interface JobStatusCounts {
 export interface JobStats extends JobStatusCounts {
   /** Mean run time of completed jobs, or `null` when none completed. */
   avg_duration_seconds: number | null;
-  by_function: (JobStatusCounts & { namespace: string; job_name: string })[];
+  /** `paused`: the function or its namespace is paused (its jobs wait). */
+  by_function: (JobStatusCounts & { namespace: string; job_name: string; paused: boolean })[];
   /** Per lane: jobs due now, jobs running, and workers alive for it. */
   lanes: Record<"api" | "worker", { pending: number; running: number; live_workers: number }>;
   /** A lane with due jobs and no live worker, in words. */
   warnings: string[];
+  /** What is paused: whole namespaces (`job_name` `"*"`) and single functions. */
+  paused: { namespace: string; job_name: string; paused_at: string }[];
 }
 
 /** One function in a sync: its name and source, plus optional settings. */
