@@ -59,7 +59,7 @@ type Closer = () => Promise<void> | void;
 
 export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
   const config = resolveConfig({ options: input.options, env: input.env, cwd: input.cwd });
-  const logger = input.logger ?? createLogger(config.logLevel);
+  const logger = input.logger ?? createLogger(config.logLevel, "fluxbase", { format: config.logFormat });
   const closers: Closer[] = [];
   const metrics = createMetrics();
   let starting: Promise<StartedServer> | undefined;

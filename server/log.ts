@@ -1,7 +1,14 @@
-/** A small leveled logger. Lines go to stderr so stdout stays free for what a command prints. */
+/**
+ * The server's logger: pino, writing to stderr so stdout stays free for what a command prints. Two
+ * formats: `text` (one readable line per entry, the default) and `json` (pino's own lines, for log
+ * shippers). Every line written while a request or a job run is in progress carries its
+ * `request_id` or `job_id`, taken from the async context (withLogContext), whoever logs it.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { pino } from "pino";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
-const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export type LogFormat = "text" | "json";
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -11,27 +18,87 @@ export interface Logger {
   child(scope: string): Logger;
 }
 
-export function createLogger(level: LogLevel = "info", scope = "fluxbase"): Logger {
-  const write = (at: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (order[at] < order[level]) return;
-    const extra = fields && Object.keys(fields).length > 0 ? ` ${safeJson(fields)}` : "";
-    process.stderr.write(
-      `${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} [${scope}] ${message}${extra}\n`,
-    );
-  };
+/** What the lines of the current request or job run say about it. */
+export interface LogContext {
+  request_id?: string;
+  job_id?: string;
+}
+
+const context = new AsyncLocalStorage<LogContext>();
+
+/** Runs `work` with `fields` added to every line logged inside it (and in what it starts). */
+export function withLogContext<T>(fields: LogContext, work: () => T): T {
+  return context.run({ ...context.getStore(), ...fields }, work);
+}
+
+export interface LoggerOptions {
+  format?: LogFormat;
+  /** Where lines go. @default stderr */
+  write?: (line: string) => void;
+}
+
+export function createLogger(
+  level: LogLevel = "info",
+  scope = "fluxbase",
+  options: LoggerOptions = {},
+): Logger {
+  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const format = options.format ?? "text";
+  const base = pino(
+    {
+      level,
+      base: undefined,
+      messageKey: "msg",
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => ({ ...context.getStore() }),
+      serializers: { error: serializeError },
+    },
+    { write: format === "json" ? write : (line: string) => write(asText(line)) },
+  );
+  return wrap(base.child({ scope }), scope);
+}
+
+function wrap(log: pino.Logger, scope: string): Logger {
+  const at =
+    (level: LogLevel) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      if (fields && Object.keys(fields).length > 0) log[level](safeFields(fields), message);
+      else log[level](message);
+    };
   return {
-    debug: (m, f) => write("debug", m, f),
-    info: (m, f) => write("info", m, f),
-    warn: (m, f) => write("warn", m, f),
-    error: (m, f) => write("error", m, f),
-    child: (child) => createLogger(level, `${scope}:${child}`),
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    child: (child) => wrap(log.child({ scope: `${scope}:${child}` }), `${scope}:${child}`),
   };
 }
 
-function safeJson(value: unknown): string {
+/** A pino JSON line as `<time> <LEVEL> [scope] message {fields}`. */
+function asText(line: string): string {
+  let entry: Record<string, unknown>;
   try {
-    return JSON.stringify(value, (_k, v) => (v instanceof Error ? { message: v.message, name: v.name } : v));
+    entry = JSON.parse(line);
   } catch {
-    return "[unserialisable]";
+    return line;
   }
+  const { time, level, scope, msg, ...fields } = entry;
+  const extra = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : "";
+  return `${time} ${String(level).toUpperCase().padEnd(5)} [${scope}] ${msg}${extra}\n`;
+}
+
+/** Fields as JSON can carry them: errors by name and message, anything unserialisable named so. */
+function safeFields(fields: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(
+      JSON.stringify(fields, (_k, v) => (v instanceof Error ? { message: v.message, name: v.name } : v)),
+    );
+  } catch {
+    return { fields: "[unserialisable]" };
+  }
+}
+
+function serializeError(value: unknown): unknown {
+  return value instanceof Error ? { message: value.message, name: value.name } : value;
 }

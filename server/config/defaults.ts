@@ -4,7 +4,7 @@
  */
 
 export type ServerRole = "all" | "api" | "worker";
-export type SettingKind = "string" | "int" | "bool" | "duration" | "list" | "role" | "level";
+export type SettingKind = "string" | "int" | "bool" | "duration" | "list" | "role" | "level" | "logFormat";
 
 export interface SettingSpec {
   /** Dotted path inside the resolved config. */
@@ -57,6 +57,8 @@ export const settings: SettingSpec[] = [
   s("role", "FLUXBASE_ROLE", "server.role", "role", "all"),
   /** @default "info" */
   s("logLevel", "FLUXBASE_LOG_LEVEL", "log_level", "level", "info"),
+  /** "text": one readable line per entry; "json": one JSON object per line (pino), for log shippers. @default "text" */
+  s("logFormat", "FLUXBASE_LOG_FORMAT", "log_format", "logFormat", "text"),
   /** @default 1048576 (1 MB) */
   s("maxBodyBytes", "FLUXBASE_MAX_BODY_BYTES", "server.max_body_bytes", "int", 1024 * 1024),
   /** @default ["public", "app"] */

@@ -107,6 +107,9 @@ export function parseSetting(spec: SettingSpec, raw: unknown, source: string): u
     case "level":
       if (["debug", "info", "warn", "error"].includes(text)) return text;
       return fail('"debug", "info", "warn" or "error"');
+    case "logFormat":
+      if (text === "text" || text === "json") return text;
+      return fail('"text" or "json"');
   }
 }
 
@@ -128,7 +131,7 @@ function checkExplicit(spec: SettingSpec, value: unknown): unknown {
           ? Array.isArray(value)
           : typeof value === "string";
   if (!ok) throw new ConfigError(`Invalid option ${spec.path}: got ${JSON.stringify(value)}`);
-  return spec.kind === "role" || spec.kind === "level"
+  return spec.kind === "role" || spec.kind === "level" || spec.kind === "logFormat"
     ? parseSetting(spec, value, `option ${spec.path}`)
     : value;
 }

@@ -87,6 +87,7 @@ export interface FluxbaseConfig {
   publicUrl: string;
   role: ServerRole;
   logLevel: LogLevel;
+  logFormat: "text" | "json";
   maxBodyBytes: number;
   restSchemas: string[];
   /** `["*"]`, or normalized origins (`https://app.example.com`) allowed by CORS and the realtime upgrade. */

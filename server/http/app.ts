@@ -2,7 +2,10 @@
  * The Hono application: the core API mounted under its prefixes, one error handler, JSON 404s.
  * REST and the example pages are mounted by the composition root through `extensions.mount`.
  */
+
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { withLogContext } from "../log.ts";
 import { authenticate, requireAdmin } from "./authenticate.ts";
 import { corsMiddleware } from "./cors.ts";
 import { metricsMiddleware } from "./metricsMiddleware.ts";
@@ -35,7 +38,22 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.notFound((c) =>
     c.json({ error: `No route for ${c.req.method} ${c.req.path}`, code: "ROUTE_NOT_FOUND" }, 404),
   );
-  // First, so preflights are answered before any route's authentication.
+  // Every request has an id (the caller's X-Request-Id when it is a sane one), sent back in
+  // X-Request-Id and carried by every log line written while it is handled.
+  app.use("*", requestId());
+  app.use("*", (c, next) =>
+    withLogContext({ request_id: c.get("requestId") }, async () => {
+      const started = performance.now();
+      await next();
+      deps.logger.debug("request", {
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    }),
+  );
+  // Before the routes, so preflights are answered before any route's authentication.
   app.use("*", corsMiddleware(deps.config.corsOrigins));
   app.use("*", metricsMiddleware(deps.metrics));
   app.route("/", healthRoutes(deps));

@@ -19,6 +19,7 @@ export const corsAllowHeaders = [
   "Accept-Profile",
   "Content-Profile",
   "X-Client-Info",
+  "X-Request-Id",
 ];
 
 export function corsMiddleware(origins: readonly string[]): MiddlewareHandler {
@@ -26,7 +27,7 @@ export function corsMiddleware(origins: readonly string[]): MiddlewareHandler {
     origin: origins[0] === "*" ? "*" : (origin) => (allowsOrigin(origins, origin) ? origin : null),
     allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
     allowHeaders: corsAllowHeaders,
-    exposeHeaders: ["Content-Range"],
+    exposeHeaders: ["Content-Range", "X-Request-Id"],
     maxAge: 600,
   });
 }

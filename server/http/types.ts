@@ -28,5 +28,5 @@ export interface HttpDeps {
 }
 
 export interface AppEnv {
-  Variables: { identity: Identity };
+  Variables: { identity: Identity; requestId: string };
 }

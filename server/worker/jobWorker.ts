@@ -1,5 +1,7 @@
 /** One registered worker: a slot count, a claim loop that fills free slots, and its active runs. */
+
 import { randomUUID } from "node:crypto";
+import { withLogContext } from "../log.ts";
 import { type ClaimFilter, claimJobs } from "../queue/claimJobs.ts";
 import { registerWorker } from "../queue/workerRegistry.ts";
 import { type ActiveRun, type StopReason, startRun, type WorkerContext } from "./startRun.ts";
@@ -75,7 +77,7 @@ export class JobWorker {
       claimed = jobs.length;
       for (const job of jobs) {
         this.ctx.metrics?.pickedUp(this.filter.lane, job.waited_seconds);
-        this.launch(startRun(this.ctx, job));
+        this.launch(withLogContext({ job_id: job.id }, () => startRun(this.ctx, job)));
       }
     } catch (error) {
       this.onError(error);

@@ -112,7 +112,14 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
     await progress.flush();
     await record(outcome, logs);
     const outcomeLabel = stopReason ?? outcome.status;
-    ctx.metrics?.runFinished(job.job_name, job.kind, outcomeLabel, (performance.now() - startedAt) / 1000);
+    const seconds = (performance.now() - startedAt) / 1000;
+    ctx.metrics?.runFinished(job.job_name, job.kind, outcomeLabel, seconds);
+    logger.debug("run ended", {
+      job_name: job.job_name,
+      attempt: job.attempt,
+      outcome: outcomeLabel,
+      seconds,
+    });
   }
 
   async function record(outcome: RunOutcome, logs: LogBuffer): Promise<void> {

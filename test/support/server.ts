@@ -10,7 +10,7 @@ import { createFluxbase, type Fluxbase } from "../../server/app.ts";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import type { FluxbaseOptions } from "../../server/config/types.ts";
 import type { AnyJobDefinition } from "../../server/handlers/types.ts";
-import { createLogger, type LogLevel } from "../../server/log.ts";
+import { createLogger, type Logger, type LogLevel } from "../../server/log.ts";
 import type { ToggleDefinition } from "../../server/toggles/types.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -52,6 +52,8 @@ export interface TestServer {
 export interface TestServerOptions extends Omit<FluxbaseOptions, "toggles"> {
   /** Default: no workers, so jobs stay where the test puts them. */
   workers?: boolean;
+  /** Where the server logs. @default stderr, at TEST_LOG_LEVEL (error) */
+  logger?: Logger;
   /** Trusted handlers (defineJob) the server runs. */
   handlers?: readonly AnyJobDefinition[];
   /** Feature toggles (defineToggle) the server's code declares. */
@@ -85,7 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         dir: jobsDir,
       },
     },
-    logger: createLogger((process.env.TEST_LOG_LEVEL as LogLevel) ?? "error"),
+    logger: options.logger ?? createLogger((process.env.TEST_LOG_LEVEL as LogLevel) ?? "error"),
     handlers,
     toggles,
   });
