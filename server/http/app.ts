@@ -19,6 +19,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
 import { adminTogglesRoutes, userTogglesRoutes } from "./routes/toggles.ts";
 import { adminWebhooksRoutes, webhookPublicKeyRoutes } from "./routes/webhooks.ts";
@@ -61,6 +62,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.route("/", homeRoutes());
   app.route("/api/v1/jobs", jobsRoutes(deps));
   app.route("/api/v1/events", eventsRoutes(deps));
+  app.route("/api/v1", openApiRoutes());
   // Admin routes share one authentication step: admin or service_role only.
   const admin = new Hono<AppEnv>().use("*", authenticate(deps.verifyToken), requireAdmin());
   admin.route("/", adminJobsRoutes(deps));

@@ -19,7 +19,7 @@ import { adminListQuery, BULK_LIMIT, bulkBody, purgeQuery } from "../schemas.ts"
 import type { AppEnv, HttpDeps } from "../types.ts";
 import { eventsQuery } from "./events.ts";
 
-const statsQuery = z.object({ namespace: z.string().max(64).optional() });
+export const statsQuery = z.object({ namespace: z.string().max(64).optional() });
 const PURGE_BATCH = 1000;
 
 export function adminJobsRoutes(deps: HttpDeps) {

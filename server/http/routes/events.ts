@@ -14,7 +14,7 @@ import { limitBody } from "../limitBody.ts";
 import { hasUnstorableText, readJson, validate } from "../readBody.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
 
-const emitBody = z
+export const emitBody = z
   .object({
     name: z.string().min(1).max(128),
     payload: z.record(z.string(), z.unknown()).default({}),

@@ -39,11 +39,17 @@ const value = z
   .refine((v) => !hasUnstorableText(v), "may not contain NUL characters or unpaired surrogates");
 const userId = uuid.transform((id) => id.toLowerCase());
 
-const userBody = z.object({ value, namespace: namespace.nullish() }).strict();
-const adminBody = z.object({ value, namespace: namespace.nullish(), user_id: userId.nullish() }).strict();
-const userScopeQuery = z.object({ namespace: namespace.optional() }).strict();
-const adminScopeQuery = z.object({ namespace: namespace.optional(), user_id: userId.optional() }).strict();
-const adminListQuery = adminScopeQuery.extend({ scope: z.enum(["system", "user"]).optional() }).strict();
+export const userBody = z.object({ value, namespace: namespace.nullish() }).strict();
+export const adminBody = z
+  .object({ value, namespace: namespace.nullish(), user_id: userId.nullish() })
+  .strict();
+export const userScopeQuery = z.object({ namespace: namespace.optional() }).strict();
+export const adminScopeQuery = z
+  .object({ namespace: namespace.optional(), user_id: userId.optional() })
+  .strict();
+export const adminListQuery = adminScopeQuery
+  .extend({ scope: z.enum(["system", "user"]).optional() })
+  .strict();
 
 export function adminSecretsRoutes(deps: HttpDeps) {
   const { sql } = deps;

@@ -32,7 +32,7 @@ const tenant = z
   .min(1, "expected a tenant")
   .max(200, "expected at most 200 characters")
   .refine((v) => !hasUnstorableText(v), "may not contain NUL characters or unpaired surrogates");
-const toggleBody = z
+export const toggleBody = z
   .object({
     enabled: z.boolean({ error: "expected true, false or null" }).nullable().optional(),
     rollout_percent: z
@@ -49,9 +49,9 @@ const toggleBody = z
       .optional(),
   })
   .strict();
-const overrideBody = z.object({ enabled: z.boolean({ error: "expected true or false" }) }).strict();
-const getQuery = z.object({ tenant: tenant.optional() }).strict();
-const historyQuery = z
+export const overrideBody = z.object({ enabled: z.boolean({ error: "expected true or false" }) }).strict();
+export const getQuery = z.object({ tenant: tenant.optional() }).strict();
+export const historyQuery = z
   .object({
     limit: z
       .string()

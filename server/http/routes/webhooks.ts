@@ -51,15 +51,15 @@ const fields = {
   enabled: z.boolean(),
   description: z.string().max(500),
 };
-const createBody = z
+export const createBody = z
   .object({ ...fields, enabled: fields.enabled.default(true), description: fields.description.default("") })
   .strict();
-const patchBody = z
+export const patchBody = z
   .object(fields)
   .partial()
   .strict()
   .refine((body) => Object.keys(body).length > 0, "expected at least one field to change");
-const pageQuery = z.object({
+export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
 });
