@@ -1,27 +1,33 @@
 /** `fluxbase keys` and `fluxbase token`: print the project's keys, mint development tokens. */
 import { randomUUID } from "node:crypto";
 import { Command } from "commander";
+import { apiKeyCommands } from "./apiKeysCommand.ts";
 import { CliError } from "./cliErrors.ts";
 import { act, type OutputFlags, wantsJson, withOutput } from "./commandKit.ts";
 import { printJson } from "./output.ts";
 import { projectConfig, projectKeys, projectSecret } from "./serverConnection.ts";
 
 export function keysCommand(): Command {
-  return withOutput(
+  const keys = withOutput(
     new Command("keys")
-      .description("Print the project's anon and service keys")
+      .description("Print the project's keys; create, list and revoke API keys")
       .addHelpText(
         "after",
-        "\nThe keys derive from the JWT secret the server keeps in its data dir (or FLUXBASE_AUTH_JWT_SECRET).",
+        "\nThe anon and service keys derive from the JWT secret the server keeps in its data dir (or\n" +
+          "FLUXBASE_AUTH_JWT_SECRET). API keys (create, list, revoke) are for programs: scoped to\n" +
+          "jobs:read and/or jobs:write, optionally one namespace, revocable.",
       ),
   ).action(
     act(async (flags: OutputFlags) => {
-      const keys = await projectKeys(await projectConfig());
-      if (wantsJson(flags)) printJson({ anon_key: keys.anonKey, service_key: keys.serviceKey });
-      else process.stdout.write(`anon key:     ${keys.anonKey}\nservice key:  ${keys.serviceKey}\n`);
+      const project = await projectKeys(await projectConfig());
+      if (wantsJson(flags)) printJson({ anon_key: project.anonKey, service_key: project.serviceKey });
+      else process.stdout.write(`anon key:     ${project.anonKey}\nservice key:  ${project.serviceKey}\n`);
       return 0;
     }),
   );
+  keys.enablePositionalOptions();
+  for (const command of apiKeyCommands()) keys.addCommand(command);
+  return keys;
 }
 
 interface TokenFlags {

@@ -26,6 +26,8 @@ export function buildProgram(): Command {
     .description("Fluxbase Jobs: Postgres-backed background jobs, run in a Deno sandbox")
     .version(version, "-V, --version", "Print the version")
     .showSuggestionAfterError(true)
+    // Options after a command are that command's (`keys list -o json` is list's -o, not keys').
+    .enablePositionalOptions()
     .addHelpText(
       "after",
       "\nEvery command takes --help. Exit codes: 0 done, 1 failed, 124 --timeout reached, 130 interrupted.\n",

@@ -11,7 +11,8 @@ export {
   type PurgeJobsFilter,
   type QueueTarget,
 } from "./admin/AdminJobsClient.ts";
-
+export type { ApiKey, ApiKeyScope, CreateApiKeyInput } from "./admin/AdminKeysClient.ts";
+export { AdminKeysClient } from "./admin/AdminKeysClient.ts";
 export { AdminSchedulesClient } from "./admin/AdminSchedulesClient.ts";
 export { AdminTogglesClient } from "./admin/AdminTogglesClient.ts";
 export { AdminWebhooksClient } from "./admin/AdminWebhooksClient.ts";

@@ -11,6 +11,19 @@ export interface Identity extends DbIdentity {
   token: string;
   /** Seconds since epoch. */
   expiresAt: number;
+  /** Set when the caller sent an API key: what it may do (routes confine it to this). */
+  key?: KeyGrant;
+}
+
+export type KeyScope = "jobs:read" | "jobs:write";
+
+/** What a request made with an API key may do. */
+export interface KeyGrant {
+  id: string;
+  name: string;
+  scopes: ReadonlySet<KeyScope>;
+  /** Null: every namespace. */
+  namespace: string | null;
 }
 
 export const isAdmin = (identity: Identity) => identity.role.level >= 2;

@@ -12,6 +12,7 @@ import { metricsMiddleware } from "./metricsMiddleware.ts";
 import { createErrorHandler } from "./onError.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
+import { adminKeysRoutes } from "./routes/adminKeys.ts";
 import { adminPauseRoutes } from "./routes/adminPause.ts";
 import { adminSchedulesRoutes } from "./routes/adminSchedules.ts";
 import { eventsRoutes } from "./routes/events.ts";
@@ -71,6 +72,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   admin.route("/", adminPauseRoutes(deps));
   app.route("/api/v1/admin/jobs", admin);
   app.route("/api/v1/admin/secrets", adminSecretsRoutes(deps));
+  app.route("/api/v1/admin/keys", adminKeysRoutes(deps));
   app.route("/api/v1/secrets", userSecretsRoutes(deps));
   app.route("/api/v1/admin/webhooks", adminWebhooksRoutes(deps));
   app.route("/api/v1/webhooks", webhookPublicKeyRoutes(deps.webhookPublicKey));

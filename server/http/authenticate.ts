@@ -3,9 +3,10 @@
  * the caller's Identity. Authorization wins when both are present.
  */
 import type { MiddlewareHandler } from "hono";
-import type { Identity } from "../auth/identity.ts";
+import type { Identity, KeyScope } from "../auth/identity.ts";
 import type { TokenVerifier } from "../auth/verifyToken.ts";
 import { forbidden, unauthorized } from "../errors.ts";
+import { KEY_PREFIX } from "../keys/apiKeys.ts";
 import type { AppEnv } from "./types.ts";
 
 export function tokenFromHeaders(
@@ -20,12 +21,40 @@ export function tokenFromHeaders(
   return apikey?.trim() || undefined;
 }
 
-export function authenticate(verifyToken: TokenVerifier): MiddlewareHandler<AppEnv> {
+export interface AuthenticateOptions {
+  /** Accepts API keys (`fbk_...`) on these routes; without it a key is refused with 403. */
+  verifyKey?: (key: string) => Promise<Identity>;
+}
+
+export function authenticate(
+  verifyToken: TokenVerifier,
+  options: AuthenticateOptions = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = tokenFromHeaders(c.req.header("authorization"), c.req.header("apikey"));
     if (!token)
       throw unauthorized("TOKEN_MISSING", "Send a token in the Authorization header or the apikey header");
-    c.set("identity", await verifyToken(token));
+    if (token.startsWith(KEY_PREFIX)) {
+      if (!options.verifyKey)
+        throw forbidden(
+          "KEY_NOT_ALLOWED",
+          "API keys work with the jobs API (/api/v1/jobs) only; send a JWT here",
+        );
+      c.set("identity", await options.verifyKey(token));
+    } else c.set("identity", await verifyToken(token));
+    await next();
+  };
+}
+
+/** With an API key, requires its `scope`; a JWT passes (its role decides, as everywhere). */
+export function requireScope(scope: KeyScope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.get("identity").key;
+    if (key && !key.scopes.has(scope))
+      throw forbidden("KEY_SCOPE_REQUIRED", `The key "${key.name}" lacks the ${scope} scope`, {
+        scope,
+        key: key.name,
+      });
     await next();
   };
 }

@@ -1,6 +1,7 @@
 /** `client.admin`: operator APIs (service key or an admin's token). */
 import type { HttpClient } from "../http/HttpClient.ts";
 import { AdminJobsClient } from "./AdminJobsClient.ts";
+import { AdminKeysClient } from "./AdminKeysClient.ts";
 import { AdminTogglesClient } from "./AdminTogglesClient.ts";
 import { AdminWebhooksClient } from "./AdminWebhooksClient.ts";
 
@@ -12,11 +13,14 @@ export class AdminClient {
   readonly webhooks: AdminWebhooksClient;
   /** Feature toggles: platform values, rollouts, per-tenant overrides and their history. */
   readonly toggles: AdminTogglesClient;
+  /** API keys for programs, scoped to jobs:read / jobs:write and optionally a namespace. */
+  readonly keys: AdminKeysClient;
 
   /** @internal Created by `createClient`. */
   constructor(http: HttpClient) {
     this.jobs = new AdminJobsClient(http);
     this.webhooks = new AdminWebhooksClient(http);
     this.toggles = new AdminTogglesClient(http);
+    this.keys = new AdminKeysClient(http);
   }
 }

@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import { createBody as createFunctionBody, syncBody, updateBody } from "../functionSchemas.ts";
 import { statsQuery } from "../routes/adminJobs.ts";
+import { createKeyBody } from "../routes/adminKeys.ts";
 import { emitBody, eventsQuery } from "../routes/events.ts";
 import {
   adminBody as adminSecretBody,
@@ -190,6 +191,13 @@ export const operations: Operation[] = [
     query: deliveriesQuery,
     errors: [404],
   }),
+  op("get", "/admin/keys", "Admin: API keys", "admin", "List API keys (never their secrets)"),
+  op("post", "/admin/keys", "Admin: API keys", "admin", "Create an API key (shown once)", {
+    body: createKeyBody,
+    status: 201,
+    errors: [409],
+  }),
+  op("delete", "/admin/keys/:name", "Admin: API keys", "admin", "Revoke an API key", { errors: [404] }),
   op("get", "/webhooks/public-key", "Webhooks", "none", "The key webhook signatures verify with"),
 
   op("get", "/admin/toggles", "Admin: toggles", "admin", "List feature toggles"),

@@ -1,16 +1,18 @@
 /** The user-facing jobs API: submit, list, get, logs, attempts, cancel, retry — each as the caller, so RLS decides. */
 import { Hono } from "hono";
+import type { Identity } from "../../auth/identity.ts";
 import { withClaims } from "../../db/withClaims.ts";
-import { badRequest } from "../../errors.ts";
+import { badRequest, forbidden } from "../../errors.ts";
+import { keyIdentity, verifyApiKey } from "../../keys/apiKeys.ts";
 import { assertCanNotify } from "../../notify/assertCanNotify.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
-import { readJobAs } from "../../queue/findJob.ts";
+import { jobNotFound, readJobAs } from "../../queue/findJob.ts";
 import { jobAttempts } from "../../queue/jobAttempts.ts";
 import { jobLogs } from "../../queue/jobLogs.ts";
 import { listJobs } from "../../queue/listJobs.ts";
 import { retryJob } from "../../queue/retryJob.ts";
 import { submitJob } from "../../queue/submitJob.ts";
-import { authenticate } from "../authenticate.ts";
+import { authenticate, requireScope } from "../authenticate.ts";
 import { jobIdParam } from "../jobIdParam.ts";
 import { limitBody } from "../limitBody.ts";
 import { hasUnstorableText, readJson, validate } from "../readBody.ts";
@@ -19,10 +21,22 @@ import type { AppEnv, HttpDeps } from "../types.ts";
 
 export function jobsRoutes(deps: HttpDeps) {
   const { sql } = deps;
+  const verifyKey = async (key: string) => keyIdentity(await verifyApiKey(sql, key), key);
+  /** With a namespaced API key, a job of another namespace does not exist. */
+  const confine = async (identity: Identity, id: string) => {
+    const namespace = identity.key?.namespace;
+    if (namespace && (await readJobAs(sql, identity, id)).namespace !== namespace) throw jobNotFound(id);
+  };
   return new Hono<AppEnv>()
-    .use("*", authenticate(deps.verifyToken))
-    .post("/submit", limitBody(deps.config.maxBodyBytes), async (c) => {
+    .use("*", authenticate(deps.verifyToken, { verifyKey }))
+    .post("/submit", requireScope("jobs:write"), limitBody(deps.config.maxBodyBytes), async (c) => {
       const body = await readJson(c, submitBody);
+      const keyNamespace = c.get("identity").key?.namespace;
+      if (keyNamespace && body.namespace !== keyNamespace)
+        throw forbidden("KEY_NAMESPACE_FORBIDDEN", `This key submits to namespace "${keyNamespace}" only`, {
+          namespace: body.namespace,
+          key_namespace: keyNamespace,
+        });
       if (hasUnstorableText(body.payload))
         throw badRequest(
           "INVALID_PAYLOAD",
@@ -42,36 +56,49 @@ export function jobsRoutes(deps: HttpDeps) {
       );
       return c.json(job, created ? 201 : 200);
     })
-    .get("/", async (c) => {
+    .get("/", requireScope("jobs:read"), async (c) => {
       const filter = validate(listQuery, c.req.query(), "query");
-      // The caller's own jobs whatever their role: everyone's are the admin queue's business.
       const identity = c.get("identity");
-      const page = await withClaims(sql, identity, (tx) =>
-        listJobs(tx, { ...filter, owner: identity.userId }),
-      );
+      // The caller's own jobs whatever their role: everyone's are the admin queue's business. A
+      // key reads every job of its namespace (or of all, without one).
+      const keyNamespace = identity.key?.namespace;
+      if (keyNamespace && filter.namespace !== undefined && filter.namespace !== keyNamespace)
+        throw forbidden("KEY_NAMESPACE_FORBIDDEN", `This key reads namespace "${keyNamespace}" only`, {
+          namespace: filter.namespace,
+          key_namespace: keyNamespace,
+        });
+      const scope = identity.key
+        ? { namespace: keyNamespace ?? filter.namespace }
+        : { owner: identity.userId };
+      const page = await withClaims(sql, identity, (tx) => listJobs(tx, { ...filter, ...scope }));
       return c.json(page);
     })
-    .get("/:id", async (c) => {
+    .get("/:id", requireScope("jobs:read"), async (c) => {
       const id = jobIdParam(c.req.param("id"));
+      await confine(c.get("identity"), id);
       return c.json(await readJobAs(sql, c.get("identity"), id));
     })
-    .get("/:id/logs", async (c) => {
+    .get("/:id/logs", requireScope("jobs:read"), async (c) => {
       const id = jobIdParam(c.req.param("id"));
+      await confine(c.get("identity"), id);
       const { after_line } = validate(logsQuery, c.req.query(), "query");
       const logs = await withClaims(sql, c.get("identity"), (tx) => jobLogs(tx, id, after_line));
       return c.json({ logs, count: logs.length });
     })
-    .get("/:id/attempts", async (c) => {
+    .get("/:id/attempts", requireScope("jobs:read"), async (c) => {
       const id = jobIdParam(c.req.param("id"));
+      await confine(c.get("identity"), id);
       const attempts = await withClaims(sql, c.get("identity"), (tx) => jobAttempts(tx, id));
       return c.json({ attempts });
     })
-    .post("/:id/cancel", async (c) => {
+    .post("/:id/cancel", requireScope("jobs:write"), async (c) => {
       const id = jobIdParam(c.req.param("id"));
+      await confine(c.get("identity"), id);
       return c.json(await withClaims(sql, c.get("identity"), (tx) => cancelJob(tx, id)));
     })
-    .post("/:id/retry", async (c) => {
+    .post("/:id/retry", requireScope("jobs:write"), async (c) => {
       const id = jobIdParam(c.req.param("id"));
+      await confine(c.get("identity"), id);
       return c.json(await withClaims(sql, c.get("identity"), (tx) => retryJob(tx, id)));
     });
 }
