@@ -65,12 +65,12 @@ describe("CORS with the default (any origin)", () => {
     expect(stdout).toMatch(/^access-control-allow-headers: .*Authorization/im);
   });
 
-  it("answers real requests, errors included, with the origin allowed and Content-Range exposed", async () => {
+  it("answers real requests, errors included, with the origin allowed and Content-Range and X-Request-Id exposed", async () => {
     const user = await server.user();
     const ok = await server.request("GET", "/api/v1/jobs", { token: user.token, headers: { origin: page } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("access-control-allow-origin")).toBe("*");
-    expect(ok.headers.get("access-control-expose-headers")).toBe("Content-Range");
+    expect(ok.headers.get("access-control-expose-headers")).toBe("Content-Range,X-Request-Id");
     // A page must be able to read the error codes, so errors carry the header too.
     const missing = await server.request("POST", "/api/v1/jobs/submit", { headers: { origin: page } });
     expect(missing.status).toBe(401);
