@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { Command, Help } from "commander";
 import { asGroup } from "./commandKit.ts";
 import { dbCommand } from "./dbCommand.ts";
+import { eventsCommand } from "./eventsCommand.ts";
 import { functionsCommand } from "./functionsCommand.ts";
 import { jobsCommand } from "./jobsCommand.ts";
 import { keysCommand, tokenCommand } from "./keysCommands.ts";
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
     queuesCommand(),
     functionsCommand(),
     schedulesCommand(),
+    eventsCommand(),
     webhooksCommand(),
     togglesCommand(),
   ]) {
