@@ -3,9 +3,11 @@
  * and wires HTTP, realtime, the functions loader and the worker pool. start() and stop() are
  * idempotent and own every socket, timer and child process the server creates.
  */
+
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createSandbox } from "../sandbox/index.ts";
+import { type AiService, createAiService } from "./ai/aiService.ts";
 import type { CreateFluxbaseInput, Fluxbase, StartedServer } from "./appTypes.ts";
 import { createJobLeaseCheck } from "./auth/jobLeaseCheck.ts";
 import { ensureSecret } from "./auth/jwtSecret.ts";
@@ -116,6 +118,12 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     closers.push(() => toggleStore.close());
     await toggleStore.start();
     closers.push(trackToggleStore(toggleStore));
+    const ai = createAiService({
+      sql: db,
+      config: config.ai,
+      keyring: keyringFor(config),
+      logger: logger.child("ai"),
+    });
     if (config.jobs.enabled) {
       await syncHandlers(db, registry, config.jobs, (await scanJobsDir(config.jobs.dir)).functions);
     }
@@ -134,6 +142,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         webhookPublicKey: keys.publicKeyPem,
         handlers: registry,
         toggles: toggleStore,
+        ai,
       };
       const app = createHttpApp(httpDeps, {
         mount: (http) => {
@@ -171,7 +180,8 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       url =
         config.publicUrl || `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     }
-    if (config.jobs.enabled) await startJobs(db, databaseUrl, jwtSecret, url, keys, registry, toggleStore);
+    if (config.jobs.enabled)
+      await startJobs(db, databaseUrl, jwtSecret, url, keys, registry, toggleStore, ai);
     ready = true;
     return { url, databaseUrl, embeddedDatabase, ...apiKeys };
   }
@@ -198,6 +208,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     keys: WebhookKeys,
     registry: HandlerRegistry,
     toggleStore: ToggleStore,
+    ai: AiService,
   ): Promise<void> {
     if (config.role !== "worker" && config.jobs.autoLoadOnBoot) {
       const loader = createFunctionsLoader({ sql: db, config, logger });
@@ -272,6 +283,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         enqueue: createEnqueue(handlerSql, registry, config.notify),
         toggles: toggleStore,
         tenantClaim: config.toggles.tenantClaim,
+        ai,
       });
     }
     for (const shape of shapes) {

@@ -96,6 +96,31 @@ export function createJobUtils(
         return answer.on === true;
       },
     }),
+    ai: Object.freeze({
+      chat: (input: Parameters<JobUtils["ai"]["chat"]>[0]) =>
+        callServer<Awaited<ReturnType<JobUtils["ai"]["chat"]>>>(
+          server,
+          "job.ai.chat",
+          "POST",
+          "/api/v1/ai/chat",
+          input,
+        ),
+      embed: (input: Parameters<JobUtils["ai"]["embed"]>[0]) =>
+        callServer<Awaited<ReturnType<JobUtils["ai"]["embed"]>>>(
+          server,
+          "job.ai.embed",
+          "POST",
+          "/api/v1/ai/embed",
+          input,
+        ),
+      listProviders: () =>
+        callServer<Awaited<ReturnType<JobUtils["ai"]["listProviders"]>>>(
+          server,
+          "job.ai.listProviders",
+          "GET",
+          "/api/v1/ai/providers",
+        ),
+    }),
     events: Object.freeze({
       emit(name: string, payload: Record<string, unknown> = {}) {
         if (typeof name !== "string" || name === "") {

@@ -45,6 +45,43 @@ export interface JobUtils {
   readonly toggles: JobToggles;
   /** Named events, emitted as the job's submitter (the service role for a job no user submitted). */
   readonly events: JobEvents;
+  /** Chat and embeddings through the server's AI providers; the server makes the call (no `allow-net`). */
+  readonly ai: JobAi;
+}
+
+/** A message of `job.ai.chat`. */
+export interface JobAiMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** `job.ai`: calls the server makes to its configured AI providers on the job's behalf. */
+export interface JobAi {
+  /**
+   * A chat completion, within the run's token budget. Throws with the server's `code`
+   * (`AI_NOT_CONFIGURED`, `AI_BUDGET_EXCEEDED`, `AI_RATE_LIMITED`, `AI_PROVIDER_ERROR`, ...).
+   * @example
+   * const { content } = await job.ai.chat({ messages: [{ role: "user", content: "Summarise: ..." }], maxTokens: 200 });
+   */
+  chat(input: {
+    messages: JobAiMessage[];
+    provider?: string;
+    model?: string;
+    maxTokens?: number;
+    temperature?: number;
+  }): Promise<{
+    content: string;
+    model: string;
+    finish_reason: string | null;
+    usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  }>;
+  /** An embedding of `text`. */
+  embed(input: { text: string; provider?: string }): Promise<{ embedding: number[]; model: string }>;
+  /** The configured providers (never their addresses or keys) and the default one. */
+  listProviders(): Promise<{
+    providers: { name: string; type: "openai"; model: string; embedding_model: string; enabled: boolean }[];
+    default: string | null;
+  }>;
 }
 
 /** `job.events`: emit a named event from inside a job; no `allow-net` needed. */

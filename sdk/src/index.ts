@@ -50,6 +50,8 @@ export { EventsClient } from "./events/EventsClient.ts";
 export type { EmittedEvent, EventJob, FluxbaseEvent, ListEventsOptions } from "./events/types.ts";
 export { FluxbaseClient } from "./FluxbaseClient.ts";
 export type {
+  JobAi,
+  JobAiMessage,
   JobContext,
   JobEvents,
   JobHandler,

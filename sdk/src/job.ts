@@ -4,6 +4,8 @@
  */
 export type { FluxbaseClient } from "./FluxbaseClient.ts";
 export type {
+  JobAi,
+  JobAiMessage,
   JobContext,
   JobEvents,
   JobHandler,

@@ -245,4 +245,25 @@ export const settings: SettingSpec[] = [
   s("realtime.joinsPerSecond", "FLUXBASE_REALTIME_JOINS_PER_SECOND", "realtime.joins_per_second", "int", 20),
   /** The JWT claim that names a caller's tenant for feature toggles; without it, the user id. @default "tenant_id" */
   s("toggles.tenantClaim", "FLUXBASE_TENANT_CLAIM", "toggles.tenant_claim", "string", "tenant_id"),
+
+  // AI helpers (job.ai, ctx.ai). These four describe the provider named "default"; more providers
+  // are listed under `ai.providers` in fluxbase.yaml (see config/aiProviders.ts).
+  /** An OpenAI-compatible endpoint, e.g. https://api.openai.com/v1 or http://localhost:11434/v1. @default "" (none) */
+  s("ai.baseUrl", "FLUXBASE_AI_BASE_URL", "ai.base_url", "string", ""),
+  /** The chat model of the "default" provider. @default "" */
+  s("ai.model", "FLUXBASE_AI_MODEL", "ai.model", "string", ""),
+  /** The embedding model of the "default" provider. @default "" */
+  s("ai.embeddingModel", "FLUXBASE_AI_EMBEDDING_MODEL", "ai.embedding_model", "string", ""),
+  /** The API key of the "default" provider; never reaches a job. @default "" */
+  s("ai.apiKey", "FLUXBASE_AI_API_KEY", "ai.api_key", "string", "", true),
+  /** The provider calls name when they name none. @default "default" when it exists, else the first */
+  s("ai.defaultProvider", "FLUXBASE_AI_DEFAULT_PROVIDER", "ai.default_provider", "string", ""),
+  /** Tokens one run of a job may use (prompt and completion); 0: no limit. @default 100000 */
+  s("ai.maxTokensPerJob", "FLUXBASE_AI_MAX_TOKENS_PER_JOB", "ai.max_tokens_per_job", "int", 100_000),
+  /** AI requests per minute per user, across every process; 0: no limit. @default 60 */
+  s("ai.requestsPerMinute", "FLUXBASE_AI_REQUESTS_PER_MINUTE", "ai.requests_per_minute", "int", 60),
+  /** Time limit of one provider request. @default 60000 */
+  s("ai.timeout", "FLUXBASE_AI_TIMEOUT", "ai.timeout", "duration", 60_000),
+  /** Retries of a provider request after a connection error, 408, 409, 429 or 5xx. @default 2 */
+  s("ai.maxRetries", "FLUXBASE_AI_MAX_RETRIES", "ai.max_retries", "int", 2),
 ];

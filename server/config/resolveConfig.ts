@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../errors.ts";
+import { resolveAiProviders } from "./aiProviders.ts";
 import { normalizeCorsOrigins } from "./corsOrigins.ts";
 import { type SettingSpec, settings } from "./defaults.ts";
 import type { FluxbaseConfig, FluxbaseOptions } from "./types.ts";
@@ -22,10 +23,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
   const cwd = input.cwd ?? process.cwd();
   const yamlPath = input.yamlPath ?? env.FLUXBASE_CONFIG ?? path.join(cwd, "fluxbase.yaml");
   const yaml = readYaml(yamlPath);
-  const [unknown, ...more] = unknownYamlKeys(
-    yaml,
-    settings.map((spec) => spec.yaml),
-  );
+  const [unknown, ...more] = unknownYamlKeys(yaml, [...settings.map((spec) => spec.yaml), "ai.providers"]);
   if (unknown) {
     const others = more.length > 0 ? ` (also unknown: ${more.map((k) => k.key).join(", ")})` : "";
     const hint = unknown.suggestion
@@ -33,7 +31,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
       : "the keys are listed in docs/configuration.md";
     throw new ConfigError(`Unknown key ${unknown.key} in ${path.resolve(cwd, yamlPath)}${others}: ${hint}`);
   }
-  const out: Record<string, any> = { jobs: {}, notify: {}, toggles: {}, realtime: {} };
+  const out: Record<string, any> = { jobs: {}, notify: {}, toggles: {}, realtime: {}, ai: {} };
   for (const spec of settings) {
     const explicit = getPath(input.options ?? {}, spec.path);
     let value: unknown;
@@ -52,6 +50,12 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
   config.corsOrigins = normalizeCorsOrigins(config.corsOrigins);
   config.handlersModule = resolveHandlersPath(cwd, config.handlersModule);
   validate(config);
+  config.ai.providers = resolveAiProviders(
+    config.ai,
+    input.options?.ai?.providers,
+    getPath(yaml, "ai.providers"),
+    path.resolve(cwd, yamlPath),
+  );
   return config;
 }
 
@@ -170,6 +174,10 @@ function validate(config: FluxbaseConfig): void {
     throw new ConfigError("Invalid FLUXBASE_SMTP_URL: expected smtp://user:pass@host:port or smtps://…");
   }
   positive("FLUXBASE_NOTIFY_MAX_ATTEMPTS", config.notify.maxAttempts);
+  positive("FLUXBASE_AI_MAX_TOKENS_PER_JOB", config.ai.maxTokensPerJob, 0);
+  positive("FLUXBASE_AI_REQUESTS_PER_MINUTE", config.ai.requestsPerMinute, 0);
+  positive("FLUXBASE_AI_TIMEOUT", config.ai.timeout, 100);
+  positive("FLUXBASE_AI_MAX_RETRIES", config.ai.maxRetries, 0);
   positive("FLUXBASE_WEBHOOK_TIMEOUT", config.notify.webhookTimeout, 10);
   if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(config.toggles.tenantClaim)) {
     throw new ConfigError(

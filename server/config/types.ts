@@ -69,6 +69,57 @@ export interface TogglesConfig {
   tenantClaim: string;
 }
 
+/** One OpenAI-compatible endpoint the server calls for jobs (resolved: every field present). */
+export interface AiProvider {
+  name: string;
+  type: "openai";
+  baseUrl: string;
+  /** Empty: this provider does no chat. */
+  model: string;
+  /** Empty: this provider does no embeddings. */
+  embeddingModel: string;
+  /** The key itself (FLUXBASE_AI_API_KEY, or an option); empty: none, or see apiKeySecret. */
+  apiKey: string;
+  /** The name of a system secret holding the key (`fluxbase settings secrets set`); empty: none. */
+  apiKeySecret: string;
+  enabled: boolean;
+  /** Where the provider was configured, for error messages: `FLUXBASE_AI_*` or `ai.providers[name]`. */
+  source: string;
+}
+
+/** A provider as options and fluxbase.yaml give it. */
+export interface AiProviderInput {
+  name: string;
+  /** @default "openai" */
+  type?: "openai";
+  /** @default "https://api.openai.com/v1" */
+  baseUrl?: string;
+  model?: string;
+  embeddingModel?: string;
+  /** Options only: the key itself. In fluxbase.yaml, name a secret with `api_key_secret`. */
+  apiKey?: string;
+  apiKeySecret?: string;
+  /** @default true */
+  enabled?: boolean;
+}
+
+export interface AiConfig {
+  baseUrl: string;
+  model: string;
+  embeddingModel: string;
+  apiKey: string;
+  defaultProvider: string;
+  /** 0: no limit. */
+  maxTokensPerJob: number;
+  /** 0: no limit. */
+  requestsPerMinute: number;
+  /** Milliseconds. */
+  timeout: number;
+  maxRetries: number;
+  /** Every provider, the "default" one of FLUXBASE_AI_* included. */
+  providers: AiProvider[];
+}
+
 export interface FluxbaseConfig {
   port: number;
   host: string;
@@ -100,12 +151,16 @@ export interface FluxbaseConfig {
   notify: NotifyConfig;
   toggles: TogglesConfig;
   realtime: RealtimeLimitsConfig;
+  ai: AiConfig;
 }
 
 /** What callers may pass: any subset, nested objects partial too. */
-export type FluxbaseOptions = Partial<Omit<FluxbaseConfig, "jobs" | "notify" | "toggles" | "realtime">> & {
+export type FluxbaseOptions = Partial<
+  Omit<FluxbaseConfig, "jobs" | "notify" | "toggles" | "realtime" | "ai">
+> & {
   realtime?: Partial<RealtimeLimitsConfig>;
   jobs?: Partial<JobsConfig>;
   notify?: Partial<NotifyConfig>;
   toggles?: Partial<TogglesConfig>;
+  ai?: Partial<Omit<AiConfig, "providers">> & { providers?: AiProviderInput[] };
 };

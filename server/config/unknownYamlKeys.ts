@@ -39,7 +39,7 @@ export function unknownYamlKeys(yaml: Record<string, unknown>, known: string[]):
 }
 
 /** The known key nearest to `key` when it is near enough to be a typo, else undefined. */
-function closest(key: string, known: string[]): string | undefined {
+export function closest(key: string, known: string[]): string | undefined {
   let best: { key: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = editDistance(key, candidate);

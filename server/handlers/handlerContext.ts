@@ -1,4 +1,6 @@
 /** The `ctx` a trusted handler receives for one run. */
+import type { AiService } from "../ai/aiService.ts";
+import type { Ai, AiCaller } from "../ai/types.ts";
 import { resolveRole } from "../auth/roles.ts";
 import type { Sql, Tx } from "../db/createSql.ts";
 import { withClaims } from "../db/withClaims.ts";
@@ -16,6 +18,7 @@ export interface HandlerContextInput {
   isCancelled: () => boolean;
   enqueue: HandlerJobs["enqueue"];
   emit: HandlerEvents["emit"];
+  ai?: AiService;
   toggles: ToggleStore;
   tenantClaim: string;
 }
@@ -73,6 +76,20 @@ export function createHandlerContext(input: HandlerContextInput): HandlerContext
         input.enqueue(name, payload, { namespace: job.namespace, ...options }),
     },
     events: { emit: input.emit },
+    ai: handlerAi(input.ai, { jobId: job.id, userKey: job.created_by ?? "service_role" }, input.signal),
+  };
+}
+
+/** `ctx.ai`: the same calls as `job.ai`, made in-process for this run (its budget and its user's limit). */
+function handlerAi(ai: AiService | undefined, caller: AiCaller, signal: AbortSignal): Ai {
+  const service = () => {
+    if (!ai) throw new Error("No AI provider is configured: set FLUXBASE_AI_BASE_URL and FLUXBASE_AI_MODEL");
+    return ai;
+  };
+  return {
+    chat: (request) => service().chat(caller, request, signal),
+    embed: (request) => service().embed(caller, request, signal),
+    listProviders: async () => service().listProviders(),
   };
 }
 

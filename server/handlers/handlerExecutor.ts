@@ -5,6 +5,7 @@
  * and keeps running in the background, unobserved.
  */
 
+import type { AiService } from "../ai/aiService.ts";
 import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { Logger } from "../log.ts";
@@ -27,6 +28,8 @@ export interface HandlerExecutorContext {
   toggles: ToggleStore;
   /** The claim the job's tenant travels in (FLUXBASE_TENANT_CLAIM), for `ctx.sqlAsUser`. */
   tenantClaim: string;
+  /** Provider calls for `ctx.ai` (absent: ctx.ai says no provider is configured). */
+  ai?: AiService;
 }
 
 const ignoredSignal =
@@ -128,6 +131,7 @@ function startHandlerRun(
       isCancelled: () => cancelled,
       enqueue: ctx.enqueue,
       emit,
+      ai: ctx.ai,
       toggles: ctx.toggles,
       tenantClaim: ctx.tenantClaim,
     });

@@ -5,6 +5,7 @@
  */
 
 import type { z } from "zod";
+import type { Ai } from "../ai/types.ts";
 import type { Sql, Tx } from "../db/createSql.ts";
 import type { EmittedEvent } from "../events/emitEvent.ts";
 import type { Toggles } from "../toggles/types.ts";
@@ -113,6 +114,8 @@ export interface HandlerContext<Payload = unknown> {
   job: HandlerJob<Payload>;
   jobs: HandlerJobs;
   events: HandlerEvents;
+  /** Chat and embeddings through the server's AI providers, within this run's token budget. */
+  ai: Ai;
   /** Feature toggles for the job's tenant (the submitter's FLUXBASE_TENANT_CLAIM claim, else the user). */
   toggles: Toggles;
 }

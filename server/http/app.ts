@@ -15,6 +15,7 @@ import { adminJobsRoutes } from "./routes/adminJobs.ts";
 import { adminKeysRoutes } from "./routes/adminKeys.ts";
 import { adminPauseRoutes } from "./routes/adminPause.ts";
 import { adminSchedulesRoutes } from "./routes/adminSchedules.ts";
+import { aiRoutes } from "./routes/ai.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.ts";
@@ -78,6 +79,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.route("/api/v1/webhooks", webhookPublicKeyRoutes(deps.webhookPublicKey));
   app.route("/api/v1/admin/toggles", adminTogglesRoutes(deps));
   app.route("/api/v1/toggles", userTogglesRoutes(deps));
+  app.route("/api/v1/ai", aiRoutes(deps));
   extensions.mount?.(app);
   return app;
 }

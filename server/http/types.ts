@@ -1,4 +1,5 @@
 /** What route handlers receive: the shared dependencies and the verified caller. */
+import type { AiService } from "../ai/aiService.ts";
 import type { Identity } from "../auth/identity.ts";
 import type { TokenVerifier } from "../auth/verifyToken.ts";
 import type { FluxbaseConfig } from "../config/types.ts";
@@ -25,6 +26,8 @@ export interface HttpDeps {
   handlers?: HandlerRegistry;
   /** This process's toggles (cache and declared defaults). */
   toggles: ToggleStore;
+  /** The AI helpers' provider calls (for job.ai). */
+  ai: AiService;
 }
 
 export interface AppEnv {

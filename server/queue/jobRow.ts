@@ -43,6 +43,15 @@ export interface JobRow {
   event_id: string | null;
   /** Pending after a failed attempt: when the next one may start. */
   next_attempt_at: Date | null;
+  /** What its AI calls used (job.ai / ctx.ai), over every attempt; null before the first. */
+  ai_usage: {
+    requests: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    run_attempt: number;
+    run_total_tokens: number;
+  } | null;
   /** The submitter is mailed when the job ends. */
   notify: boolean;
 }
@@ -82,6 +91,7 @@ export const jobColumns = [
   "superseded_by",
   "event_id",
   "next_attempt_at",
+  "ai_usage",
   "notify",
 ] as const;
 

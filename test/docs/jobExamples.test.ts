@@ -66,6 +66,7 @@ describe("job function examples", () => {
       "sum",
       "sync-account",
       "use-secret",
+      "weekly-insights",
       "with-deadline",
     ]);
     expect(rows.filter((row) => row.bundle_error !== null)).toEqual([]);

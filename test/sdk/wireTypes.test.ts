@@ -97,6 +97,7 @@ const jobKeys = {
   superseded_by: 1,
   event_id: 1,
   next_attempt_at: 1,
+  ai_usage: 1,
 } satisfies Record<keyof Job, 1>;
 const workerKeys = {
   id: 1,

@@ -69,6 +69,15 @@ export interface Job<TPayload = any, TResult = any> {
   event_id: string | null;
   /** Pending after a failed attempt: when the next one may start (its last error is in `error_message`). */
   next_attempt_at: string | null;
+  /** What its AI calls used (`job.ai`), over every attempt; null before the first. */
+  ai_usage: {
+    requests: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    run_attempt: number;
+    run_total_tokens: number;
+  } | null;
   /** The submitter is mailed when the job ends (`notify: true` at submit). */
   notify: boolean;
 }

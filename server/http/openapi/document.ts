@@ -25,6 +25,9 @@ const errorText: Record<number, string> = {
   404: "Not found (also for what the caller may not see)",
   409: "Conflicts with the current state",
   413: "The body is too large",
+  429: "Over a limit; Retry-After says when to try again",
+  502: "An upstream provider failed",
+  503: "Not available: not configured, or the database is away",
 };
 
 const toSchema = (schema: z.ZodType): JsonSchema => {

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { createBody as createFunctionBody, syncBody, updateBody } from "../functionSchemas.ts";
 import { statsQuery } from "../routes/adminJobs.ts";
 import { createKeyBody } from "../routes/adminKeys.ts";
+import { chatBody, embedBody } from "../routes/ai.ts";
 import { emitBody, eventsQuery } from "../routes/events.ts";
 import {
   adminBody as adminSecretBody,
@@ -230,5 +231,14 @@ export const operations: Operation[] = [
     { errors: [404] },
   ),
   op("get", "/toggles/:id", "Toggles", "user", "Whether a toggle is on for you", { errors: [404] }),
+  op("post", "/ai/chat", "AI", "user", "A chat completion for a running job (job.ai.chat)", {
+    body: chatBody,
+    errors: [404, 413, 429, 502, 503],
+  }),
+  op("post", "/ai/embed", "AI", "user", "An embedding for a running job (job.ai.embed)", {
+    body: embedBody,
+    errors: [404, 413, 429, 502, 503],
+  }),
+  op("get", "/ai/providers", "AI", "user", "The configured AI providers"),
   op("get", "/openapi.json", "Meta", "none", "This document"),
 ];
