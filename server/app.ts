@@ -123,6 +123,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
       config: config.ai,
       keyring: keyringFor(config),
       logger: logger.child("ai"),
+      metrics,
     });
     if (config.jobs.enabled) {
       await syncHandlers(db, registry, config.jobs, (await scanJobsDir(config.jobs.dir)).functions);

@@ -9,6 +9,7 @@ import type { AiConfig, AiProvider } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { Keyring } from "../secrets/keyring.ts";
 import { readSystemSecret } from "../secrets/readSystemSecret.ts";
 import { takeAiRequest } from "./aiRateLimit.ts";
@@ -29,6 +30,8 @@ export interface AiServiceDeps {
   config: AiConfig;
   keyring: Keyring;
   logger: Logger;
+  /** Calls and tokens by provider and outcome are counted here when given. */
+  metrics?: Metrics;
 }
 
 export interface AiService {
@@ -150,7 +153,25 @@ export function createAiService(deps: AiServiceDeps): AiService {
     }
   }
 
-  return {
+  /** Counts a call by provider, kind and outcome (ok, or the code of the error it ended with). */
+  async function counted<T>(
+    kind: "chat" | "embed",
+    provider: string | undefined,
+    call: () => Promise<T>,
+    tokens: (result: T) => number = () => 0,
+  ): Promise<T> {
+    const name = provider ?? defaultName ?? "none";
+    try {
+      const result = await call();
+      deps.metrics?.aiCall(name, kind, "ok", tokens(result));
+      return result;
+    } catch (error) {
+      deps.metrics?.aiCall(name, kind, error instanceof HttpError ? error.code : "ERROR", 0);
+      throw error;
+    }
+  }
+
+  const service = {
     listProviders() {
       return {
         providers: config.providers.map((p) => ({
@@ -164,7 +185,7 @@ export function createAiService(deps: AiServiceDeps): AiService {
       };
     },
 
-    async chat(caller, input, signal) {
+    async chat(caller: AiCaller, input: AiChatInput, signal?: AbortSignal): Promise<AiChatResult> {
       const provider = pick(input.provider);
       const model = input.model ?? provider.model;
       if (!model) {
@@ -216,7 +237,7 @@ export function createAiService(deps: AiServiceDeps): AiService {
       };
     },
 
-    async embed(caller, input, signal) {
+    async embed(caller: AiCaller, input: AiEmbedInput, signal?: AbortSignal): Promise<AiEmbedResult> {
       const provider = pick(input.provider);
       const model = provider.embeddingModel;
       if (!model) {
@@ -258,5 +279,17 @@ export function createAiService(deps: AiServiceDeps): AiService {
       }
       return { embedding, model: response.model || model };
     },
+  };
+  return {
+    listProviders: () => service.listProviders(),
+    chat: (caller, input, signal) =>
+      counted(
+        "chat",
+        input.provider,
+        () => service.chat(caller, input, signal),
+        (r) => r.usage.total_tokens,
+      ),
+    embed: (caller, input, signal) =>
+      counted("embed", input.provider, () => service.embed(caller, input, signal)),
   };
 }

@@ -30,6 +30,8 @@ export interface Metrics {
   retryScheduled(jobName: string): void;
   pickedUp(lane: string, seconds: number): void;
   delivery(channel: "email" | "webhook", outcome: "delivered" | "retry" | "failed"): void;
+  /** One AI call (job.ai, ctx.ai): its provider, outcome (ok or the error code) and tokens. */
+  aiCall(provider: string, kind: "chat" | "embed", outcome: string, tokens: number): void;
   observeSlots(source: () => SlotCounts): void;
   observeRealtime(source: () => RealtimeCounts): void;
   observeQueue(source: () => Promise<QueueCountRow[]>): void;
@@ -87,6 +89,18 @@ export function createMetrics(): Metrics {
     name: "fluxbase_notification_deliveries_total",
     help: "Mail and webhook delivery attempts by channel and outcome",
     labelNames: ["channel", "outcome"],
+    registers: [registry],
+  });
+  const aiCalls = new Counter({
+    name: "fluxbase_ai_requests_total",
+    help: "AI calls made for jobs, by provider, kind (chat, embed) and outcome (ok or the error code)",
+    labelNames: ["provider", "kind", "outcome"],
+    registers: [registry],
+  });
+  const aiTokens = new Counter({
+    name: "fluxbase_ai_tokens_total",
+    help: "Tokens the AI providers reported for jobs' calls, by provider and kind",
+    labelNames: ["provider", "kind"],
     registers: [registry],
   });
   new Gauge({
@@ -156,6 +170,10 @@ export function createMetrics(): Metrics {
     },
     delivery(channel, outcome) {
       deliveries.inc({ channel, outcome });
+    },
+    aiCall(provider, kind, outcome, tokens) {
+      aiCalls.inc({ provider, kind, outcome });
+      if (tokens > 0) aiTokens.inc({ provider, kind }, tokens);
     },
     observeSlots(source) {
       slotSources.push(source);

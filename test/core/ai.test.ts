@@ -171,6 +171,18 @@ describe("job.ai in a sandboxed job", () => {
     expect(spent.result.error).toBe("AI_TOKEN_BUDGET_EXCEEDED");
     const failed = await run({ say: "fail" });
     expect(failed.result.error).toBe("AI_PROVIDER_ERROR");
+    // Calls and tokens by outcome in /metrics.
+    const metrics = await (await server.request("GET", "/metrics")).text();
+    expect(metrics).toMatch(
+      /^fluxbase_ai_requests_total\{provider="default",kind="chat",outcome="ok"\} [1-9]/m,
+    );
+    expect(metrics).toMatch(
+      /^fluxbase_ai_requests_total\{provider="default",kind="chat",outcome="AI_TOKEN_BUDGET_EXCEEDED"\} 1$/m,
+    );
+    expect(metrics).toMatch(
+      /^fluxbase_ai_requests_total\{provider="default",kind="chat",outcome="AI_PROVIDER_ERROR"\} 1$/m,
+    );
+    expect(metrics).toMatch(/^fluxbase_ai_tokens_total\{provider="default",kind="chat"\} \d+/m);
   });
 });
 
