@@ -5,7 +5,13 @@
 import { cronProblem, normalizeCron } from "../schedules/cronExpression.ts";
 import { parseSubscription, type TableSubscription } from "./eventSubscription.ts";
 import { leadingComments } from "./leadingComments.ts";
-import { type AnnotationError, type FunctionSettings, NAMESPACE_PATTERN, OVERLAP_POLICIES } from "./types.ts";
+import {
+  type AnnotationError,
+  type FunctionSettings,
+  NAMESPACE_PATTERN,
+  OVERLAP_KEY_PATTERN,
+  OVERLAP_POLICIES,
+} from "./types.ts";
 
 export interface ParsedAnnotations {
   settings: FunctionSettings;
@@ -25,7 +31,6 @@ const ROLE = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
 const MAX_INT = 2_147_483_647;
-const OVERLAP_KEY = /^[A-Za-z0-9_$-]{1,100}(?:\.[A-Za-z0-9_$-]{1,100}){0,9}$/;
 
 const rules: Record<string, Rule> = {
   namespace: (v) =>
@@ -53,7 +58,9 @@ const rules: Record<string, Rule> = {
   "on-role": (v, s) => withList(v, /[\s,]+/, ROLE, "role names", (l) => ({ onRoles: merge(s.onRoles, l) })),
   concurrency: (v) => withInt(v, 1, 100_000, "running jobs", (n) => ({ concurrency: n })),
   "overlap-key": (v) =>
-    OVERLAP_KEY.test(v) ? { overlapKey: v } : "expected a dotted payload path such as user_id or order.id",
+    OVERLAP_KEY_PATTERN.test(v)
+      ? { overlapKey: v }
+      : "expected a dotted payload path such as user_id or order.id",
   "overlap-scope": (v) => (v === "user" || v === "global" ? { overlapScope: v } : "expected user or global"),
   enabled: (v) =>
     /^(true|false)$/i.test(v) ? { enabled: v.toLowerCase() === "true" } : "expected true or false",

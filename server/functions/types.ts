@@ -58,6 +58,8 @@ export interface FunctionSettings {
 
 export type OverlapPolicy = "reject" | "queue" | "supersede";
 export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ["reject", "queue", "supersede"];
+/** An overlap key: a dotted payload path such as `user_id` or `order.id`. */
+export const OVERLAP_KEY_PATTERN = /^[A-Za-z0-9_$-]{1,100}(?:\.[A-Za-z0-9_$-]{1,100}){0,9}$/;
 
 /**
  * What jobs with the same key do to each other (stored in `jobs.functions.overlap`): `reject` — while

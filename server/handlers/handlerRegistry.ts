@@ -6,7 +6,12 @@
 
 import { ConfigError } from "../errors.ts";
 import { parseSubscription } from "../functions/eventSubscription.ts";
-import { FUNCTION_NAME_PATTERN, NAMESPACE_PATTERN } from "../functions/types.ts";
+import {
+  FUNCTION_NAME_PATTERN,
+  NAMESPACE_PATTERN,
+  OVERLAP_KEY_PATTERN,
+  OVERLAP_POLICIES,
+} from "../functions/types.ts";
 import { cronProblem } from "../schedules/cronExpression.ts";
 import { validate } from "../validation.ts";
 import type { AnyJobDefinition } from "./types.ts";
@@ -64,8 +69,6 @@ export function createHandlerRegistry(definitions: readonly AnyJobDefinition[]):
   };
 }
 
-const overlapKeyPattern = /^[A-Za-z0-9_$-]{1,100}(?:\.[A-Za-z0-9_$-]{1,100}){0,9}$/;
-
 function settingsProblem(def: AnyJobDefinition): string | undefined {
   const whole = (value: number | undefined, min: number) =>
     value === undefined || (Number.isInteger(value) && value >= min && value <= 2_147_483_647);
@@ -83,9 +86,9 @@ function settingsProblem(def: AnyJobDefinition): string | undefined {
     return `runIn must be "api" or "worker", got ${JSON.stringify(def.runIn)}`;
   const overlap = def.overlap;
   if (overlap !== undefined) {
-    if (!["allow", "reject", "queue", "supersede"].includes(overlap.policy))
+    if (overlap.policy !== "allow" && !(OVERLAP_POLICIES as readonly string[]).includes(overlap.policy))
       return `overlap.policy must be "allow", "reject", "queue" or "supersede", got ${JSON.stringify(overlap.policy)}`;
-    if (overlap.key !== undefined && !overlapKeyPattern.test(overlap.key))
+    if (overlap.key !== undefined && !OVERLAP_KEY_PATTERN.test(overlap.key))
       return `overlap.key must be a dotted payload path such as "user_id" or "order.id", got ${JSON.stringify(overlap.key)}`;
     if (overlap.scope !== undefined && overlap.scope !== "user" && overlap.scope !== "global")
       return `overlap.scope must be "user" or "global", got ${JSON.stringify(overlap.scope)}`;
