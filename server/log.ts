@@ -52,7 +52,6 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => ({ ...context.getStore() }),
-      serializers: { error: serializeError },
     },
     { write: format === "json" ? write : (line: string) => write(asText(line)) },
   );
@@ -97,8 +96,4 @@ function safeFields(fields: Record<string, unknown>): Record<string, unknown> {
   } catch {
     return { fields: "[unserialisable]" };
   }
-}
-
-function serializeError(value: unknown): unknown {
-  return value instanceof Error ? { message: value.message, name: value.name } : value;
 }
