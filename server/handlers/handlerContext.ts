@@ -18,7 +18,7 @@ export interface HandlerContextInput {
   isCancelled: () => boolean;
   enqueue: HandlerJobs["enqueue"];
   emit: HandlerEvents["emit"];
-  ai?: AiService;
+  ai: AiService;
   toggles: ToggleStore;
   tenantClaim: string;
 }
@@ -81,15 +81,11 @@ export function createHandlerContext(input: HandlerContextInput): HandlerContext
 }
 
 /** `ctx.ai`: the same calls as `job.ai`, made in-process for this run (its budget and its user's limit). */
-function handlerAi(ai: AiService | undefined, caller: AiCaller, signal: AbortSignal): Ai {
-  const service = () => {
-    if (!ai) throw new Error("No AI provider is configured: set FLUXBASE_AI_BASE_URL and FLUXBASE_AI_MODEL");
-    return ai;
-  };
+function handlerAi(ai: AiService, caller: AiCaller, signal: AbortSignal): Ai {
   return {
-    chat: (request) => service().chat(caller, request, signal),
-    embed: (request) => service().embed(caller, request, signal),
-    listProviders: async () => service().listProviders(),
+    chat: (request) => ai.chat(caller, request, signal),
+    embed: (request) => ai.embed(caller, request, signal),
+    listProviders: async () => ai.listProviders(),
   };
 }
 

@@ -28,8 +28,8 @@ export interface HandlerExecutorContext {
   toggles: ToggleStore;
   /** The claim the job's tenant travels in (FLUXBASE_TENANT_CLAIM), for `ctx.sqlAsUser`. */
   tenantClaim: string;
-  /** Provider calls for `ctx.ai` (absent: ctx.ai says no provider is configured). */
-  ai?: AiService;
+  /** Provider calls for `ctx.ai` (the service itself answers AI_NOT_CONFIGURED without providers). */
+  ai: AiService;
 }
 
 const ignoredSignal =
