@@ -22,10 +22,15 @@ import type { AppEnv, HttpDeps } from "../types.ts";
 export function jobsRoutes(deps: HttpDeps) {
   const { sql } = deps;
   const verifyKey = async (key: string) => keyIdentity(await verifyApiKey(sql, key), key);
-  /** With a namespaced API key, a job of another namespace does not exist. */
+  /** The job as the caller sees it; with a namespaced API key, a job of another namespace does not exist. */
+  const readConfined = async (identity: Identity, id: string) => {
+    const job = await readJobAs(sql, identity, id);
+    if (identity.key?.namespace && job.namespace !== identity.key.namespace) throw jobNotFound(id);
+    return job;
+  };
+  /** Refuses, before a route acts, a job its namespaced API key may not reach. */
   const confine = async (identity: Identity, id: string) => {
-    const namespace = identity.key?.namespace;
-    if (namespace && (await readJobAs(sql, identity, id)).namespace !== namespace) throw jobNotFound(id);
+    if (identity.key?.namespace) await readConfined(identity, id);
   };
   return new Hono<AppEnv>()
     .use("*", authenticate(deps.verifyToken, { verifyKey }))
@@ -75,8 +80,7 @@ export function jobsRoutes(deps: HttpDeps) {
     })
     .get("/:id", requireScope("jobs:read"), async (c) => {
       const id = jobIdParam(c.req.param("id"));
-      await confine(c.get("identity"), id);
-      return c.json(await readJobAs(sql, c.get("identity"), id));
+      return c.json(await readConfined(c.get("identity"), id));
     })
     .get("/:id/logs", requireScope("jobs:read"), async (c) => {
       const id = jobIdParam(c.req.param("id"));
