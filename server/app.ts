@@ -45,6 +45,7 @@ import { createRealtimeServer } from "./realtime/index.ts";
 import { restRoutes } from "./rest/restRoutes.ts";
 import { createScheduler } from "./schedules/scheduler.ts";
 import { keyringFor } from "./secrets/encryptionKey.ts";
+import { createStorage } from "./storage/storage.ts";
 import { declaredToggles } from "./toggles/declaredToggles.ts";
 import { syncToggles } from "./toggles/syncToggles.ts";
 import { trackToggleStore } from "./toggles/testHelpers.ts";
@@ -144,6 +145,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         handlers: registry,
         toggles: toggleStore,
         ai,
+        storage: createStorage({ sql: db, jwtSecret, ...config.storage }),
       };
       const app = createHttpApp(httpDeps, {
         mount: (http) => {

@@ -1,10 +1,12 @@
-/** The client: one identity (`auth`), and the jobs, admin, realtime and REST APIs that share it. */
+/** The client: one identity (`auth`), and the jobs, admin, realtime, REST and storage APIs that share it. */
 import type { PostgrestClient } from "@supabase/postgrest-js";
+import { StorageClient } from "@supabase/storage-js";
 import { AdminClient } from "./admin/AdminClient.ts";
 import { FluxbaseAuth } from "./auth/FluxbaseAuth.ts";
 import { EventsClient } from "./events/EventsClient.ts";
 import { trimTrailingSlashes } from "./http/buildUrl.ts";
 import { HttpClient } from "./http/HttpClient.ts";
+import { storageFetch } from "./http/storageFetch.ts";
 import { JobsClient } from "./jobs/JobsClient.ts";
 import type { ResolvedClientOptions } from "./options.ts";
 import { FluxbaseRealtime } from "./realtime/FluxbaseRealtime.ts";
@@ -25,6 +27,11 @@ export class FluxbaseClient {
   readonly events: EventsClient;
   /** Feature toggles for the current user's tenant. */
   readonly toggles: TogglesClient;
+  /**
+   * File storage (buckets and objects), the storage-js client: `storage.from("bucket").upload(...)`,
+   * `.download(...)`, `.list(...)`, `.createSignedUrl(...)`; results are `{ data, error }`.
+   */
+  readonly storage: StorageClient;
   readonly #rest: PostgrestClient<any, any, any>;
   readonly #schema: string;
   readonly #options: ResolvedClientOptions;
@@ -41,6 +48,7 @@ export class FluxbaseClient {
     this.admin = new AdminClient(http);
     this.toggles = new TogglesClient(http);
     this.events = new EventsClient(http);
+    this.storage = new StorageClient(`${this.url}/storage/v1`, {}, storageFetch(http.fetchWithAuth));
     this.#rest = createRestClient(http, options.schema);
   }
 

@@ -2,6 +2,8 @@
  * @fluxbase/sdk — the client for Fluxbase background jobs, realtime and REST.
  * Runs in browsers, Node 20+ and Deno; every method resolves to `{ data, error }` and never throws.
  */
+
+export type { Bucket, FileObject, StorageClient, StorageError } from "@supabase/storage-js";
 export { AdminClient } from "./admin/AdminClient.ts";
 export {
   AdminJobsClient,

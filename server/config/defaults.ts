@@ -266,4 +266,16 @@ export const settings: SettingSpec[] = [
   s("ai.timeout", "FLUXBASE_AI_TIMEOUT", "ai.timeout", "duration", 60_000),
   /** Retries of a provider request after a connection error, 408, 409, 429 or 5xx. @default 2 */
   s("ai.maxRetries", "FLUXBASE_AI_MAX_RETRIES", "ai.max_retries", "int", 2),
+
+  // File storage (/storage/v1, client.storage, fluxbase.storage in jobs).
+  /** Where object bytes are kept. @default "" (`<data dir>/storage`) */
+  s("storage.dir", "FLUXBASE_STORAGE_DIR", "storage.dir", "string", ""),
+  /** The largest object in bytes; a bucket's file_size_limit can only lower it. @default 52428800 (50 MB) */
+  s(
+    "storage.maxFileSize",
+    "FLUXBASE_STORAGE_MAX_FILE_SIZE",
+    "storage.max_file_size",
+    "int",
+    50 * 1024 * 1024,
+  ),
 ];

@@ -31,7 +31,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
       : "the keys are listed in docs/configuration.md";
     throw new ConfigError(`Unknown key ${unknown.key} in ${path.resolve(cwd, yamlPath)}${others}: ${hint}`);
   }
-  const out: Record<string, any> = { jobs: {}, notify: {}, toggles: {}, realtime: {}, ai: {} };
+  const out: Record<string, any> = { jobs: {}, notify: {}, toggles: {}, realtime: {}, ai: {}, storage: {} };
   for (const spec of settings) {
     const explicit = getPath(input.options ?? {}, spec.path);
     let value: unknown;
@@ -47,6 +47,7 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
   config.dataDir = path.resolve(cwd, config.dataDir);
   config.appMigrationsDir = path.resolve(cwd, config.appMigrationsDir);
   config.jobs.dir = path.resolve(cwd, config.jobs.dir);
+  config.storage.dir = path.resolve(cwd, config.storage.dir || path.join(config.dataDir, "storage"));
   config.corsOrigins = normalizeCorsOrigins(config.corsOrigins);
   config.handlersModule = resolveHandlersPath(cwd, config.handlersModule);
   validate(config);
@@ -179,6 +180,7 @@ function validate(config: FluxbaseConfig): void {
   positive("FLUXBASE_AI_TIMEOUT", config.ai.timeout, 100);
   positive("FLUXBASE_AI_MAX_RETRIES", config.ai.maxRetries, 0);
   positive("FLUXBASE_WEBHOOK_TIMEOUT", config.notify.webhookTimeout, 10);
+  positive("FLUXBASE_STORAGE_MAX_FILE_SIZE", config.storage.maxFileSize, 1);
   if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(config.toggles.tenantClaim)) {
     throw new ConfigError(
       `Invalid FLUXBASE_TENANT_CLAIM: expected a claim name such as tenant_id, got ${JSON.stringify(config.toggles.tenantClaim)}`,

@@ -120,6 +120,13 @@ export interface AiConfig {
   providers: AiProvider[];
 }
 
+export interface StorageConfig {
+  /** Absolute path where the disk driver keeps object bytes. */
+  dir: string;
+  /** Bytes. */
+  maxFileSize: number;
+}
+
 export interface FluxbaseConfig {
   port: number;
   host: string;
@@ -152,15 +159,17 @@ export interface FluxbaseConfig {
   toggles: TogglesConfig;
   realtime: RealtimeLimitsConfig;
   ai: AiConfig;
+  storage: StorageConfig;
 }
 
 /** What callers may pass: any subset, nested objects partial too. */
 export type FluxbaseOptions = Partial<
-  Omit<FluxbaseConfig, "jobs" | "notify" | "toggles" | "realtime" | "ai">
+  Omit<FluxbaseConfig, "jobs" | "notify" | "toggles" | "realtime" | "ai" | "storage">
 > & {
   realtime?: Partial<RealtimeLimitsConfig>;
   jobs?: Partial<JobsConfig>;
   notify?: Partial<NotifyConfig>;
   toggles?: Partial<TogglesConfig>;
   ai?: Partial<Omit<AiConfig, "providers">> & { providers?: AiProviderInput[] };
+  storage?: Partial<StorageConfig>;
 };

@@ -23,6 +23,8 @@ import { jobsRoutes } from "./routes/jobs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { adminSecretsRoutes, userSecretsRoutes } from "./routes/secrets.ts";
+import { storageBucketRoutes } from "./routes/storageBuckets.ts";
+import { storageObjectRoutes } from "./routes/storageObjects.ts";
 import { adminTogglesRoutes, userTogglesRoutes } from "./routes/toggles.ts";
 import { adminWebhooksRoutes, webhookPublicKeyRoutes } from "./routes/webhooks.ts";
 import type { AppEnv, HttpDeps } from "./types.ts";
@@ -80,6 +82,10 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   app.route("/api/v1/admin/toggles", adminTogglesRoutes(deps));
   app.route("/api/v1/toggles", userTogglesRoutes(deps));
   app.route("/api/v1/ai", aiRoutes(deps));
+  if (deps.storage) {
+    app.route("/storage/v1/bucket", storageBucketRoutes(deps, deps.storage));
+    app.route("/storage/v1/object", storageObjectRoutes(deps, deps.storage));
+  }
   extensions.mount?.(app);
   return app;
 }

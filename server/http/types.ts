@@ -7,6 +7,7 @@ import type { Sql } from "../db/createSql.ts";
 import type { HandlerRegistry } from "../handlers/handlerRegistry.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics/metrics.ts";
+import type { Storage } from "../storage/storage.ts";
 import type { ToggleStore } from "../toggles/toggleStore.ts";
 
 export interface HttpDeps {
@@ -28,6 +29,8 @@ export interface HttpDeps {
   toggles: ToggleStore;
   /** The AI helpers' provider calls (for job.ai). */
   ai: AiService;
+  /** File storage behind /storage/v1; absent: those routes are not served. */
+  storage?: Storage;
 }
 
 export interface AppEnv {
