@@ -62,6 +62,9 @@ ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
 ALTER TABLE storage.objects FORCE ROW LEVEL SECURITY;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON storage.buckets, storage.objects TO authenticated, service_role;
+-- Reads only, so an anonymous caller finds nothing (404) rather than a permission error; an app's
+-- policies may open public folders to it.
+GRANT SELECT ON storage.buckets, storage.objects TO anon;
 
 -- Buckets are the operator's (service role, admins); an app may add policies for its users.
 CREATE POLICY "Admins manage buckets" ON storage.buckets
