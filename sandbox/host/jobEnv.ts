@@ -10,7 +10,7 @@ const SECRET_NAME = /KEY|SECRET|PASSWORD|TOKEN|PRIVATE|CREDENTIAL|DATABASE_URL|D
 const RESERVED_NAME = /^(?:DENO_|LD_|DYLD_|RUST_|V8_|NODE_)|^(?:HOME|NO_COLOR|PATH)$/i;
 
 /** The server's own paths: where its secrets and database live is none of a job's business. */
-const SERVER_PATH_NAME = /^FLUXBASE_(?:DATA_DIR|CONFIG|DB_MIGRATIONS_DIR|HANDLERS|JOBS_DIR)$/;
+const SERVER_PATH_NAME = /^FLUXBASE_(?:DATA_DIR|CONFIG|DB_MIGRATIONS_DIR|HANDLERS|JOBS_DIR|STORAGE_DIR)$/;
 
 /** What a name must look like to be listed in `--allow-env` (a comma would split the flag). */
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -46,7 +46,8 @@ export interface JobEnvExtra {
  *   DATABASE_URL or DSN is withheld even when listed. Secrets reach jobs through `secrets.get()`,
  *   whose values are masked in the job's logs. Names that steer the runtime (DENO_*, LD_*, NODE_*,
  *   HOME, PATH, ...) are withheld too, and so are the server's own paths (FLUXBASE_DATA_DIR,
- *   FLUXBASE_CONFIG, FLUXBASE_DB_MIGRATIONS_DIR, FLUXBASE_HANDLERS, FLUXBASE_JOBS_DIR).
+ *   FLUXBASE_CONFIG, FLUXBASE_DB_MIGRATIONS_DIR, FLUXBASE_HANDLERS, FLUXBASE_JOBS_DIR,
+ *   FLUXBASE_STORAGE_DIR).
  */
 export function buildJobEnv(
   processEnv: NodeJS.ProcessEnv,

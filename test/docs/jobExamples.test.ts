@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveDenoPath } from "../../sandbox/index.ts";
+import { createClient } from "../../sdk/src/index.ts";
 import { jobLogLines, waitForJob } from "../support/server.ts";
 import { filesUnder, jobsDir, root, run, useDocsServer } from "./support.ts";
 
@@ -54,6 +55,7 @@ describe("job function examples", () => {
       "billing-summary",
       "countdown",
       "default-export",
+      "export-file",
       "flaky",
       "hello",
       "import-notes",
@@ -184,6 +186,31 @@ describe("job function examples", () => {
       { user_id: docs.ada.id, body: "from a job" },
       { user_id: other.id, body: "another user" },
     ]);
+  });
+
+  it("export-file downloads the user's file, and uploads the summary as theirs", async () => {
+    const service = createClient(docs.server.url, docs.server.serviceKey);
+    for (const bucket of ["temp-files", "exports"]) await service.storage.createBucket(bucket);
+    const user = await docs.server.user();
+    const asUser = createClient(docs.server.url, docs.server.anonKey);
+    asUser.auth.setAccessToken(user.token);
+    await asUser.storage.from("temp-files").upload("notes.txt", "one two\nthree four five\n");
+    const job = await run(docs, "export-file", { source_file: "notes.txt" }, user.token);
+    expect(job).toMatchObject({
+      status: "completed",
+      result: { success: true, output_file: `results/${job.id}.json`, lines: 2, words: 5 },
+    });
+    const { data } = await asUser.storage.from("exports").download(`results/${job.id}.json`);
+    expect(JSON.parse(await data!.text())).toEqual({ lines: 2, words: 5, longest: "three four five" });
+    // Another user's job can't read this user's file: the download fails and says so.
+    const other = await run(
+      docs,
+      "export-file",
+      { source_file: "notes.txt" },
+      (await docs.server.user()).token,
+    );
+    expect(other.status).toBe("failed");
+    expect(other.error_message).toMatch(/Failed to download notes.txt: Object not found/);
   });
 
   it("import-notes saves notes as the user with progress, and counts everyone's as the service role", async () => {

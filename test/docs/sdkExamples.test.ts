@@ -16,6 +16,20 @@ describe("SDK examples", () => {
     ]);
   }, 90_000);
 
+  it("storage-files: the service creates a bucket; a user uploads, lists, downloads, signs and removes", async () => {
+    const out = await expectRuns(docs, "storage-files");
+    expect(out.trim().split("\n")).toEqual([
+      "bucket: user-uploads",
+      "uploaded: user-uploads/reports/march.json",
+      "again without upsert: The resource already exists; upload with upsert to replace it",
+      "in reports/: march.json (10 bytes)",
+      'downloaded: {"rows":3}',
+      "signed URL: 200",
+      "refused type: Bucket user-uploads does not accept application/x-sh",
+      "removed: 1",
+    ]);
+  }, 90_000);
+
   it("create-client: the anon key sees no jobs and cannot submit; a session acts as the user", async () => {
     const out = await expectRuns(docs, "create-client");
     expect(out.trim().split("\n")).toEqual([

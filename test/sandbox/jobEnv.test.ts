@@ -17,6 +17,7 @@ describe("buildJobEnv", () => {
         FLUXBASE_LOG_LEVEL: "debug",
         FLUXBASE_JOBS_DIR: "./jobs",
         FLUXBASE_DATA_DIR: "/srv/app/.fluxbase",
+        FLUXBASE_STORAGE_DIR: "/srv/app/files",
         FLUXBASE_CONFIG: "/srv/app/fluxbase.yaml",
         FLUXBASE_URL: "http://overridden",
         FLUXBASE_JOB_CANCELLED: "true",
@@ -28,7 +29,7 @@ describe("buildJobEnv", () => {
       [],
     );
     expect(env).toEqual({
-      // The server's own paths (data dir, config, jobs folder) are withheld.
+      // The server's own paths (data dir, config, jobs folder, storage) are withheld.
       FLUXBASE_LOG_LEVEL: "debug",
       FLUXBASE_URL: "http://127.0.0.1:8080",
       FLUXBASE_JOB_ID: "j1",

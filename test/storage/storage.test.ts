@@ -3,6 +3,7 @@
  * upsert), downloads with ranges, listing folders, move, copy, remove, info and exists, as a user
  * whose access row-level security decides, and as the service role.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FluxbaseClient } from "../../sdk/src/index.ts";
 import { startTestServer, type TestServer, type TestUser } from "../support/server.ts";
@@ -123,6 +124,7 @@ describe("objects", () => {
     const docs = asBob.storage.from("docs");
     const download = await docs.download("private/secret.txt");
     expect((download.error as any).originalError.status).toBe(404);
+    expect(download.error?.message).toBe("Object not found");
     for (const res of [
       await docs.info("private/secret.txt"),
       await docs.createSignedUrl("private/secret.txt", 60),
@@ -194,5 +196,23 @@ describe("objects", () => {
     expect(res.headers.get("content-security-policy")).toContain("sandbox");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("content-disposition")).toBe("attachment; filename*=UTF-8''page.html");
+  });
+});
+
+describe("an app's own policies", () => {
+  it("storage-policy.sql shares a folder and keeps writes in the user's own", async () => {
+    const sql = readFileSync(new URL("../../docs/examples/storage-policy.sql", import.meta.url), "utf8");
+    await server.db.sql.unsafe(sql);
+    await service.storage.createBucket("team-files");
+    const team = asAlice.storage.from("team-files");
+    expect((await team.upload("shared/plan.txt", "the plan")).error).toBeNull();
+    expect((await team.upload(`${alice.id}/draft.txt`, "mine")).error).toBeNull();
+    const denied = await team.upload("elsewhere/x.txt", "no");
+    expect((denied.error as unknown as { status: number }).status).toBe(403);
+    const asBobTeam = asBob.storage.from("team-files");
+    expect(await (await asBobTeam.download("shared/plan.txt")).data?.text()).toBe("the plan");
+    expect((await asBobTeam.download(`${alice.id}/draft.txt`)).error?.message).toBe("Object not found");
+    const intoAlices = await asBobTeam.upload(`${alice.id}/evil.txt`, "no");
+    expect((intoAlices.error as unknown as { status: number }).status).toBe(403);
   });
 });
