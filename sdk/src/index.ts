@@ -16,6 +16,7 @@ export {
 export type { ApiKey, ApiKeyScope, CreateApiKeyInput } from "./admin/AdminKeysClient.ts";
 export { AdminKeysClient } from "./admin/AdminKeysClient.ts";
 export { AdminSchedulesClient } from "./admin/AdminSchedulesClient.ts";
+export { AdminStorageClient, type BucketUsage } from "./admin/AdminStorageClient.ts";
 export { AdminTogglesClient } from "./admin/AdminTogglesClient.ts";
 export { AdminWebhooksClient } from "./admin/AdminWebhooksClient.ts";
 export type {

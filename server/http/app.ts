@@ -15,6 +15,7 @@ import { adminJobsRoutes } from "./routes/adminJobs.ts";
 import { adminKeysRoutes } from "./routes/adminKeys.ts";
 import { adminPauseRoutes } from "./routes/adminPause.ts";
 import { adminSchedulesRoutes } from "./routes/adminSchedules.ts";
+import { adminStorageRoutes } from "./routes/adminStorage.ts";
 import { aiRoutes } from "./routes/ai.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -85,6 +86,7 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   if (deps.storage) {
     app.route("/storage/v1/bucket", storageBucketRoutes(deps, deps.storage));
     app.route("/storage/v1/object", storageObjectRoutes(deps, deps.storage));
+    app.route("/api/v1/admin/storage", adminStorageRoutes(deps));
   }
   extensions.mount?.(app);
   return app;

@@ -2,10 +2,11 @@
 import type { HttpClient } from "../http/HttpClient.ts";
 import { AdminJobsClient } from "./AdminJobsClient.ts";
 import { AdminKeysClient } from "./AdminKeysClient.ts";
+import { AdminStorageClient } from "./AdminStorageClient.ts";
 import { AdminTogglesClient } from "./AdminTogglesClient.ts";
 import { AdminWebhooksClient } from "./AdminWebhooksClient.ts";
 
-/** `client.admin`: operator APIs; today the jobs system. */
+/** `client.admin`: operator APIs. */
 export class AdminClient {
   /** All jobs, workers, statistics and job functions. */
   readonly jobs: AdminJobsClient;
@@ -15,6 +16,8 @@ export class AdminClient {
   readonly toggles: AdminTogglesClient;
   /** API keys for programs, scoped to jobs:read / jobs:write and optionally a namespace. */
   readonly keys: AdminKeysClient;
+  /** What the storage buckets hold (objects and bytes). */
+  readonly storage: AdminStorageClient;
 
   /** @internal Created by `createClient`. */
   constructor(http: HttpClient) {
@@ -22,5 +25,6 @@ export class AdminClient {
     this.webhooks = new AdminWebhooksClient(http);
     this.toggles = new AdminTogglesClient(http);
     this.keys = new AdminKeysClient(http);
+    this.storage = new AdminStorageClient(http);
   }
 }

@@ -199,6 +199,13 @@ export const operations: Operation[] = [
     errors: [409],
   }),
   op("delete", "/admin/keys/:name", "Admin: API keys", "admin", "Revoke an API key", { errors: [404] }),
+  op(
+    "get",
+    "/admin/storage/buckets",
+    "Admin: storage",
+    "admin",
+    "Every bucket with its object count and bytes",
+  ),
   op("get", "/webhooks/public-key", "Webhooks", "none", "The key webhook signatures verify with"),
 
   op("get", "/admin/toggles", "Admin: toggles", "admin", "List feature toggles"),

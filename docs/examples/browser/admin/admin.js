@@ -22,6 +22,7 @@ import { QueueFilters } from "./filters.js";
 import { FunctionsTable } from "./functions.js";
 import { StatsPanel, WorkersTable } from "./overview.js";
 import { QueueTable } from "./queue.js";
+import { StoragePanel } from "./storage.js";
 import { WebhooksPanel } from "./webhooks.js";
 
 const POLL_MS = 3000;
@@ -52,6 +53,7 @@ const stats = new StatsPanel();
 const workers = new WorkersTable();
 const functions = new FunctionsTable();
 const webhooks = new WebhooksPanel();
+const storage = new StoragePanel();
 const queue = new QueueTable((id) => void openJob(id, { focus: true }));
 const detail = new JobDetail((action, id) => void act(action, id));
 const filters = new QueueFilters(queue, (what) => {
@@ -92,6 +94,7 @@ async function signIn(token) {
   stats.render(data, queue.filter.namespace);
   subscribe(session);
   webhooks.start(client);
+  storage.start(client);
   showLive();
   session.timers.push(
     setInterval(() => workers.tick(), 1000),
@@ -123,6 +126,7 @@ function signOut() {
   workers.clear();
   functions.clear();
   webhooks.stop();
+  storage.stop();
   queue.clear();
   detail.clear();
   if (!old) return;
