@@ -40,6 +40,10 @@ function startFake(): Promise<void> {
       if (req.url === "/v1/chat/completions") {
         const last = body.messages?.at(-1)?.content ?? "";
         if (last === "fail") return send(500, { error: { message: "the model fell over" } });
+        if (last === "slow") {
+          setTimeout(() => send(200, {}), 4000).unref();
+          return;
+        }
         return send(200, {
           id: "c1",
           object: "chat.completion",
@@ -113,7 +117,7 @@ beforeAll(async () => {
       embeddingModel: "m-embed",
       apiKey: "sk-test-key",
       maxTokensPerJob: 40,
-      timeout: 5000,
+      timeout: 3000,
       maxRetries: 0,
     },
   });
@@ -165,12 +169,15 @@ describe("job.ai in a sandboxed job", () => {
     });
   });
 
-  it("stops a run at its token budget, and turns a provider failure into a clear error", async () => {
+  it("stops a run at its token budget, and turns a provider failure or timeout into a clear error", async () => {
     const spent = await run({ say: "again", times: 4 });
     expect(spent.result.chats).toHaveLength(3);
     expect(spent.result.error).toBe("AI_TOKEN_BUDGET_EXCEEDED");
     const failed = await run({ say: "fail" });
     expect(failed.result.error).toBe("AI_PROVIDER_ERROR");
+    // A provider slower than FLUXBASE_AI_TIMEOUT: the call gives up and says so.
+    const slow = await run({ say: "slow" });
+    expect(slow.result.error).toBe("AI_PROVIDER_TIMEOUT");
     // Calls and tokens by outcome in /metrics.
     const metrics = await (await server.request("GET", "/metrics")).text();
     expect(metrics).toMatch(

@@ -70,13 +70,16 @@ it("streams a 200 MB upload and download with the server's memory flat", { timeo
   const pid = server.child.pid!;
   const before = memoryOf(pid, "VmRSS");
   const sent = createHash("sha256");
+  const uploadStarted = performance.now();
   const { error } = await client.storage.from("big").upload("video.bin", generated(sent), {
     contentType: "application/octet-stream",
   });
   expect(error).toBeNull();
+  const uploadSeconds = (performance.now() - uploadStarted) / 1000;
   const { data: info } = await client.storage.from("big").info("video.bin");
   expect(info?.size).toBe(objectSize);
 
+  const downloadStarted = performance.now();
   const { data: stream, error: downloadError } = await client.storage
     .from("big")
     .download("video.bin")
@@ -89,9 +92,14 @@ it("streams a 200 MB upload and download with the server's memory flat", { timeo
     bytes += chunk.length;
   }
   expect(bytes).toBe(objectSize);
+  const downloadSeconds = (performance.now() - downloadStarted) / 1000;
   expect(received.digest("hex")).toBe(sent.digest("hex"));
 
   const growth = memoryOf(pid, "VmHWM") - before;
-  console.log(`server peak RSS grew by ${(growth / MB).toFixed(1)} MB for a ${objectSize / MB} MB object`);
+  const rate = (seconds: number) => `${(objectSize / MB / seconds).toFixed(0)} MB/s`;
+  console.log(
+    `200 MB: upload ${rate(uploadSeconds)}, download ${rate(downloadSeconds)}; ` +
+      `server peak RSS grew by ${(growth / MB).toFixed(1)} MB`,
+  );
   expect(growth).toBeLessThan(objectSize / 4);
 });
