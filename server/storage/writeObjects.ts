@@ -54,8 +54,8 @@ export function mimeAllowed(allowed: readonly string[] | null, type: string): bo
 
 class Rollback extends Error {}
 
-/** Tries the write as the caller and rolls it back: answers why it would be refused, or nothing. */
-async function tryWrite(
+/** Tries the write as the caller and rolls it back: throws why it would be refused, if it would. */
+export async function tryWrite(
   deps: WriteDeps,
   identity: DbIdentity,
   bucket: string,

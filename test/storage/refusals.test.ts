@@ -202,6 +202,28 @@ describe("signed and public URLs", () => {
     expect((await anon.storage.from("docs").exists("hidden.txt")).data).toBe(false);
   });
 
+  it("lets anyone with a signed upload URL upload that one path, as the user who asked for it", async () => {
+    const { data, error } = await asAlice.storage.from("docs").createSignedUploadUrl("inbox/scan.pdf");
+    expect(error).toBeNull();
+    const anon = createClient(server.url, server.anonKey);
+    const pdf = new Blob(["%PDF-1.7"], { type: "application/pdf" });
+    const up = await anon.storage.from("docs").uploadToSignedUrl("inbox/scan.pdf", data!.token, pdf);
+    expect(up.error).toBeNull();
+    const [row] = await server.db.sql`SELECT owner FROM storage.objects WHERE name = 'inbox/scan.pdf'`;
+    expect(row.owner).toBe(alice.id);
+    // Once there, the same URL can't replace it (no upsert asked), nor read it, nor upload elsewhere.
+    const again = await anon.storage.from("docs").uploadToSignedUrl("inbox/scan.pdf", data!.token, pdf);
+    expect((again.error as unknown as { status: number }).status).toBe(409);
+    expect((await fetch(data!.signedUrl.replace("/upload/sign/", "/sign/"))).status).toBe(400);
+    const elsewhere = await anon.storage.from("docs").uploadToSignedUrl("inbox/other.pdf", data!.token, pdf);
+    expect((elsewhere.error as unknown as { status: number }).status).toBe(400);
+    // A download token does not upload.
+    const { data: read } = await asAlice.storage.from("docs").createSignedUrl("inbox/scan.pdf", 60);
+    const readToken = new URL(read!.signedUrl).searchParams.get("token")!;
+    const swapped = await anon.storage.from("docs").uploadToSignedUrl("inbox/scan.pdf", readToken, pdf);
+    expect((swapped.error as unknown as { status: number }).status).toBe(400);
+  });
+
   it("refuses an expiry out of range", async () => {
     const { error } = await asAlice.storage.from("docs").createSignedUrl("hidden.txt", 0);
     expect((error as unknown as { status: number }).status).toBe(400);

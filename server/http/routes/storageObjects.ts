@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
-import { serviceIdentity } from "../../db/withClaims.ts";
+import { type DbIdentity, serviceIdentity } from "../../db/withClaims.ts";
 import { badRequest } from "../../errors.ts";
 import { checkBucketId, checkObjectName, checkPrefix } from "../../storage/objectName.ts";
 import type { StoredObject } from "../../storage/objectStore.ts";
@@ -23,11 +23,14 @@ import {
 import { checkExpiresIn } from "../../storage/signedUrls.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { readUploadBody } from "../../storage/uploadBody.ts";
-import { copyObject, uploadObject } from "../../storage/writeObjects.ts";
+import { copyObject, tryWrite, uploadObject, type WriteMode } from "../../storage/writeObjects.ts";
 import { authenticate } from "../authenticate.ts";
 import { limitBody } from "../limitBody.ts";
 import { readJson } from "../readBody.ts";
 import type { AppEnv, HttpDeps } from "../types.ts";
+
+/** How long a signed upload URL works, as in Supabase Storage. */
+const signedUploadSeconds = 2 * 3600;
 
 export const listBody = z.object({
   prefix: z.string().max(1024).default(""),
@@ -92,114 +95,138 @@ function sendObject(c: Context<AppEnv>, read: ObjectRead | { object: StoredObjec
 export function storageObjectRoutes(deps: HttpDeps, storage: Storage) {
   const auth = authenticate(deps.verifyToken);
   const json = limitBody(deps.config.maxBodyBytes);
-  const upload = (mode: "create" | "update") => async (c: Context<AppEnv>) => {
+  const upload = async (c: Context<AppEnv>, identity: DbIdentity, mode: WriteMode) => {
     const { bucket, name } = target(c);
     const length = c.req.header("content-length");
-    const upsert = c.req.header("x-upsert") === "true";
     const body = await readUploadBody(c.req.raw);
-    const written = await uploadObject(
-      storage,
-      c.get("identity"),
-      {
-        bucket,
-        name,
-        mode: mode === "update" ? "update" : upsert ? "upsert" : "create",
-        contentLength: length ? Number(length) : null,
-      },
-      body,
-    );
-    return c.json(written);
+    const target_ = { bucket, name, mode, contentLength: length ? Number(length) : null };
+    return c.json(await uploadObject(storage, identity, target_, body));
   };
+  const upsertMode = (c: Context<AppEnv>): WriteMode =>
+    c.req.header("x-upsert") === "true" ? "upsert" : "create";
 
-  return new Hono<AppEnv>()
-    .get("/public/:bucket/:name{.+}", async (c) => {
-      const { bucket, name } = target(c);
-      return sendObject(c, await readPublicObject(storage, bucket, name, c.req.header("range")));
-    })
-    .get("/sign/:bucket/:name{.+}", async (c) => {
-      const { bucket, name } = target(c);
-      await storage.signedUrls.verify(c.req.query("token"), `${bucket}/${name}`);
-      return sendObject(c, await readObject(storage, serviceIdentity, bucket, name, c.req.header("range")));
-    })
-    .use("*", auth)
-    .post("/list/:bucket", json, async (c) => {
-      const bucket = checkBucketId(c.req.param("bucket"));
-      const body = await readJson(c, listBody);
-      await storage.buckets.get(serviceIdentity, bucket);
-      return c.json(
-        await listObjects(storage, c.get("identity"), bucket, {
-          folder: checkPrefix(body.prefix),
-          search: body.search,
-          limit: body.limit,
-          offset: body.offset,
-          sortColumn: body.sortBy.column,
-          descending: body.sortBy.order === "desc",
-        }),
-      );
-    })
-    .post("/move", json, async (c) => {
-      const body = await readJson(c, moveBody);
-      const from = { bucket: checkBucketId(body.bucketId), name: checkObjectName(body.sourceKey) };
-      const to = {
-        bucket: checkBucketId(body.destinationBucket ?? body.bucketId),
-        name: checkObjectName(body.destinationKey),
-      };
-      return c.json(await moveObject(storage, c.get("identity"), from, to));
-    })
-    .post("/copy", json, async (c) => {
-      const body = await readJson(c, moveBody);
-      const from = { bucket: checkBucketId(body.bucketId), name: checkObjectName(body.sourceKey) };
-      const to = {
-        bucket: checkBucketId(body.destinationBucket ?? body.bucketId),
-        name: checkObjectName(body.destinationKey),
-      };
-      return c.json(await copyObject(storage, c.get("identity"), from, to));
-    })
-    .post("/sign/:bucket", json, async (c) => {
-      const bucket = checkBucketId(c.req.param("bucket"));
-      const body = await readJson(c, signManyBody);
-      const expiresIn = checkExpiresIn(body.expiresIn);
-      const signed = [];
-      for (const path of body.paths) {
-        try {
-          const name = checkObjectName(path);
-          await objectInfo(storage, c.get("identity"), bucket, name);
-          const token = await storage.signedUrls.sign(`${bucket}/${name}`, expiresIn);
-          signed.push({ error: null, path, signedURL: `/object/sign/${bucket}/${name}?token=${token}` });
-        } catch (error) {
-          signed.push({ error: (error as Error).message, path, signedURL: null });
+  return (
+    new Hono<AppEnv>()
+      .get("/public/:bucket/:name{.+}", async (c) => {
+        const { bucket, name } = target(c);
+        return sendObject(c, await readPublicObject(storage, bucket, name, c.req.header("range")));
+      })
+      .get("/sign/:bucket/:name{.+}", async (c) => {
+        const { bucket, name } = target(c);
+        const claims = await storage.signedUrls.verify(c.req.query("token"), `${bucket}/${name}`);
+        if (claims.upload === true)
+          throw badRequest("INVALID_SIGNATURE", "This token is for uploading, not reading");
+        return sendObject(c, await readObject(storage, serviceIdentity, bucket, name, c.req.header("range")));
+      })
+      // The upload a signed upload URL allows, as the user who asked for it (their policies decide).
+      .put("/upload/sign/:bucket/:name{.+}", async (c) => {
+        const { bucket, name } = target(c);
+        const claims = await storage.signedUrls.verify(c.req.query("token"), `${bucket}/${name}`);
+        if (claims.upload !== true)
+          throw badRequest("INVALID_SIGNATURE", "This token is for reading, not uploading");
+        const identity = { dbRole: claims.role, claims: claims.claims } as DbIdentity;
+        return upload(c, identity, claims.upsert === true ? "upsert" : "create");
+      })
+      .use("*", auth)
+      .post("/upload/sign/:bucket/:name{.+}", async (c) => {
+        const { bucket, name } = target(c);
+        const { dbRole, claims } = c.get("identity");
+        const mode = upsertMode(c);
+        await storage.buckets.get(serviceIdentity, bucket);
+        await tryWrite(storage, c.get("identity"), bucket, name, mode);
+        const token = await storage.signedUrls.sign(`${bucket}/${name}`, signedUploadSeconds, {
+          upload: true,
+          upsert: mode === "upsert",
+          role: dbRole,
+          claims,
+        });
+        return c.json({ url: `/object/upload/sign/${bucket}/${name}?token=${token}`, token });
+      })
+      .post("/list/:bucket", json, async (c) => {
+        const bucket = checkBucketId(c.req.param("bucket"));
+        const body = await readJson(c, listBody);
+        await storage.buckets.get(serviceIdentity, bucket);
+        return c.json(
+          await listObjects(storage, c.get("identity"), bucket, {
+            folder: checkPrefix(body.prefix),
+            search: body.search,
+            limit: body.limit,
+            offset: body.offset,
+            sortColumn: body.sortBy.column,
+            descending: body.sortBy.order === "desc",
+          }),
+        );
+      })
+      .post("/move", json, async (c) => {
+        const body = await readJson(c, moveBody);
+        const from = { bucket: checkBucketId(body.bucketId), name: checkObjectName(body.sourceKey) };
+        const to = {
+          bucket: checkBucketId(body.destinationBucket ?? body.bucketId),
+          name: checkObjectName(body.destinationKey),
+        };
+        return c.json(await moveObject(storage, c.get("identity"), from, to));
+      })
+      .post("/copy", json, async (c) => {
+        const body = await readJson(c, moveBody);
+        const from = { bucket: checkBucketId(body.bucketId), name: checkObjectName(body.sourceKey) };
+        const to = {
+          bucket: checkBucketId(body.destinationBucket ?? body.bucketId),
+          name: checkObjectName(body.destinationKey),
+        };
+        return c.json(await copyObject(storage, c.get("identity"), from, to));
+      })
+      .post("/sign/:bucket", json, async (c) => {
+        const bucket = checkBucketId(c.req.param("bucket"));
+        const body = await readJson(c, signManyBody);
+        const expiresIn = checkExpiresIn(body.expiresIn);
+        const signed = [];
+        for (const path of body.paths) {
+          try {
+            const name = checkObjectName(path);
+            await objectInfo(storage, c.get("identity"), bucket, name);
+            const token = await storage.signedUrls.sign(`${bucket}/${name}`, expiresIn);
+            signed.push({ error: null, path, signedURL: `/object/sign/${bucket}/${name}?token=${token}` });
+          } catch (error) {
+            signed.push({ error: (error as Error).message, path, signedURL: null });
+          }
         }
-      }
-      return c.json(signed);
-    })
-    .post("/sign/:bucket/:name{.+}", json, async (c) => {
-      const { bucket, name } = target(c);
-      const expiresIn = checkExpiresIn((await readJson(c, signBody)).expiresIn);
-      await objectInfo(storage, c.get("identity"), bucket, name);
-      const token = await storage.signedUrls.sign(`${bucket}/${name}`, expiresIn);
-      return c.json({ signedURL: `/object/sign/${bucket}/${name}?token=${token}` });
-    })
-    .get("/info/:bucket/:name{.+}", async (c) => {
-      const { bucket, name } = target(c);
-      return c.json(await objectInfo(storage, c.get("identity"), bucket, name));
-    })
-    .get("/authenticated/:bucket/:name{.+}", async (c) => {
-      const { bucket, name } = target(c);
-      return sendObject(c, await readObject(storage, c.get("identity"), bucket, name, c.req.header("range")));
-    })
-    .delete("/:bucket", json, async (c) => {
-      const bucket = checkBucketId(c.req.param("bucket"));
-      const names = (await readJson(c, removeBody)).prefixes.map(checkObjectName);
-      const removed = await removeObjects(storage, c.get("identity"), bucket, names);
-      return c.json(removed.map(({ version: _version, ...object }) => object));
-    })
-    .post("/:bucket/:name{.+}", upload("create"))
-    .put("/:bucket/:name{.+}", upload("update"))
-    .get("/:bucket/:name{.+}", async (c) => {
-      const { bucket, name } = target(c);
-      return sendObject(c, await readObject(storage, c.get("identity"), bucket, name, c.req.header("range")));
-    })
-    .all("/:bucket", () => {
-      throw badRequest("INVALID_KEY", "Name an object after the bucket: /object/<bucket>/<path>");
-    });
+        return c.json(signed);
+      })
+      .post("/sign/:bucket/:name{.+}", json, async (c) => {
+        const { bucket, name } = target(c);
+        const expiresIn = checkExpiresIn((await readJson(c, signBody)).expiresIn);
+        await objectInfo(storage, c.get("identity"), bucket, name);
+        const token = await storage.signedUrls.sign(`${bucket}/${name}`, expiresIn);
+        return c.json({ signedURL: `/object/sign/${bucket}/${name}?token=${token}` });
+      })
+      .get("/info/:bucket/:name{.+}", async (c) => {
+        const { bucket, name } = target(c);
+        return c.json(await objectInfo(storage, c.get("identity"), bucket, name));
+      })
+      .get("/authenticated/:bucket/:name{.+}", async (c) => {
+        const { bucket, name } = target(c);
+        return sendObject(
+          c,
+          await readObject(storage, c.get("identity"), bucket, name, c.req.header("range")),
+        );
+      })
+      .delete("/:bucket", json, async (c) => {
+        const bucket = checkBucketId(c.req.param("bucket"));
+        const names = (await readJson(c, removeBody)).prefixes.map(checkObjectName);
+        const removed = await removeObjects(storage, c.get("identity"), bucket, names);
+        return c.json(removed.map(({ version: _version, ...object }) => object));
+      })
+      .post("/:bucket/:name{.+}", (c) => upload(c, c.get("identity"), upsertMode(c)))
+      .put("/:bucket/:name{.+}", (c) => upload(c, c.get("identity"), "update"))
+      .get("/:bucket/:name{.+}", async (c) => {
+        const { bucket, name } = target(c);
+        return sendObject(
+          c,
+          await readObject(storage, c.get("identity"), bucket, name, c.req.header("range")),
+        );
+      })
+      .all("/:bucket", () => {
+        throw badRequest("INVALID_KEY", "Name an object after the bucket: /object/<bucket>/<path>");
+      })
+  );
 }
