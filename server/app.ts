@@ -145,7 +145,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         handlers: registry,
         toggles: toggleStore,
         ai,
-        storage: createStorage({ sql: db, jwtSecret, ...config.storage }),
+        storage: createStorage({ sql: db, jwtSecret, logger: logger.child("storage"), ...config.storage }),
       };
       const app = createHttpApp(httpDeps, {
         mount: (http) => {

@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -74,6 +74,20 @@ export function createDiskDriver(root: string): StorageDriver {
 
     async remove(keys) {
       await Promise.all(keys.map((key) => rm(fileOf(key), { force: true })));
+    },
+
+    async sweepAbandoned(ms) {
+      const names = await readdir(tmpDir).catch(() => [] as string[]);
+      let swept = 0;
+      for (const name of names) {
+        const file = path.join(tmpDir, name);
+        const info = await stat(file).catch(() => null);
+        if (info && Date.now() - info.mtimeMs > ms) {
+          await rm(file, { force: true });
+          swept++;
+        }
+      }
+      return swept;
     },
   };
 }

@@ -33,6 +33,8 @@ export interface StorageDriver {
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Missing keys are not an error. */
   remove(keys: readonly string[]): Promise<void>;
+  /** Drops writes never committed or discarded (a crash mid-upload) older than `ms`; answers how many. */
+  sweepAbandoned(ms: number): Promise<number>;
 }
 
 export class ObjectTooLargeError extends Error {
