@@ -12,6 +12,7 @@ import { queuesCommand } from "./queuesCommand.ts";
 import { schedulesCommand } from "./schedulesCommand.ts";
 import { settingsCommand } from "./secretsCommand.ts";
 import { startCommand, workerCommand } from "./startCommand.ts";
+import { storageCommand } from "./storageCommand.ts";
 import { togglesCommand } from "./togglesCommand.ts";
 import { webhooksCommand } from "./webhooksCommand.ts";
 import { workersCommand } from "./workersCommand.ts";
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
     eventsCommand(),
     webhooksCommand(),
     togglesCommand(),
+    storageCommand(),
   ]) {
     program.addCommand(command);
   }
