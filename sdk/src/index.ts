@@ -32,6 +32,7 @@ export type {
   JobFunctionPermissions,
   JobStats,
   JobStatusCounts,
+  JobTimeline,
   JobWorker,
   SyncJobInput,
   SyncJobsInput,

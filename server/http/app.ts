@@ -86,8 +86,8 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
   if (deps.storage) {
     app.route("/storage/v1/bucket", storageBucketRoutes(deps, deps.storage));
     app.route("/storage/v1/object", storageObjectRoutes(deps, deps.storage));
-    app.route("/api/v1/admin/storage", adminStorageRoutes(deps));
   }
+  app.route("/api/v1/admin/storage", adminStorageRoutes(deps));
   extensions.mount?.(app);
   return app;
 }

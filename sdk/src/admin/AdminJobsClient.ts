@@ -15,6 +15,7 @@ import type {
   CreateJobFunctionInput,
   JobFunction,
   JobStats,
+  JobTimeline,
   JobWorker,
   SyncJobsInput,
   SyncJobsResult,
@@ -179,6 +180,16 @@ export class AdminJobsClient {
   }
 
   /** The registered workers, newest first; `data` is the array. */
+  /**
+   * Jobs that ended per minute over the last hour (`range: "hour"`) or per hour over the last day,
+   * and how long the oldest due job has waited.
+   */
+  getTimeline(
+    options: { range?: "hour" | "day"; namespace?: string } = {},
+  ): Promise<FluxbaseResponse<JobTimeline>> {
+    return this.#http.request("GET", `${BASE}/stats/timeline`, { query: options });
+  }
+
   async listWorkers(): Promise<FluxbaseResponse<JobWorker[]>> {
     const response = await this.#http.request<{ workers: JobWorker[] }>("GET", `${BASE}/workers`);
     return mapResponse(response, (body) => body.workers);

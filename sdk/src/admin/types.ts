@@ -191,3 +191,13 @@ export interface AdminListJobsOptions {
   /** Include each job's `result`. @default false */
   includeResult?: boolean;
 }
+
+/** `client.admin.jobs.getTimeline()`: jobs that ended per time bucket. */
+export interface JobTimeline {
+  range: "hour" | "day";
+  bucket_seconds: number;
+  /** Oldest first; every bucket of the range, empty ones included. */
+  buckets: { at: string; completed: number; failed: number; cancelled: number }[];
+  /** Seconds the oldest due pending job has waited; null when none waits. */
+  oldest_pending_seconds: number | null;
+}

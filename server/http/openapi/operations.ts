@@ -6,7 +6,7 @@
  */
 import type { z } from "zod";
 import { createBody as createFunctionBody, syncBody, updateBody } from "../functionSchemas.ts";
-import { statsQuery } from "../routes/adminJobs.ts";
+import { statsQuery, timelineQuery } from "../routes/adminJobs.ts";
 import { createKeyBody } from "../routes/adminKeys.ts";
 import { chatBody, embedBody } from "../routes/ai.ts";
 import { emitBody, eventsQuery } from "../routes/events.ts";
@@ -95,6 +95,9 @@ export const operations: Operation[] = [
   }),
   op("get", "/admin/jobs/events", admin, "admin", "List everyone's events", { query: eventsQuery }),
   op("get", "/admin/jobs/stats", admin, "admin", "Counts per status and function", { query: statsQuery }),
+  op("get", "/admin/jobs/stats/timeline", admin, "admin", "Jobs ended per minute (hour) or per hour (day)", {
+    query: timelineQuery,
+  }),
   op("get", "/admin/jobs/workers", admin, "admin", "Workers and their load"),
   op("get", "/admin/jobs/paused", admin, "admin", "What is paused"),
   op("post", "/admin/jobs/namespaces/:namespace/pause", admin, "admin", "Pause a namespace"),

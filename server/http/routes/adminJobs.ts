@@ -8,6 +8,7 @@ import { bulkAction, selectJobIds } from "../../queue/bulkJobs.ts";
 import { cancelJob } from "../../queue/cancelJob.ts";
 import { readJobAs } from "../../queue/findJob.ts";
 import { jobStats } from "../../queue/jobStats.ts";
+import { jobTimeline } from "../../queue/jobTimeline.ts";
 import { listJobs } from "../../queue/listJobs.ts";
 import { listNamespaces, listWorkers } from "../../queue/listWorkers.ts";
 import { purgeBatch } from "../../queue/purgeJobs.ts";
@@ -20,6 +21,9 @@ import type { AppEnv, HttpDeps } from "../types.ts";
 import { eventsQuery } from "./events.ts";
 
 export const statsQuery = z.object({ namespace: z.string().max(64).optional() });
+export const timelineQuery = z
+  .object({ range: z.enum(["hour", "day"]).default("hour"), namespace: z.string().max(64).optional() })
+  .strict();
 const PURGE_BATCH = 1000;
 
 export function adminJobsRoutes(deps: HttpDeps) {
@@ -94,6 +98,10 @@ export function adminJobsRoutes(deps: HttpDeps) {
       return c.json(
         await asCaller(c.get("identity"), (tx) => jobStats(tx, deps.config.jobs.workerTimeout, namespace)),
       );
+    })
+    .get("/stats/timeline", async (c) => {
+      const { range, namespace } = validate(timelineQuery, c.req.query(), "query");
+      return c.json(await asCaller(c.get("identity"), (tx) => jobTimeline(tx, range, namespace)));
     })
     .get("/workers", async (c) => c.json({ workers: await asCaller(c.get("identity"), listWorkers) }));
 }
