@@ -10,6 +10,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { defineConfig, type Options } from "tsup";
+import { writeDashboard } from "./server/dashboard/bundleDashboard.ts";
 
 /** Entries sit at the top of dist/ (chunks too), which the relative source URLs below rely on. */
 const entry: Record<string, string> = {
@@ -61,6 +62,8 @@ export function packageBuild(outDir = "dist"): Options {
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
     },
     esbuildPlugins: [sourceUrls(outDir)],
+    // The dashboard's browser bundle (/admin), built here so a server never compiles it at run time.
+    onSuccess: () => writeDashboard(path.join(outDir, "dashboard"), path.resolve("server/dashboard/ui")),
   };
 }
 

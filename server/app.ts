@@ -15,6 +15,7 @@ import { projectKeys } from "./auth/mintToken.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth/verifyToken.ts";
 import { allowsOrigin } from "./config/corsOrigins.ts";
 import { resolveConfig } from "./config/resolveConfig.ts";
+import { dashboardRoutes } from "./dashboard/dashboardRoutes.ts";
 import { migrateApp } from "./db/appMigrations.ts";
 import { createSql, type Sql } from "./db/createSql.ts";
 import { databaseAddresses } from "./db/databaseAddresses.ts";
@@ -151,6 +152,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
         mount: (http) => {
           http.route("/rest/v1", restRoutes(httpDeps));
           http.route("/examples", examplesRoutes());
+          http.route("/", dashboardRoutes({ host: config.host, ...config.admin }));
         },
       });
       const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });

@@ -267,6 +267,12 @@ export const settings: SettingSpec[] = [
   /** Retries of a provider request after a connection error, 408, 409, 429 or 5xx. @default 2 */
   s("ai.maxRetries", "FLUXBASE_AI_MAX_RETRIES", "ai.max_retries", "int", 2),
 
+  // The dashboard at /admin.
+  /** With the password, HTTP basic auth in front of /admin (required to serve it beyond loopback). @default "" */
+  s("admin.username", "FLUXBASE_ADMIN_USERNAME", "admin.username", "string", ""),
+  /** @default "" */
+  s("admin.password", "FLUXBASE_ADMIN_PASSWORD", "admin.password", "string", "", true),
+
   // File storage (/storage/v1, client.storage, fluxbase.storage in jobs).
   /** Where object bytes are kept. @default "" (`<data dir>/storage`) */
   s("storage.dir", "FLUXBASE_STORAGE_DIR", "storage.dir", "string", ""),

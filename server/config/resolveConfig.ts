@@ -31,7 +31,15 @@ export function resolveConfig(input: ResolveInput = {}): FluxbaseConfig {
       : "the keys are listed in docs/configuration.md";
     throw new ConfigError(`Unknown key ${unknown.key} in ${path.resolve(cwd, yamlPath)}${others}: ${hint}`);
   }
-  const out: Record<string, any> = { jobs: {}, notify: {}, toggles: {}, realtime: {}, ai: {}, storage: {} };
+  const out: Record<string, any> = {
+    jobs: {},
+    notify: {},
+    toggles: {},
+    realtime: {},
+    ai: {},
+    storage: {},
+    admin: {},
+  };
   for (const spec of settings) {
     const explicit = getPath(input.options ?? {}, spec.path);
     let value: unknown;
@@ -181,6 +189,8 @@ function validate(config: FluxbaseConfig): void {
   positive("FLUXBASE_AI_MAX_RETRIES", config.ai.maxRetries, 0);
   positive("FLUXBASE_WEBHOOK_TIMEOUT", config.notify.webhookTimeout, 10);
   positive("FLUXBASE_STORAGE_MAX_FILE_SIZE", config.storage.maxFileSize, 1);
+  if ((config.admin.username === "") !== (config.admin.password === ""))
+    throw new ConfigError("Set both FLUXBASE_ADMIN_USERNAME and FLUXBASE_ADMIN_PASSWORD, or neither");
   if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(config.toggles.tenantClaim)) {
     throw new ConfigError(
       `Invalid FLUXBASE_TENANT_CLAIM: expected a claim name such as tenant_id, got ${JSON.stringify(config.toggles.tenantClaim)}`,

@@ -120,6 +120,12 @@ export interface AiConfig {
   providers: AiProvider[];
 }
 
+export interface AdminConfig {
+  /** Basic auth in front of /admin when both are set. */
+  username: string;
+  password: string;
+}
+
 export interface StorageConfig {
   /** Absolute path where the disk driver keeps object bytes. */
   dir: string;
@@ -160,11 +166,12 @@ export interface FluxbaseConfig {
   realtime: RealtimeLimitsConfig;
   ai: AiConfig;
   storage: StorageConfig;
+  admin: AdminConfig;
 }
 
 /** What callers may pass: any subset, nested objects partial too. */
 export type FluxbaseOptions = Partial<
-  Omit<FluxbaseConfig, "jobs" | "notify" | "toggles" | "realtime" | "ai" | "storage">
+  Omit<FluxbaseConfig, "jobs" | "notify" | "toggles" | "realtime" | "ai" | "storage" | "admin">
 > & {
   realtime?: Partial<RealtimeLimitsConfig>;
   jobs?: Partial<JobsConfig>;
@@ -172,4 +179,5 @@ export type FluxbaseOptions = Partial<
   toggles?: Partial<TogglesConfig>;
   ai?: Partial<Omit<AiConfig, "providers">> & { providers?: AiProviderInput[] };
   storage?: Partial<StorageConfig>;
+  admin?: Partial<AdminConfig>;
 };

@@ -65,7 +65,7 @@ describe("migrations", () => {
     const fresh = await createTestDatabase();
     try {
       await fresh.sql.unsafe(
-        "drop schema jobs cascade; drop schema auth cascade; drop schema toggles cascade; drop schema fluxbase cascade;",
+        "drop schema jobs cascade; drop schema auth cascade; drop schema toggles cascade; drop schema storage cascade; drop schema fluxbase cascade;",
       );
       const pools = [
         createSql(fresh.url, { max: 2 }),

@@ -1,4 +1,4 @@
-/** GET /: a small static page linking the admin view, the examples and the docs; every link works. */
+/** GET /: a small static page linking the dashboard, the examples and the docs; every link works. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../support/chromium.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
@@ -17,7 +17,8 @@ describe("GET /", () => {
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     const body = await res.text();
-    expect(body).toContain('<a href="/examples/admin/">Jobs admin</a>');
+    expect(body).toContain('<a href="/admin/">Dashboard</a>');
+    expect(body).toContain('<a href="/examples/admin/">Admin view example</a>');
     expect(body).toContain('<a href="/examples/progress/">progress</a>');
     expect(body).toContain('<a href="/docs/getting-started.md">Getting started</a>');
     expect(body).toContain('<a href="/docs/configuration.md">Configuration</a>');
@@ -61,7 +62,11 @@ describe("GET /", () => {
         expect(new URL(link).origin).toBe(server.url);
         expect((await fetch(link)).status, link).toBe(200);
       }
-      await page.getByRole("link", { name: "Jobs admin" }).click();
+      await page.getByRole("link", { name: "Dashboard" }).click();
+      await page.waitForURL(`${server.url}/admin/`);
+      expect(await page.getByLabel("Admin token or service key").isVisible()).toBe(true);
+      await page.goto(`${server.url}/`);
+      await page.getByRole("link", { name: "Admin view example" }).click();
       await page.waitForURL(`${server.url}/examples/admin/`);
       expect(await page.getByRole("heading", { name: "Jobs admin" }).isVisible()).toBe(true);
       expect(errors).toEqual([]);

@@ -118,6 +118,8 @@ describe("the packed library", () => {
         "package/sandbox/guest/inline.ts",
         "package/sdk/src/index.ts",
         "package/docs/examples/browser/admin/index.html",
+        "package/dist/dashboard/app.js",
+        "package/dist/dashboard/app.css",
       ]),
     );
     const unwanted = files.filter((file) =>
@@ -259,6 +261,12 @@ describe("the packed library", () => {
     expect(admin.status).toBe(200);
     const sdk = await fetch(`${started.url}/examples/sdk.js`);
     expect(sdk.status).toBe(200);
+    // The dashboard was built with the package: no sources are in it to bundle at run time.
+    const dashboard = await fetch(`${started.url}/admin/`);
+    expect(await dashboard.text()).toContain('src="/admin/app.js"');
+    const app = await fetch(`${started.url}/admin/app.js`);
+    expect(app.status).toBe(200);
+    expect((await app.text()).length).toBeGreaterThan(50_000);
   }, 60_000);
 
   it("stops on SIGTERM", async () => {

@@ -103,13 +103,17 @@ function page(docs: { file: string; title: string }[], examples: string[]) {
 <p>This server runs background jobs: submit them over <code>/api/v1/jobs</code>, watch them over realtime
 (<code>/realtime/v1/websocket</code>), read tables over <code>/rest/v1</code>. Its anon and service keys are
 printed when it starts.</p>
-<h2>Admin view</h2>
-<ul>${
+<h2>Dashboard</h2>
+<ul>${item(
+    "/admin/",
+    "Dashboard",
+    "overview, jobs, functions, schedules, queues, workers, webhooks and storage; sign in with an admin's token or the service key",
+  )}${
     examples.includes("admin")
       ? item(
           "/examples/admin/",
-          "Jobs admin",
-          "statistics, workers and every user's jobs; sign in with an admin's token or the service key",
+          "Admin view example",
+          "a single page built on the SDK: statistics, workers and every user's jobs",
         )
       : html`<li>not available</li>`
   }</ul>

@@ -1,0 +1,69 @@
+/**
+ * The signed-in client. The token is kept in sessionStorage: it survives a reload and ends with the
+ * browser tab. `useLive(load)` runs `load` now, on every change of jobs.queue that realtime reports
+ * (at most twice a second), and every 10 s as a fallback.
+ */
+import { createClient } from "../../../sdk/src/index.ts";
+import { useEffect, useRef, useState } from "./html.js";
+
+const KEY = "fluxbase.admin.token";
+let client = null;
+const listeners = new Set();
+let channel = null;
+
+export function signedIn() {
+  if (client) return client;
+  const token = sessionStorage.getItem(KEY);
+  if (token) client = createClient(location.origin, token);
+  return client;
+}
+
+/** Checks the token against the admin API before keeping it; answers an error or null. */
+export async function signIn(token) {
+  const candidate = createClient(location.origin, token.trim());
+  const { error } = await candidate.admin.jobs.getStats();
+  if (error) return error;
+  sessionStorage.setItem(KEY, token.trim());
+  client = candidate;
+  return null;
+}
+
+export function signOut() {
+  sessionStorage.removeItem(KEY);
+  void channel?.unsubscribe();
+  channel = null;
+  client = null;
+}
+
+function followChanges() {
+  if (channel || !client) return;
+  channel = client.realtime.channel("table:jobs.queue").on("*", () => {
+    for (const listener of listeners) listener();
+  });
+  channel.subscribe();
+}
+
+export function useLive(load, deps = []) {
+  const [tick, setTick] = useState(0);
+  const pending = useRef(0);
+  useEffect(() => {
+    followChanges();
+    const changed = () => {
+      if (pending.current) return;
+      pending.current = window.setTimeout(() => {
+        pending.current = 0;
+        setTick((t) => t + 1);
+      }, 500);
+    };
+    listeners.add(changed);
+    const timer = window.setInterval(() => setTick((t) => t + 1), 10_000);
+    return () => {
+      listeners.delete(changed);
+      window.clearInterval(timer);
+      window.clearTimeout(pending.current);
+      pending.current = 0;
+    };
+  }, []);
+  useEffect(() => void load(), [tick, ...deps]);
+  return () => setTick((t) => t + 1);
+}
