@@ -74,7 +74,10 @@ async function submit(name: string, payload: Record<string, unknown> = {}) {
   return data!.id;
 }
 
-const go = (page: Page, route: string) => page.evaluate((r) => (location.hash = r), route);
+const go = (page: Page, route: string) =>
+  page.evaluate((r) => {
+    location.hash = r;
+  }, route);
 
 describe("the dashboard", { timeout: 120_000 }, () => {
   it("refuses a token that is not an admin's and says why", async () => {
