@@ -16,7 +16,19 @@ import { launchChromium } from "../support/chromium.ts";
 import { startTestServer, type TestServer, waitForJob } from "../support/server.ts";
 
 const artifacts = path.resolve("test-artifacts/dashboard");
-const pages = ["overview", "jobs", "functions", "schedules", "queues", "workers", "webhooks", "storage"];
+const pages = [
+  "overview",
+  "jobs",
+  "functions",
+  "schedules",
+  "queues",
+  "workers",
+  "webhooks",
+  "storage",
+  "secrets",
+  "keys",
+  "api",
+];
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let server: TestServer;
@@ -181,6 +193,41 @@ describe("the dashboard", { timeout: 120_000 }, () => {
       expect(paused.some((p) => p.namespace === "default" && p.job_name === null)).toBe(true);
       await queue.locator("button[data-action=pause]").click();
       await expect.poll(() => queue.locator(".state").textContent()).toBe("running");
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("lists secrets by name only, creates and revokes an API key, and shows the API", async () => {
+    const put = await server.request("PUT", "/api/v1/admin/secrets/stripe_key", {
+      token: server.serviceKey,
+      body: { value: "sk_live_never_shown" },
+    });
+    expect(put.status).toBeLessThan(300);
+    const { page, problems, close } = await signedInPage();
+    try {
+      await go(page, "#/secrets");
+      await expect.poll(() => page.locator('tr.secret[data-name="stripe_key"]').count()).toBe(1);
+      expect(await page.content()).not.toContain("sk_live_never_shown");
+
+      await go(page, "#/keys");
+      await page.fill("input[name=name]", "ci");
+      await page.check('input[name="jobs:write"]');
+      await page.click("text=Create key");
+      const key = await page.locator(".new-key").textContent();
+      expect(key).toMatch(/^fbk_/);
+      const listed = await fetch(`${server.url}/api/v1/jobs`, { headers: { authorization: `Bearer ${key}` } });
+      expect(listed.status).toBe(200);
+      const row = page.locator('tr.key[data-name="ci"]');
+      await row.locator("button[data-action=revoke]").click();
+      await expect.poll(() => row.locator(".state").textContent()).toBe("revoked");
+      const refused = await fetch(`${server.url}/api/v1/jobs`, { headers: { authorization: `Bearer ${key}` } });
+      expect(refused.status).toBe(401);
+
+      await go(page, "#/api");
+      await expect.poll(() => page.locator("li.operation").count()).toBeGreaterThan(60);
+      expect(await page.locator("li.operation code").allTextContents()).toContain("GET /api/v1/admin/jobs/stats/timeline");
       expect(problems).toEqual([]);
     } finally {
       await close();

@@ -13,6 +13,7 @@ import { Storage, Webhooks, Workers } from "./pages/more.js";
 import { Overview } from "./pages/overview.js";
 import { Queues } from "./pages/queues.js";
 import { Schedules } from "./pages/schedules.js";
+import { Api, Keys, Secrets } from "./pages/settings.js";
 import { signedIn, signIn, signOut } from "./session.js";
 
 const pages = [
@@ -24,6 +25,9 @@ const pages = [
   ["workers", "Workers", Workers],
   ["webhooks", "Webhooks", Webhooks],
   ["storage", "Storage", Storage],
+  ["secrets", "Secrets", Secrets],
+  ["keys", "API keys", Keys],
+  ["api", "API", Api],
 ];
 
 function parseRoute() {
@@ -78,7 +82,6 @@ function App() {
             html`<a href=${`#/${name}`} aria-current=${name === current[0] ? "page" : undefined}>${label}</a>`,
         )}
       </nav>
-      <a class="api" href="/api/v1/openapi.json">API (OpenAPI)</a>
       <button type="button" class="sign-out" onClick=${() => {
         signOut();
         setClient(null);

@@ -28,6 +28,15 @@ export async function signIn(token) {
   return null;
 }
 
+/** GET of an API route the SDK has no method for, as the signed-in admin: `{ data, error }`. */
+export async function getJson(route) {
+  const token = sessionStorage.getItem(KEY);
+  const response = await fetch(route, { headers: { Authorization: `Bearer ${token}` } });
+  const body = await response.json().catch(() => null);
+  if (response.ok) return { data: body, error: null };
+  return { data: null, error: { status: response.status, code: body?.code, message: body?.error ?? response.statusText } };
+}
+
 export function signOut() {
   sessionStorage.removeItem(KEY);
   void channel?.unsubscribe();

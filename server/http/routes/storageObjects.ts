@@ -59,6 +59,18 @@ function target(c: Context<AppEnv>) {
   return { bucket: checkBucketId(c.req.param("bucket")), name: checkObjectName(c.req.param("name")) };
 }
 
+/** The source and destination of a move or copy body, checked. */
+async function moveTargets(c: Context<AppEnv>) {
+  const body = await readJson(c, moveBody);
+  return {
+    from: { bucket: checkBucketId(body.bucketId), name: checkObjectName(body.sourceKey) },
+    to: {
+      bucket: checkBucketId(body.destinationBucket ?? body.bucketId),
+      name: checkObjectName(body.destinationKey),
+    },
+  };
+}
+
 function objectHeaders(object: StoredObject, download: string | undefined): Record<string, string> {
   const meta = object.metadata;
   const headers: Record<string, string> = {
@@ -158,21 +170,11 @@ export function storageObjectRoutes(deps: HttpDeps, storage: Storage) {
         );
       })
       .post("/move", json, async (c) => {
-        const body = await readJson(c, moveBody);
-        const from = { bucket: checkBucketId(body.bucketId), name: checkObjectName(body.sourceKey) };
-        const to = {
-          bucket: checkBucketId(body.destinationBucket ?? body.bucketId),
-          name: checkObjectName(body.destinationKey),
-        };
+        const { from, to } = await moveTargets(c);
         return c.json(await moveObject(storage, c.get("identity"), from, to));
       })
       .post("/copy", json, async (c) => {
-        const body = await readJson(c, moveBody);
-        const from = { bucket: checkBucketId(body.bucketId), name: checkObjectName(body.sourceKey) };
-        const to = {
-          bucket: checkBucketId(body.destinationBucket ?? body.bucketId),
-          name: checkObjectName(body.destinationKey),
-        };
+        const { from, to } = await moveTargets(c);
         return c.json(await copyObject(storage, c.get("identity"), from, to));
       })
       .post("/sign/:bucket", json, async (c) => {
