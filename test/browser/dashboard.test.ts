@@ -184,6 +184,17 @@ describe("the dashboard", { timeout: 120_000 }, () => {
       await expect.poll(() => page.locator(".message").textContent()).toMatch(/: started job [0-9a-f-]{36}$/);
       await schedule.locator("button[data-action=pause]").click();
       await expect.poll(() => schedule.locator(".state").textContent()).toBe("paused");
+      await page.click("summary");
+      await page.fill(".schedule-form input[name=name]", "hourly-ok");
+      await page.fill(".schedule-form input[name=job_name]", "ok");
+      await page.fill(".schedule-form input[name=cron]", "@hourly");
+      await page.click("text=Create schedule");
+      const created = page.locator('tr.schedule[data-name="hourly-ok"]');
+      await expect.poll(() => created.count()).toBe(1);
+      await created.locator("button[data-action=edit]").click();
+      await page.fill("tr.details input[name=cron]", "*/5 * * * *");
+      await page.click("tr.details >> text=Save");
+      await expect.poll(() => created.locator("td code").textContent()).toBe("*/5 * * * *");
 
       await go(page, "#/queues");
       const queue = page.locator('tr.queue[data-namespace="default"]');
@@ -217,17 +228,23 @@ describe("the dashboard", { timeout: 120_000 }, () => {
       await page.click("text=Create key");
       const key = await page.locator(".new-key").textContent();
       expect(key).toMatch(/^fbk_/);
-      const listed = await fetch(`${server.url}/api/v1/jobs`, { headers: { authorization: `Bearer ${key}` } });
+      const listed = await fetch(`${server.url}/api/v1/jobs`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(listed.status).toBe(200);
       const row = page.locator('tr.key[data-name="ci"]');
       await row.locator("button[data-action=revoke]").click();
       await expect.poll(() => row.locator(".state").textContent()).toBe("revoked");
-      const refused = await fetch(`${server.url}/api/v1/jobs`, { headers: { authorization: `Bearer ${key}` } });
+      const refused = await fetch(`${server.url}/api/v1/jobs`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(refused.status).toBe(401);
 
       await go(page, "#/api");
       await expect.poll(() => page.locator("li.operation").count()).toBeGreaterThan(60);
-      expect(await page.locator("li.operation code").allTextContents()).toContain("GET /api/v1/admin/jobs/stats/timeline");
+      expect(await page.locator("li.operation code").allTextContents()).toContain(
+        "GET /api/v1/admin/jobs/stats/timeline",
+      );
       expect(problems).toEqual([]);
     } finally {
       await close();

@@ -62,7 +62,7 @@ describe("GET /", () => {
         expect(new URL(link).origin).toBe(server.url);
         expect((await fetch(link)).status, link).toBe(200);
       }
-      await page.getByRole("link", { name: "Dashboard" }).click();
+      await page.locator('a[href="/admin/"]').click();
       await page.waitForURL(`${server.url}/admin/`);
       expect(await page.getByLabel("Admin token or service key").isVisible()).toBe(true);
       await page.goto(`${server.url}/`);

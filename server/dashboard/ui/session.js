@@ -34,7 +34,10 @@ export async function getJson(route) {
   const response = await fetch(route, { headers: { Authorization: `Bearer ${token}` } });
   const body = await response.json().catch(() => null);
   if (response.ok) return { data: body, error: null };
-  return { data: null, error: { status: response.status, code: body?.code, message: body?.error ?? response.statusText } };
+  return {
+    data: null,
+    error: { status: response.status, code: body?.code, message: body?.error ?? response.statusText },
+  };
 }
 
 export function signOut() {

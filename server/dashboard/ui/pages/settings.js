@@ -66,7 +66,9 @@ export function Keys({ client }) {
     <div class="scroll" tabindex="0"><table>
       <thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Namespace</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
       <tbody>${rows.map(
-        (k) => html`<tr class="key" data-name=${k.name}><th scope="row">${k.name}</th><td>${k.scopes.join(", ")}</td>
+        (
+          k,
+        ) => html`<tr class="key" data-name=${k.name}><th scope="row">${k.name}</th><td>${k.scopes.join(", ")}</td>
           <td>${k.namespace ?? "all"}</td><td>${k.expires_at ? when(k.expires_at) : "never"}</td><td>${k.last_used_at ? ago(k.last_used_at) : "never"}</td>
           <td class="state">${k.revoked_at ? "revoked" : html`live <button type="button" data-action="revoke" onClick=${() => revoke(k.name)}>revoke</button>`}</td></tr>`,
       )}</tbody>
@@ -97,7 +99,9 @@ export function Api() {
         <ul class="operations">${operations
           .filter((op) => (op.tags?.[0] ?? "Other") === tag)
           .map(
-            (op) => html`<li class="operation"><code>${op.method.toUpperCase()} ${op.path}</code> — ${op.summary}
+            (
+              op,
+            ) => html`<li class="operation"><code>${op.method.toUpperCase()} ${op.path}</code> — ${op.summary}
               <small>(${Object.keys(op.responses ?? {}).join(", ")})</small></li>`,
           )}</ul>`,
     )}
