@@ -73,6 +73,7 @@ export const listQuery = z
     trigger: z.enum(jobTriggers).optional(),
     created_after: z.string().datetime({ offset: true }).optional(),
     created_before: z.string().datetime({ offset: true }).optional(),
+    order: z.enum(["newest", "oldest"]).optional(),
     cursor: cursor.optional(),
     limit: intParam(50, 1, 200),
     offset: intParam(0, 0, 1_000_000_000),

@@ -1,4 +1,4 @@
-/** Lists jobs visible to the caller (RLS decides), newest first, with the total for paging. */
+/** Lists jobs visible to the caller (RLS decides), newest (or oldest) first, with the total for paging. */
 import type { Tx } from "../db/createSql.ts";
 import { type JobRow, type JobStatus, type JobTrigger, jobColumns, jobColumnsWithResult } from "./jobRow.ts";
 
@@ -13,7 +13,9 @@ export interface ListJobsFilter {
   trigger?: JobTrigger;
   created_after?: string;
   created_before?: string;
-  /** Keyset paging: only jobs older than this one (newest first), instead of an offset. */
+  /** `oldest`: oldest first (and a cursor pages forward in time). @default "newest" */
+  order?: "newest" | "oldest";
+  /** Keyset paging: only jobs after this one in the order, instead of an offset. */
   cursor?: { created_at: string; id: string };
   limit: number;
   offset: number;
@@ -42,14 +44,19 @@ export async function listJobs(tx: Tx, filter: ListJobsFilter): Promise<JobPage>
     ${filter.trigger ? tx`and trigger = ${filter.trigger}` : tx``}
     ${filter.created_after ? tx`and created_at >= ${filter.created_after}::timestamptz` : tx``}
     ${filter.created_before ? tx`and created_at < ${filter.created_before}::timestamptz` : tx``}`;
-  const after = filter.cursor
-    ? // Through text: a timestamptz parameter would be sent as a JavaScript Date, losing microseconds.
-      tx`and (created_at, id) < (${filter.cursor.created_at}::text::timestamptz, ${filter.cursor.id}::uuid)`
-    : tx``;
+  const oldestFirst = filter.order === "oldest";
+  // Through text: a timestamptz parameter would be sent as a JavaScript Date, losing microseconds.
+  const cursor =
+    filter.cursor && tx`(${filter.cursor.created_at}::text::timestamptz, ${filter.cursor.id}::uuid)`;
+  const after = !cursor
+    ? tx``
+    : oldestFirst
+      ? tx`and (created_at, id) > ${cursor}`
+      : tx`and (created_at, id) < ${cursor}`;
   const columns = filter.include_result ? jobColumnsWithResult : jobColumns;
   const jobs = await tx<JobRow[]>`
     select ${tx(columns)} from jobs.queue ${where} ${after}
-    order by created_at desc, id desc
+    order by ${oldestFirst ? tx`created_at asc, id asc` : tx`created_at desc, id desc`}
     limit ${filter.limit} offset ${filter.offset}`;
   const [{ total }] = await tx<{ total: number }[]>`select count(*)::int as total from jobs.queue ${where}`;
   let next_cursor: string | null = null;

@@ -45,6 +45,10 @@ beforeAll(async () => {
     '/**\n * @fluxbase:max-retries 0\n */\nexport default () => { throw new Error("<b>broken</b> on purpose"); };\n',
   );
   writeFileSync(
+    path.join(jobsDir, "chatty.ts"),
+    "export default async () => {\n  for (const word of ['one', 'two', 'three']) {\n    console.log(word);\n    await new Promise((r) => setTimeout(r, 1500));\n  }\n};\n",
+  );
+  writeFileSync(
     path.join(jobsDir, "nightly.ts"),
     "/**\n * @fluxbase:schedule 0 3 * * *\n */\nexport default () => 1;\n",
   );
@@ -158,6 +162,26 @@ describe("the dashboard", { timeout: 120_000 }, () => {
       expect(problems).toEqual([]);
     } finally {
       await service.admin.jobs.resume({ namespace: "default", jobName: "ok" });
+      await close();
+    }
+  });
+
+  it("orders jobs oldest first, and follows a running job's log lines as they are written", async () => {
+    const { page, problems, close } = await signedInPage();
+    try {
+      await go(page, "#/jobs");
+      await page.selectOption("select[name=order]", "oldest");
+      const first = await service.admin.jobs.listJobs({ order: "oldest", limit: 1 });
+      await expect
+        .poll(() => page.locator("tr.job").first().getAttribute("data-id"))
+        .toBe(first.data![0]!.id);
+      const id = await submit("chatty");
+      await go(page, `#/jobs/${id}`);
+      await expect
+        .poll(() => page.locator("[data-field=logs]").textContent(), { timeout: 8_000 })
+        .toContain("two");
+      expect(problems).toEqual([]);
+    } finally {
       await close();
     }
   });

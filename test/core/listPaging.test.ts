@@ -41,6 +41,25 @@ it("pages with next_cursor through every job once, ties included, and ends with 
   expect(seen.filter((id) => ids.includes(id))).toHaveLength(45);
 });
 
+it("lists oldest first with order=oldest, and pages forward in time with its cursor", async () => {
+  const seen: { id: string; created_at: string }[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const res = await list(`order=oldest&limit=20${cursor ? `&cursor=${cursor}` : ""}`);
+    const page = await res.json();
+    seen.push(...page.jobs);
+    cursor = page.next_cursor;
+    pages++;
+  } while (cursor && pages < 10);
+  expect(new Set(seen.map((job) => job.id)).size).toBe(46);
+  // The one from three days ago comes first; the rest follow in creation order.
+  expect(ids).not.toContain(seen[0]!.id);
+  const times = seen.map((job) => Date.parse(job.created_at));
+  expect([...times].sort((a, b) => a - b)).toEqual(times);
+  expect((await list("order=sideways")).status).toBe(400);
+});
+
 it("filters by creation time", async () => {
   const since = new Date(Date.now() - 2 * 86_400_000).toISOString();
   const recent = await (await list(`created_after=${encodeURIComponent(since)}&limit=200`)).json();

@@ -93,6 +93,7 @@ export class AdminJobsClient {
         limit: options.limit,
         offset: options.offset,
         include_result: options.includeResult,
+        order: options.order,
         ...listTimes(options),
       },
     });

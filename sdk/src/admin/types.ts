@@ -190,6 +190,8 @@ export interface AdminListJobsOptions {
   offset?: number;
   /** Include each job's `result`. @default false */
   includeResult?: boolean;
+  /** `oldest`: oldest first. @default "newest" */
+  order?: "newest" | "oldest";
 }
 
 /** `client.admin.jobs.getTimeline()`: jobs that ended per time bucket. */

@@ -76,6 +76,7 @@ export class JobsClient {
         limit: options.limit,
         offset: options.offset,
         include_result: options.includeResult,
+        order: options.order,
         ...listTimes(options),
       },
     });

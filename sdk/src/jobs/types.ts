@@ -170,6 +170,8 @@ export interface ListJobsOptions {
   cursor?: string;
   /** Include each job's `result` (can be large). @default false */
   includeResult?: boolean;
+  /** `oldest`: oldest first. @default "newest" */
+  order?: "newest" | "oldest";
 }
 
 /** The server's page envelope for job lists. */

@@ -1,6 +1,6 @@
 /** One job: its state, payload, result or error, progress, attempts and logs, with the actions its status allows. */
 import { ago, json, problem, when } from "../format.js";
-import { html, useState } from "../html.js";
+import { html, useEffect, useState } from "../html.js";
 import { useLive } from "../session.js";
 
 /** What each status allows, as the server decides it. */
@@ -23,6 +23,13 @@ export function JobPage({ client, id }) {
     ]);
     if (job.error) return setMessage(problem(job.error));
     setState({ job: job.data, logs: logs.data ?? [], attempts: attempts.data ?? [] });
+  }, [id]);
+  // New log lines wake the page up at once (jobs.logs over realtime, filtered to this job).
+  useEffect(() => {
+    const filter = { event: "INSERT", schema: "jobs", table: "logs", filter: `job_id=eq.${id}` };
+    const channel = client.realtime.channel(`job-logs:${id}`).on("postgres_changes", filter, () => reload());
+    channel.subscribe();
+    return () => void channel.unsubscribe();
   }, [id]);
   const act = async (action) => {
     const { data, error } = await client.admin.jobs[action](id);

@@ -20,6 +20,7 @@ export function Jobs({ client, query }) {
     trigger: "",
     since: "",
     search: "",
+    order: "newest",
   });
   const [page, setPage] = useState({ rows: [], count: 0, offset: 0 });
   const [selected, setSelected] = useState(new Set());
@@ -33,6 +34,7 @@ export function Jobs({ client, query }) {
       trigger: filter.trigger || undefined,
       createdBy: uuid.test(search) ? search : undefined,
       createdAfter: filter.since ? new Date(Date.now() - Number(filter.since) * 3600_000) : undefined,
+      order: filter.order,
       limit: PAGE,
       offset: page.offset,
     };
@@ -91,6 +93,9 @@ export function Jobs({ client, query }) {
       </select></label>
       <label>Created <select name="since" value=${filter.since} onChange=${set("since")}>
         <option value="">any time</option><option value="1">last hour</option><option value="24">last day</option><option value="168">last week</option>
+      </select></label>
+      <label>Order <select name="order" value=${filter.order} onChange=${set("order")}>
+        <option value="newest">newest first</option><option value="oldest">oldest first</option>
       </select></label>
     </form>
     <div class="bulk" role="group" aria-label="Bulk actions">
