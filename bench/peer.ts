@@ -14,6 +14,7 @@ import { defineJob } from "../server/handlers/defineJob.ts";
 import { createLogger } from "../server/log.ts";
 import { fmt, percentile, startBenchServer } from "./benchServer.ts";
 import { cpuOf, ownCpuMs, postgresCpuMs } from "./procCpu.ts";
+import { markWrites, type WriteCost, writesSince } from "./writeCost.ts";
 
 const jobs = Number(process.env.BENCH_PEER_JOBS ?? 3000);
 const rounds = Number(process.env.BENCH_PEER_ROUNDS ?? 3);
@@ -41,7 +42,7 @@ export async function run(): Promise<void> {
     );
     for (let round = 1; round <= rounds; round++) {
       const a = await drainOurs(server.fluxbase, url, dataDir);
-      const b = await drainGraphile(utils, url);
+      const b = await drainGraphile(utils, url, server.fluxbase.sql);
       ours.push(a.rate);
       theirs.push(b.rate);
       console.log(
@@ -49,6 +50,11 @@ export async function run(): Promise<void> {
       );
       console.log(
         `    CPU per job: node ${perJob(a.ownMs)} vs ${perJob(b.ownMs)}, Postgres ${perJob(a.postgresMs)} vs ${perJob(b.postgresMs)}`,
+      );
+      const writes = (w: WriteCost) =>
+        `${(w.transactions / jobs).toFixed(2)} write transactions, ${(w.walBytes / jobs).toFixed(0)} B of WAL`;
+      console.log(
+        `    Postgres writes per job, enqueue to completed: ${writes(a.writes)} vs ${writes(b.writes)}`,
       );
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
@@ -97,11 +103,13 @@ interface Drain {
   rate: number;
   ownMs: number;
   postgresMs: number | null;
+  writes: WriteCost;
 }
 
 async function drainOurs(enqueuer: Enqueuer, url: string, dataDir: string): Promise<Drain> {
   const sql = enqueuer.sql;
   await sql`delete from jobs.queue where job_name = 'bench-noop'`;
+  const mark = await markWrites(sql);
   await enqueueBacklog(enqueuer);
   const worker = workerProcess(url, dataDir);
   const cost = await cpuOf(async () => {
@@ -114,16 +122,19 @@ async function drainOurs(enqueuer: Enqueuer, url: string, dataDir: string): Prom
     }
   });
   await worker.stop();
+  const writes = await writesSince(sql, mark);
   const [{ seconds }] = await sql<{ seconds: number }[]>`
     select extract(epoch from max(completed_at) - min(started_at))::float8 as seconds
     from jobs.queue where job_name = 'bench-noop'`;
-  return { rate: jobs / seconds, ownMs: cost.ownMs, postgresMs: cost.postgresMs };
+  return { rate: jobs / seconds, ownMs: cost.ownMs, postgresMs: cost.postgresMs, writes };
 }
 
 async function drainGraphile(
   utils: Awaited<ReturnType<typeof makeWorkerUtils>>,
   url: string,
+  sql: Enqueuer["sql"],
 ): Promise<Drain> {
+  const mark = await markWrites(sql);
   for (let i = 0; i < jobs; i += 1000) {
     await utils.addJobs(
       Array.from({ length: Math.min(1000, jobs - i) }, () => ({ identifier: "noop", payload: {} })),
@@ -159,7 +170,8 @@ async function drainGraphile(
   const postgresMs = pg === null ? null : postgresCpuMs()! - pg;
   const ownMs = ownCpuMs() - own;
   await runner.stop();
-  return { rate: jobs / ((last - first) / 1000), ownMs, postgresMs };
+  const writes = await writesSince(sql, mark);
+  return { rate: jobs / ((last - first) / 1000), ownMs, postgresMs, writes };
 }
 
 async function pickupFromIdle(enqueuer: Enqueuer, url: string, dataDir: string): Promise<void> {
