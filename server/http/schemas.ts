@@ -84,6 +84,8 @@ export const listQuery = z
 export const adminListQuery = listQuery.extend({
   worker_id: uuid.optional(),
   created_by: uuid.optional(),
+  /** The start of the submitter's email, case-insensitive. */
+  user_email: z.string().min(1).max(320).optional(),
 });
 
 export const logsQuery = z.object({ after_line: intParam(0, 0, 2_147_483_647) });

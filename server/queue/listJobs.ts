@@ -8,6 +8,8 @@ export interface ListJobsFilter {
   namespace?: string;
   worker_id?: string;
   created_by?: string;
+  /** Jobs whose submitter's email starts with this, case-insensitive. */
+  user_email?: string;
   /** Only jobs owned by this user (null: jobs submitted without a user, e.g. by the service role). */
   owner?: string | null;
   trigger?: JobTrigger;
@@ -40,6 +42,7 @@ export async function listJobs(tx: Tx, filter: ListJobsFilter): Promise<JobPage>
     ${filter.namespace ? tx`and namespace = ${filter.namespace}` : tx``}
     ${filter.worker_id ? tx`and worker_id = ${filter.worker_id}` : tx``}
     ${filter.created_by ? tx`and created_by = ${filter.created_by}` : tx``}
+    ${filter.user_email ? tx`and user_email ilike ${`${filter.user_email.replace(/[\\%_]/g, "\\$&")}%`}` : tx``}
     ${filter.owner !== undefined ? tx`and created_by is not distinct from ${filter.owner}::uuid` : tx``}
     ${filter.trigger ? tx`and trigger = ${filter.trigger}` : tx``}
     ${filter.created_after ? tx`and created_at >= ${filter.created_after}::timestamptz` : tx``}

@@ -94,3 +94,14 @@ it("gives the SDK nextCursor", async () => {
   expect(second.data).toHaveLength(6);
   expect(second.nextCursor).toBeNull();
 });
+
+it("finds an admin's jobs by the start of the submitter's email, wildcards taken literally", async () => {
+  await server.db.sql`insert into jobs.queue (job_name, user_email) values
+    ('mailed', 'Ada.Lovelace@example.com'), ('mailed', 'bob@example.com'), ('mailed', 'a_b@example.com')`;
+  const admin = (query: string) =>
+    server.request("GET", `/api/v1/admin/jobs/queue?job_name=mailed&${query}`, { token: server.serviceKey });
+  const ada = await (await admin("user_email=ada.")).json();
+  expect(ada.jobs.map((job: { user_email: string }) => job.user_email)).toEqual(["Ada.Lovelace@example.com"]);
+  expect((await (await admin("user_email=%25")).json()).total).toBe(0);
+  expect((await (await admin("user_email=a_")).json()).total).toBe(1);
+});

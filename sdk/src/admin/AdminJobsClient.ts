@@ -90,6 +90,7 @@ export class AdminJobsClient {
         namespace: options.namespace,
         worker_id: options.workerId,
         created_by: options.createdBy,
+        user_email: options.userEmail,
         limit: options.limit,
         offset: options.offset,
         include_result: options.includeResult,

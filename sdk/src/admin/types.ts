@@ -178,6 +178,8 @@ export interface AdminListJobsOptions {
   workerId?: string;
   /** Only jobs of this user (UUID). */
   createdBy?: string;
+  /** Only jobs whose submitter's email starts with this (case-insensitive). */
+  userEmail?: string;
   /** Only jobs created at or after this time. */
   createdAfter?: Date | string;
   /** Only jobs created before this time. */

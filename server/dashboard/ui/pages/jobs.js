@@ -33,6 +33,7 @@ export function Jobs({ client, query }) {
       jobName: filter.jobName || undefined,
       trigger: filter.trigger || undefined,
       createdBy: uuid.test(search) ? search : undefined,
+      userEmail: search.includes("@") ? search : undefined,
       createdAfter: filter.since ? new Date(Date.now() - Number(filter.since) * 3600_000) : undefined,
       order: filter.order,
       limit: PAGE,
@@ -47,10 +48,10 @@ export function Jobs({ client, query }) {
     }
     const { data, count, error } = await client.admin.jobs.listJobs(listOptions());
     if (error) return setMessage(problem(error));
-    const rows = search
-      ? data.filter((j) => j.user_email?.includes(search) || j.id.startsWith(search))
-      : data;
-    setPage((p) => ({ ...p, rows, count: search ? rows.length : count }));
+    // A search that is neither an id nor an email matches the start of job ids on this page.
+    const local = search && !uuid.test(search) && !search.includes("@");
+    const rows = local ? data.filter((j) => j.id.startsWith(search)) : data;
+    setPage((p) => ({ ...p, rows, count: local ? rows.length : count }));
   }, [JSON.stringify(filter), page.offset]);
   const set = (key) => (event) => {
     setFilter({ ...filter, [key]: event.currentTarget.value });
