@@ -50,7 +50,7 @@ beforeAll(async () => {
   );
   writeFileSync(
     path.join(jobsDir, "nightly.ts"),
-    "/**\n * @fluxbase:schedule 0 3 * * *\n */\nexport default () => 1;\n",
+    "/**\n * @fluxbase:schedule 0 3 * * *\n * @fluxbase:concurrency 2\n */\nexport default () => 1;\n",
   );
   browser = await launchChromium();
   server = await startTestServer({ workers: true, jobs: { dir: jobsDir } });
@@ -147,9 +147,11 @@ describe("the dashboard", { timeout: 120_000 }, () => {
       );
       expect(await page.locator("pre img, pre b").count()).toBe(0);
       expect(await page.locator(".actions button").allTextContents()).toEqual(["retry", "resubmit"]);
+      expect(await page.locator("tr.attempt").count()).toBe(1);
       await page.click("button[data-action=retry]");
-      await expect.poll(() => page.locator("[data-field=status]").textContent()).not.toBe("failed");
-      expect(await page.locator("tr.attempt").count()).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => page.locator(".message").textContent()).toBe("retry: done");
+      // It runs again (and, being broken, fails again): a second attempt appears.
+      await expect.poll(() => page.locator("tr.attempt").count(), { timeout: 15_000 }).toBe(2);
 
       await go(page, "#/jobs?status=pending");
       await expect.poll(() => page.locator("tr.job").count()).toBeGreaterThanOrEqual(2);
@@ -222,6 +224,7 @@ describe("the dashboard", { timeout: 120_000 }, () => {
 
       await go(page, "#/queues");
       const queue = page.locator('tr.queue[data-namespace="default"]');
+      await expect.poll(() => queue.locator(".caps").textContent()).toBe("nightly ≤ 2");
       await queue.locator("button[data-action=pause]").click();
       await expect.poll(() => queue.locator(".state").textContent()).toBe("paused");
       const paused = (await service.admin.jobs.listPaused()).data ?? [];

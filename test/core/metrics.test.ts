@@ -36,7 +36,7 @@ function value(text: string, series: string): number | undefined {
 }
 
 describe("GET /metrics", () => {
-  it("counts jobs, runs, retries, pickups, slots and requests", async () => {
+  it("counts jobs, runs, retries, pickups, slots and requests", { timeout: 60_000 }, async () => {
     const user = await server.user();
     const ids: string[] = [];
     for (const name of ["metered", "metered", "flaky"]) {
@@ -63,7 +63,7 @@ describe("GET /metrics", () => {
         'fluxbase_job_run_duration_seconds_count{job_name="flaky",kind="sandboxed",outcome="failed"}',
       ) === 2 &&
       value(t, 'fluxbase_worker_slots{state="busy"}') === 0;
-    for (let i = 0; i < 50 && !settled(text); i++) {
+    for (let i = 0; i < 200 && !settled(text); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       ({ res, text } = await scrape());
     }

@@ -32,7 +32,7 @@ export function Functions({ client }) {
           <td class="state">${[fn.enabled ? "enabled" : "disabled", fn.paused ? "paused" : null].filter(Boolean).join(", ")}
             ${problemText && html`<br /><span class="status-failed">load error: ${problemText}</span>`}</td>
           <td>${fn.schedule ?? "—"}</td>
-          <td>${fn.timeout_seconds} s, ${fn.max_retries} retries</td>
+          <td>${fn.timeout_seconds} s, ${fn.max_retries} retries${fn.concurrency != null ? `, ≤ ${fn.concurrency} at once` : ""}</td>
           <td class="row-actions">
             <button type="button" data-action="pause" onClick=${() => pause(fn, fn.paused)}>${fn.paused ? "resume" : "pause"}</button>
             <button type="button" data-action="open" aria-expanded=${open === key} onClick=${() => setOpen(open === key ? null : key)}>details</button>

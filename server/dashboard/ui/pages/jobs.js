@@ -87,8 +87,8 @@ export function Jobs({ client, query }) {
       <label>Status <select name="status" value=${filter.status} onChange=${set("status")}>
         ${statuses.map((s) => html`<option value=${s}>${s || "any"}</option>`)}
       </select></label>
-      <label>Namespace <input name="namespace" value=${filter.namespace} onChange=${set("namespace")} /></label>
-      <label>Function <input name="function" value=${filter.jobName} onChange=${set("jobName")} /></label>
+      <label>Namespace <input name="namespace" defaultValue=${filter.namespace} onChange=${set("namespace")} /></label>
+      <label>Function <input name="function" defaultValue=${filter.jobName} onChange=${set("jobName")} /></label>
       <label>Trigger <select name="trigger" value=${filter.trigger} onChange=${set("trigger")}>
         ${triggers.map((t) => html`<option value=${t}>${t || "any"}</option>`)}
       </select></label>
