@@ -1,7 +1,8 @@
 /**
  * The signed-in client. The token is kept in sessionStorage: it survives a reload and ends with the
  * browser tab. `useLive(load)` runs `load` now, on every change of jobs.queue that realtime reports
- * (at most twice a second), and every 10 s as a fallback.
+ * (at most twice a second), and every 10 s as a fallback. `load` gets `isCurrent()`: false once a
+ * newer load started, so a slow answer to an old filter never replaces a newer one.
  */
 import { createClient } from "../../../sdk/src/index.ts";
 import { useEffect, useRef, useState } from "./html.js";
@@ -58,6 +59,7 @@ function followChanges() {
 export function useLive(load, deps = []) {
   const [tick, setTick] = useState(0);
   const pending = useRef(0);
+  const latest = useRef(0);
   useEffect(() => {
     followChanges();
     const changed = () => {
@@ -76,6 +78,9 @@ export function useLive(load, deps = []) {
       pending.current = 0;
     };
   }, []);
-  useEffect(() => void load(), [tick, ...deps]);
+  useEffect(() => {
+    const run = ++latest.current;
+    void load(() => run === latest.current);
+  }, [tick, ...deps]);
   return () => setTick((t) => t + 1);
 }

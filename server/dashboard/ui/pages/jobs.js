@@ -40,19 +40,24 @@ export function Jobs({ client, query }) {
       offset: page.offset,
     };
   };
-  const reload = useLive(async () => {
-    const search = filter.search.trim();
-    if (uuid.test(search)) {
-      const one = await client.admin.jobs.getJob(search);
-      if (!one.error) return setPage({ rows: [one.data], count: 1, offset: 0 });
-    }
-    const { data, count, error } = await client.admin.jobs.listJobs(listOptions());
-    if (error) return setMessage(problem(error));
-    // A search that is neither an id nor an email matches the start of job ids on this page.
-    const local = search && !uuid.test(search) && !search.includes("@");
-    const rows = local ? data.filter((j) => j.id.startsWith(search)) : data;
-    setPage((p) => ({ ...p, rows, count: local ? rows.length : count }));
-  }, [JSON.stringify(filter), page.offset]);
+  const reload = useLive(
+    async (isCurrent) => {
+      const search = filter.search.trim();
+      if (uuid.test(search)) {
+        const one = await client.admin.jobs.getJob(search);
+        if (!isCurrent()) return;
+        if (!one.error) return setPage({ rows: [one.data], count: 1, offset: 0 });
+      }
+      const { data, count, error } = await client.admin.jobs.listJobs(listOptions());
+      if (!isCurrent()) return;
+      if (error) return setMessage(problem(error));
+      // A search that is neither an id nor an email matches the start of job ids on this page.
+      const local = search && !uuid.test(search) && !search.includes("@");
+      const rows = local ? data.filter((j) => j.id.startsWith(search)) : data;
+      setPage((p) => ({ ...p, rows, count: local ? rows.length : count }));
+    },
+    [JSON.stringify(filter), page.offset],
+  );
   const set = (key) => (event) => {
     setFilter({ ...filter, [key]: event.currentTarget.value });
     setPage((p) => ({ ...p, offset: 0 }));
