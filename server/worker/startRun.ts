@@ -36,6 +36,8 @@ export interface ActiveRun {
   stop(reason: StopReason): void;
   /** Settles when the job's code is over and only the run's last writes remain to land. */
   executed: Promise<void>;
+  /** True once `executed` settled: the outcome is decided and being written. */
+  hasExecuted(): boolean;
   /** Settles when the run's outcome is recorded (or can no longer be). */
   done: Promise<void>;
 }
@@ -50,12 +52,17 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
     stopReason = reason;
     run?.stop(reason);
   };
-  let markExecuted!: () => void;
+  let isExecuted = false;
+  let resolveExecuted!: () => void;
   const executed = new Promise<void>((resolve) => {
-    markExecuted = resolve;
+    resolveExecuted = resolve;
   });
+  const markExecuted = () => {
+    isExecuted = true;
+    resolveExecuted();
+  };
   const done = execute().finally(markExecuted);
-  return { job, stop, executed, done };
+  return { job, stop, executed, hasExecuted: () => isExecuted, done };
 
   /**
    * Every database call of a run goes through here: kept and retried across an outage until it

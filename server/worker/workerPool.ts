@@ -80,6 +80,9 @@ export function createWorkerPool(
       leases.map((job) => job.id),
     );
     for (const job of leases) {
+      // A run whose code has ended is writing its outcome: that write is what changed its row (it
+      // clears the lease), so it is no lost lease; a write that can't land stops on shutdown.
+      if (findRun(job.id)?.runs.get(job.id)?.hasExecuted()) continue;
       const row = byId.get(job.id);
       let reason: StopReason | undefined;
       if (!row || row.lease_token !== job.lease_token) reason = "lease_lost";
