@@ -16,7 +16,7 @@ import {
   renameObject,
   type StoredObject,
 } from "./objectStore.ts";
-import { objectNotFound, storageWriteError, type WriteDeps } from "./writeObjects.ts";
+import { checkFits, objectNotFound, storageWriteError, type WriteDeps } from "./writeObjects.ts";
 
 export interface ObjectRead {
   object: StoredObject;
@@ -102,6 +102,13 @@ export async function moveObject(
 ) {
   if (from.bucket === to.bucket && from.name === to.name)
     throw badRequest("INVALID_KEY", "The source and destination are the same object");
+  if (from.bucket !== to.bucket) {
+    // Into another bucket, the object must be of a type and size that bucket takes.
+    const source = await withClaims(deps.sql, identity, (tx) => findObject(tx, from.bucket, from.name));
+    if (!source) throw objectNotFound(from.bucket, from.name);
+    const destination = await deps.buckets.get(serviceIdentity, to.bucket);
+    checkFits(deps, destination, source.metadata.mimetype, source.metadata.size);
+  }
   const moved = await withClaims(deps.sql, identity, (tx) => renameObject(tx, from, to)).catch((error) => {
     throw storageWriteError(error, to.bucket, to.name);
   });

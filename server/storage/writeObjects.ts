@@ -9,7 +9,7 @@ import type { Sql } from "../db/createSql.ts";
 import { pgErrorToHttp } from "../db/pgErrors.ts";
 import { type DbIdentity, serviceIdentity, withClaims } from "../db/withClaims.ts";
 import { conflict, HttpError, notFound } from "../errors.ts";
-import { type BucketStore, bucketNotFound } from "./bucketStore.ts";
+import { type Bucket, type BucketStore, bucketNotFound } from "./bucketStore.ts";
 import { ObjectTooLargeError, type StorageDriver } from "./driver.ts";
 import { findObject, type ObjectContent, type ObjectMetadata, writeObject } from "./objectStore.ts";
 import type { UploadBody } from "./uploadBody.ts";
@@ -50,6 +50,22 @@ export function mimeAllowed(allowed: readonly string[] | null, type: string): bo
     const p = pattern.toLowerCase();
     return p.endsWith("/*") ? bare.startsWith(p.slice(0, -1)) : bare === p;
   });
+}
+
+/**
+ * Refuses what `bucket` does not take: a type outside its allowed MIME types (415), or more bytes
+ * than its limit (413; `size` null: not known yet). Answers the limit, for a streamed upload.
+ */
+export function checkFits(deps: WriteDeps, bucket: Bucket, type: string, size: number | null): number {
+  if (!mimeAllowed(bucket.allowed_mime_types, type))
+    throw new HttpError(415, "INVALID_MIME_TYPE", `Bucket ${bucket.id} does not accept ${type}`, {
+      bucket: bucket.id,
+      mime_type: type,
+      allowed_mime_types: bucket.allowed_mime_types,
+    });
+  const limit = Math.min(bucket.file_size_limit ?? Number.POSITIVE_INFINITY, deps.maxFileSize);
+  if (size !== null && size > limit) throw tooLarge(limit);
+  return limit;
 }
 
 class Rollback extends Error {}
@@ -93,24 +109,14 @@ export async function uploadObject(
 ): Promise<{ Id: string; Key: string }> {
   const { bucket, name, mode } = target;
   const settings = await deps.buckets.get(serviceIdentity, bucket);
-  const limit = Math.min(settings.file_size_limit ?? Number.POSITIVE_INFINITY, deps.maxFileSize);
-  const refuse = (error: HttpError) => {
-    body.stream.resume();
-    return error;
-  };
-  if (!mimeAllowed(settings.allowed_mime_types, body.contentType))
-    throw refuse(
-      new HttpError(415, "INVALID_MIME_TYPE", `Bucket ${bucket} does not accept ${body.contentType}`, {
-        bucket,
-        mime_type: body.contentType,
-        allowed_mime_types: settings.allowed_mime_types,
-      }),
-    );
-  if (target.contentLength !== null && target.contentLength > limit) throw refuse(tooLarge(limit));
+  let limit: number;
   try {
+    limit = checkFits(deps, settings, body.contentType, target.contentLength);
     await tryWrite(deps, identity, bucket, name, mode);
   } catch (error) {
-    throw refuse(error as HttpError);
+    // A refused upload's body is read and dropped, so the client gets the answer, not a reset.
+    body.stream.resume();
+    throw error;
   }
 
   const version = randomUUID();
@@ -150,7 +156,10 @@ function tooLarge(limit: number) {
   );
 }
 
-/** Copies an object the caller can read to a new name the caller may write; the copy is theirs. */
+/**
+ * Copies an object the caller can read to a new name the caller may write; the copy is theirs.
+ * Into another bucket, it must be of a type and size that bucket takes.
+ */
 export async function copyObject(
   deps: WriteDeps,
   identity: DbIdentity,
@@ -159,7 +168,8 @@ export async function copyObject(
 ): Promise<{ Key: string }> {
   const source = await withClaims(deps.sql, identity, (tx) => findObject(tx, from.bucket, from.name));
   if (!source) throw objectNotFound(from.bucket, from.name);
-  await deps.buckets.get(serviceIdentity, to.bucket);
+  const destination = await deps.buckets.get(serviceIdentity, to.bucket);
+  if (to.bucket !== from.bucket) checkFits(deps, destination, source.metadata.mimetype, source.metadata.size);
   await tryWrite(deps, identity, to.bucket, to.name, "create");
   const version = randomUUID();
   await deps.driver.copy(source.version, version).catch(() => {

@@ -156,6 +156,27 @@ describe("limits", () => {
     expect(ok.error).toBeNull();
   });
 
+  it("holds a copy or move into another bucket to that bucket's types and size limit", async () => {
+    const docs = asAlice.storage.from("docs");
+    await docs.upload("limits/notes.txt", "plain text");
+    await docs.upload("limits/big.png", new Blob([new Uint8Array(2048)], { type: "image/png" }));
+    await docs.upload("limits/small.png", new Blob(["png"], { type: "image/png" }));
+    const into = { destinationBucket: "avatars" };
+    for (const [res, status] of [
+      [await docs.copy("limits/notes.txt", "copied.txt", into), 415],
+      [await docs.move("limits/notes.txt", "moved.txt", into), 415],
+      [await docs.copy("limits/big.png", "copied.png", into), 413],
+      [await docs.move("limits/big.png", "moved.png", into), 413],
+    ] as const)
+      expect((res.error as unknown as { status: number }).status).toBe(status);
+    expect((await docs.exists("limits/notes.txt")).data).toBe(true);
+    expect((await docs.exists("limits/big.png")).data).toBe(true);
+    expect((await docs.copy("limits/small.png", "small.png", into)).error).toBeNull();
+    expect((await docs.move("limits/small.png", "moved-small.png", into)).error).toBeNull();
+    await asAlice.storage.from("avatars").remove(["small.png", "moved-small.png"]);
+    await docs.remove(["limits/notes.txt", "limits/big.png"]);
+  });
+
   it("answers 404 for a bucket that does not exist", async () => {
     const { error } = await asAlice.storage.from("nowhere").upload("a.txt", "a");
     expect((error as unknown as { status: number }).status).toBe(404);
