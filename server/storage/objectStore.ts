@@ -79,6 +79,13 @@ export async function writeObject(
   return row;
 }
 
+/** Which of `names` in the bucket the transaction's caller can see. */
+export async function visibleNames(tx: Tx, bucketId: string, names: readonly string[]): Promise<Set<string>> {
+  const rows = await tx<{ name: string }[]>`
+    SELECT name FROM storage.objects WHERE bucket_id = ${bucketId} AND name = ANY(${names as string[]})`;
+  return new Set(rows.map((row) => row.name));
+}
+
 export async function deleteObjects(
   tx: Tx,
   bucketId: string,

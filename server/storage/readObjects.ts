@@ -15,6 +15,7 @@ import {
   listFolder,
   renameObject,
   type StoredObject,
+  visibleNames,
 } from "./objectStore.ts";
 import { checkFits, objectNotFound, storageWriteError, type WriteDeps } from "./writeObjects.ts";
 
@@ -85,6 +86,11 @@ export async function objectInfo(deps: WriteDeps, identity: DbIdentity, bucket: 
     last_accessed_at: object.last_accessed_at,
     metadata: object.user_metadata,
   };
+}
+
+/** Which of `names` the caller may read, in one query. */
+export function readableNames(deps: WriteDeps, identity: DbIdentity, bucket: string, names: string[]) {
+  return withClaims(deps.sql, identity, (tx) => visibleNames(tx, bucket, names));
 }
 
 /** Removes the named objects the caller may delete; answers those removed. */

@@ -16,6 +16,7 @@ import {
   moveObject,
   type ObjectRead,
   objectInfo,
+  readableNames,
   readObject,
   readPublicObject,
   removeObjects,
@@ -23,7 +24,13 @@ import {
 import { checkExpiresIn } from "../../storage/signedUrls.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { readUploadBody } from "../../storage/uploadBody.ts";
-import { copyObject, tryWrite, uploadObject, type WriteMode } from "../../storage/writeObjects.ts";
+import {
+  copyObject,
+  objectNotFound,
+  tryWrite,
+  uploadObject,
+  type WriteMode,
+} from "../../storage/writeObjects.ts";
 import { authenticate } from "../authenticate.ts";
 import { limitBody } from "../limitBody.ts";
 import { readJson } from "../readBody.ts";
@@ -181,16 +188,24 @@ export function storageObjectRoutes(deps: HttpDeps, storage: Storage) {
         const bucket = checkBucketId(c.req.param("bucket"));
         const body = await readJson(c, signManyBody);
         const expiresIn = checkExpiresIn(body.expiresIn);
-        const signed = [];
-        for (const path of body.paths) {
+        // Each path answers for itself: a bad name or one the caller can't read is that entry's error.
+        const names = body.paths.map((path) => {
           try {
-            const name = checkObjectName(path);
-            await objectInfo(storage, c.get("identity"), bucket, name);
-            const token = await storage.signedUrls.sign(`${bucket}/${name}`, expiresIn);
-            signed.push({ error: null, path, signedURL: `/object/sign/${bucket}/${name}?token=${token}` });
+            return { path, name: checkObjectName(path), error: null };
           } catch (error) {
-            signed.push({ error: (error as Error).message, path, signedURL: null });
+            return { path, name: null, error: (error as Error).message };
           }
+        });
+        const valid = names.flatMap((entry) => entry.name ?? []);
+        const readable = await readableNames(storage, c.get("identity"), bucket, valid);
+        const signed = [];
+        for (const { path, name, error } of names) {
+          if (name === null || !readable.has(name)) {
+            signed.push({ error: error ?? objectNotFound(bucket, path).message, path, signedURL: null });
+            continue;
+          }
+          const token = await storage.signedUrls.sign(`${bucket}/${name}`, expiresIn);
+          signed.push({ error: null, path, signedURL: `/object/sign/${bucket}/${name}?token=${token}` });
         }
         return c.json(signed);
       })
