@@ -5,6 +5,7 @@
  * newer load started, so a slow answer to an old filter never replaces a newer one.
  */
 import { createClient } from "../../../sdk/src/index.ts";
+import { problem } from "./format.js";
 import { useEffect, useRef, useState } from "./html.js";
 
 const KEY = "fluxbase.admin.token";
@@ -54,6 +55,16 @@ function followChanges() {
     for (const listener of listeners) listener();
   });
   channel.subscribe();
+}
+
+/** A live list: `load` answers `{ data: rows, error }`; the page gets `{ rows, message }`. */
+export function useRows(load) {
+  const [state, setState] = useState({ rows: [], message: "" });
+  useLive(async () => {
+    const { data, error } = await load();
+    setState(error ? { rows: [], message: problem(error) } : { rows: data, message: "" });
+  });
+  return state;
 }
 
 export function useLive(load, deps = []) {

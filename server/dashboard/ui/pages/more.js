@@ -1,16 +1,7 @@
 /** The read-only pages: workers, webhooks and storage buckets. */
-import { ago, bytes, problem } from "../format.js";
-import { html, useState } from "../html.js";
-import { useLive } from "../session.js";
-
-function useRows(load) {
-  const [state, setState] = useState({ rows: [], message: "" });
-  useLive(async () => {
-    const { data, error } = await load();
-    setState(error ? { rows: [], message: problem(error) } : { rows: data, message: "" });
-  });
-  return state;
-}
+import { ago, bytes } from "../format.js";
+import { html } from "../html.js";
+import { useRows } from "../session.js";
 
 export function Workers({ client }) {
   const { rows, message } = useRows(() => client.admin.jobs.listWorkers());

@@ -1,13 +1,12 @@
 /** Secrets (names only), API keys (list, create, revoke) and the API's OpenAPI description. */
 import { ago, problem, when } from "../format.js";
 import { html, useState } from "../html.js";
-import { getJson, useLive } from "../session.js";
+import { getJson, useLive, useRows } from "../session.js";
 
 export function Secrets() {
-  const [state, setState] = useState({ rows: [], message: "" });
-  useLive(async () => {
+  const state = useRows(async () => {
     const { data, error } = await getJson("/api/v1/admin/secrets");
-    setState(error ? { rows: [], message: problem(error) } : { rows: data.secrets, message: "" });
+    return { data: data?.secrets, error };
   });
   return html`<section aria-labelledby="secrets-title">
     <h1 id="secrets-title">Secrets</h1>
