@@ -1,12 +1,13 @@
 /** The sandbox's host API: run job code in a permission-scoped Deno subprocess. */
 export { childrenCpuMs, measureRunOverhead, type OverheadReport } from "./host/benchmark.ts";
-export { createSandbox, defaultSandboxLimits } from "./host/createSandbox.ts";
+export { createSandbox, defaultSandboxLimits, defaultWarmLimits } from "./host/createSandbox.ts";
 export { resolveDenoPath } from "./host/denoBinary.ts";
 export { buildJobEnv, isSecretEnvName, type JobEnvExtra } from "./host/jobEnv.ts";
 export { withParentDeathSignal } from "./host/runMode.ts";
 export type {
   CreateSandboxOptions,
   FailureReason,
+  Isolation,
   JobContext,
   JobProgress,
   JobThread,
@@ -20,5 +21,6 @@ export type {
   SandboxPermissions,
   SandboxRun,
   SandboxRunOptions,
+  WarmLimits,
 } from "./host/types.ts";
 export { PROTOCOL_VERSION } from "./protocol.ts";

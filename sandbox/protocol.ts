@@ -67,14 +67,44 @@ export interface InitMessage {
   cancelFile: string | null;
 }
 
-export type HostMessage = InitMessage | { t: "cancel" };
+export type HostMessage = InitMessage | { t: "cancel"; run?: number };
+
+/**
+ * Warm mode (one process serves many runs of one function version, see README "Warm processes").
+ * First line on stdin: the boot message, which carries nothing secret. Then, per run, the run's own
+ * nonce alone on a line followed by a `RunMessage`; cancel requests name the run they are for.
+ */
+export interface BootMessage {
+  t: "boot";
+  v: number;
+  codeUrl: string;
+  hostPid: number;
+  /** Created by the host on cancel and removed when the run ends; the same path for every run. */
+  cancelFile: string;
+}
+
+export interface RunMessage
+  extends Pick<
+    InitMessage,
+    "serverUrl" | "context" | "userToken" | "serviceToken" | "secrets" | "maxResultBytes" | "deadline"
+  > {
+  t: "run";
+  /** Counts the process's runs from 1; cancel requests for an earlier run are ignored. */
+  run: number;
+  /** The run's own FLUXBASE_JOB_* variables (the process was started with another run's). */
+  env: Record<string, string>;
+}
 
 export type GuestFrame =
   /** The job module is loaded and its entry point is about to be called. */
   | { t: "ready" }
   | { t: "progress"; percent: number; message?: string; data?: unknown }
   | { t: "result"; value: unknown }
-  | { t: "error"; message: string; stack?: string };
+  | { t: "error"; message: string; stack?: string }
+  /** Warm mode: this process ends after the frame that follows; it serves no further run. */
+  | { t: "exiting" }
+  /** Warm mode, on stderr: the run's stderr output is complete. */
+  | { t: "end" };
 
 export const MAX_PROGRESS_MESSAGE = 2_000;
 export const MAX_PROGRESS_DATA_BYTES = 64 * 1024;
@@ -100,6 +130,10 @@ export function parseGuestFrame(value: unknown): GuestFrame | string {
   switch (frame.t) {
     case "ready":
       return { t: "ready" };
+    case "exiting":
+      return { t: "exiting" };
+    case "end":
+      return { t: "end" };
     case "result":
       return "value" in frame ? { t: "result", value: frame.value } : "result frame without value";
     case "progress": {
@@ -131,4 +165,27 @@ export function parseInitMessage(value: unknown): InitMessage | string {
   if (typeof init.hostPid !== "number") return "init host pid is missing";
   if (init.cancelFile !== null && typeof init.cancelFile !== "string") return "init cancel file is malformed";
   return init as InitMessage;
+}
+
+export function parseBootMessage(value: unknown): BootMessage | string {
+  if (typeof value !== "object" || value === null) return "boot message is not an object";
+  const boot = value as Partial<BootMessage>;
+  if (boot.t !== "boot") return "first message is not a boot message";
+  if (boot.v !== PROTOCOL_VERSION) return `protocol version ${boot.v} is not ${PROTOCOL_VERSION}`;
+  if (typeof boot.codeUrl !== "string" || typeof boot.cancelFile !== "string")
+    return "boot paths are missing";
+  if (typeof boot.hostPid !== "number") return "boot host pid is missing";
+  return boot as BootMessage;
+}
+
+export function parseRunMessage(value: unknown): RunMessage | string {
+  if (typeof value !== "object" || value === null) return "run message is not an object";
+  const run = value as Partial<RunMessage>;
+  if (run.t !== "run" || typeof run.run !== "number") return "message after a nonce is not a run message";
+  if (typeof run.serverUrl !== "string") return "run server URL is missing";
+  if (typeof run.context !== "object" || run.context === null) return "run context is missing";
+  if (typeof run.maxResultBytes !== "number" || typeof run.deadline !== "number")
+    return "run limits are missing";
+  if (typeof run.env !== "object" || run.env === null) return "run env is missing";
+  return run as RunMessage;
 }

@@ -20,6 +20,7 @@ const encoder = new TextEncoder();
 const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 const byteLengthGetter = Object.getOwnPropertyDescriptor(typedArrayPrototype, "byteLength")!.get!;
 const decode = TextDecoder.prototype.decode.bind(new TextDecoder());
+const decodeWhole = TextDecoder.prototype.decode.bind(new TextDecoder());
 
 export const captured = Object.freeze({
   Uint8Array,
@@ -29,6 +30,8 @@ export const captured = Object.freeze({
   encode: encoder.encode.bind(encoder) as (text: string) => Uint8Array,
   /** Streaming UTF-8 decoding of stdin (one decoder, one stream). */
   decodeStream: (bytes: Uint8Array): string => decode(bytes, { stream: true }),
+  /** One complete line (warm mode's reader), with a decoder of its own. */
+  decodeLine: (bytes: Uint8Array): string => decodeWhole(bytes),
   byteLength: uncurry(byteLengthGetter as (this: Uint8Array) => number),
   setBytes: uncurry(
     Uint8Array.prototype.set as (this: Uint8Array, source: Uint8Array, offset: number) => void,
@@ -44,11 +47,14 @@ export const captured = Object.freeze({
   indexOf: uncurry(String.prototype.indexOf as (this: string, search: string, from?: number) => number),
   slice: uncurry(String.prototype.slice as (this: string, start?: number, end?: number) => string),
   writeStdout: Deno.stdout.writeSync.bind(Deno.stdout),
+  writeStderr: Deno.stderr.writeSync.bind(Deno.stderr),
   readStdin: Deno.stdin.read.bind(Deno.stdin),
   lstat: Deno.lstatSync,
   exit: Deno.exit,
+  setEnv: Deno.env.set.bind(Deno.env),
   now: Date.now,
   isFinite: Number.isFinite,
+  keys: Object.keys,
   min: Math.min,
   max: Math.max,
   String,

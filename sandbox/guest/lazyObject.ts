@@ -3,11 +3,18 @@
  * clients (~1.5 ms of CPU per run to build) and the `Request` (~3.5 ms: Deno loads its fetch classes
  * on first use). Property reads, `in`, assignments, key listing and `instanceof` all go to the real
  * object; methods come back bound to it (private fields and Deno's brand checks need the real
- * `this`). `console.log()` shows the real object.
+ * `this`). `console.log()` shows the real object. Once `isOver()` (the run it was made for has
+ * ended, warm mode) every use throws, and the real object is dropped with its token.
  */
-export function lazyObject<T extends object>(create: () => T): T {
+export function lazyObject<T extends object>(create: () => T, isOver: () => boolean = () => false): T {
   let real: T | undefined;
   const client = () => {
+    if (isOver()) {
+      real = undefined;
+      throw new Error(
+        "This object belongs to a job run that has ended; use the one your current run received",
+      );
+    }
     real ??= create();
     return real;
   };

@@ -14,8 +14,15 @@ export interface Reporter {
   fail(message: string, stack?: unknown): void;
 }
 
-/** `beforeLastFrame` stops the job first (Worker mode), so none of its output interleaves with the frame. */
-export function createReporter(writer: FrameWriter, beforeLastFrame: () => void = () => {}): Reporter {
+/**
+ * `beforeLastFrame` stops the job first (Worker mode), so none of its output interleaves with the
+ * frame; `afterLastFrame` ends the process (warm mode keeps it for the next run instead).
+ */
+export function createReporter(
+  writer: FrameWriter,
+  beforeLastFrame: () => void = () => {},
+  afterLastFrame: (code: number) => void = $.exit,
+): Reporter {
   let finished = false;
   const send = (frame: GuestFrame) => writer.writeJson($.stringify(frame)!);
   const finish = (json: string, code: number) => {
@@ -23,7 +30,7 @@ export function createReporter(writer: FrameWriter, beforeLastFrame: () => void 
     finished = true;
     beforeLastFrame();
     writer.writeJson(json);
-    $.exit(code);
+    afterLastFrame(code);
   };
   const fail = (message: string, stack?: unknown) =>
     finish($.stringify({ t: "error", message, stack: typeof stack === "string" ? stack : undefined })!, 1);

@@ -15,17 +15,22 @@ import { createSecrets } from "./secrets.ts";
 declare const require: (id: "@fluxbase/sdk") => typeof import("@fluxbase/sdk");
 const createClient = (url: string, key: string) => require("@fluxbase/sdk").createClient(url, key);
 
-/** Starts the run; returns what to call when a cancel request arrives. */
+/**
+ * Starts the run; returns what to call when a cancel request arrives. `isOver` turns true when the
+ * run has ended (warm mode): its clients and secrets then refuse to work, so a later run of the same
+ * process cannot use them.
+ */
 export function startJobRun(
   input: RunInput,
   cancelRequested: () => boolean,
   report: (message: JobMessage) => void,
+  isOver: () => boolean = () => false,
 ): () => void {
-  (globalThis as { secrets?: unknown }).secrets = createSecrets(input.secrets);
+  (globalThis as { secrets?: unknown }).secrets = createSecrets(input.secrets, isOver);
   // The run's own identity: the submitter (or anon), carrying the job's tenant.
   const server = { url: input.serverUrl, token: input.userToken ?? input.serviceToken };
   const control = createJobUtils(input.context, cancelRequested, input.deadline, report, server);
-  void run(input, control.job, report);
+  void run(input, control.job, report, isOver);
   return control.cancelled;
 }
 
@@ -33,20 +38,21 @@ async function run(
   input: RunInput,
   job: ReturnType<typeof createJobUtils>["job"],
   report: (message: JobMessage) => void,
+  isOver: () => boolean,
 ): Promise<void> {
   const { context, serverUrl, userToken, serviceToken } = input;
   let outcome: JobMessage;
   try {
     const entry = pickEntry(await import(input.codeUrl));
     if (typeof entry === "string") throw new Error(entry);
-    const fluxbase = userToken === null ? null : lazyObject(() => createClient(serverUrl, userToken));
-    const fluxbaseService = lazyObject(() => createClient(serverUrl, serviceToken));
+    const fluxbase = userToken === null ? null : lazyObject(() => createClient(serverUrl, userToken), isOver);
+    const fluxbaseService = lazyObject(() => createClient(serverUrl, serviceToken), isOver);
     report({ t: "ready" });
     const value =
       entry.kind === "main"
         ? await entry.fn(context.payload, fluxbase, fluxbaseService, job)
         : await entry.fn(
-            lazyObject(() => jobRequest(serverUrl, context)),
+            lazyObject(() => jobRequest(serverUrl, context), isOver),
             fluxbase,
             fluxbaseService,
             job,

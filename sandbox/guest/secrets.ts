@@ -4,14 +4,26 @@
  */
 import type { JobSecrets } from "@fluxbase/sdk";
 
-export function createSecrets(input: {
-  system: Record<string, string>;
-  user: Record<string, string>;
-}): JobSecrets {
+/** `isOver` turns true when the run ends (warm mode): then every read throws and the values are dropped. */
+export function createSecrets(
+  input: { system: Record<string, string>; user: Record<string, string> },
+  isOver: () => boolean = () => false,
+): JobSecrets {
   // Maps, not the plain objects: a name like "constructor" must not reach Object.prototype.
   const system = new Map(Object.entries(input.system ?? {}));
   const user = new Map(Object.entries(input.user ?? {}));
-  const get = (name: string) => user.get(name) ?? system.get(name);
+  const live = () => {
+    if (!isOver()) return;
+    system.clear();
+    user.clear();
+    throw new Error(
+      "These secrets belong to a job run that has ended; read `secrets` again in the current run",
+    );
+  };
+  const get = (name: string) => {
+    live();
+    return user.get(name) ?? system.get(name);
+  };
   return Object.freeze({
     get,
     getRequired(name: string): string {
@@ -19,7 +31,13 @@ export function createSecrets(input: {
       if (value === undefined) throw new Error(`Secret "${name}" is required but is not set`);
       return value;
     },
-    getUser: (name: string) => user.get(name),
-    getSystem: (name: string) => system.get(name),
+    getUser: (name: string) => {
+      live();
+      return user.get(name);
+    },
+    getSystem: (name: string) => {
+      live();
+      return system.get(name);
+    },
   });
 }

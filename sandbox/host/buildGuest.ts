@@ -19,9 +19,11 @@ export interface GuestBundle {
   supervisorPath: string;
   /** Worker mode: the job Worker's module; each run gets read permission for exactly this file. */
   workerPath: string;
+  /** Warm mode: `deno run`'s main module of a process that serves many runs (main isolate). */
+  warmPath: string;
 }
 
-const ENTRIES = ["inline", "supervisor", "worker"] as const;
+const ENTRIES = ["inline", "supervisor", "worker", "warm"] as const;
 
 const guestDir = fileURLToPath(new URL("../guest/", import.meta.url));
 export const defaultSdkEntry = fileURLToPath(new URL("../../sdk/src/index.ts", import.meta.url));
@@ -51,7 +53,7 @@ export async function buildGuest(outRoot: string, sdkEntry = defaultSdkEntry): P
   for (const name of ENTRIES) hash.update(name).update(files.get(`${name}.js`)!);
   const dir = join(outRoot, hash.digest("hex").slice(0, 16));
 
-  if (!existsSync(join(dir, "worker.js"))) {
+  if (!existsSync(join(dir, "warm.js"))) {
     // Written to a private directory and renamed into place, so a reader never sees half a bundle.
     const temp = `${dir}.tmp-${process.pid}-${Date.now()}`;
     await mkdir(temp, { recursive: true });
@@ -60,7 +62,7 @@ export async function buildGuest(outRoot: string, sdkEntry = defaultSdkEntry): P
       await rename(temp, dir);
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
-      if (!existsSync(join(dir, "worker.js"))) throw error;
+      if (!existsSync(join(dir, "warm.js"))) throw error;
     }
   }
   return {
@@ -68,6 +70,7 @@ export async function buildGuest(outRoot: string, sdkEntry = defaultSdkEntry): P
     inlinePath: join(dir, "inline.js"),
     supervisorPath: join(dir, "supervisor.js"),
     workerPath: join(dir, "worker.js"),
+    warmPath: join(dir, "warm.js"),
   };
 }
 

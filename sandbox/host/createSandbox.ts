@@ -14,7 +14,17 @@ import { checkGrants, protectedNames } from "./grantCheck.ts";
 import { runJob, type SandboxRunContext } from "./runJob.ts";
 import { resolveRunMode } from "./runMode.ts";
 import { disableWebCache } from "./runStorage.ts";
-import type { CreateSandboxOptions, Sandbox, SandboxLimits, SandboxRun, SandboxRunOptions } from "./types.ts";
+import type {
+  CreateSandboxOptions,
+  Sandbox,
+  SandboxLimits,
+  SandboxRun,
+  SandboxRunOptions,
+  WarmLimits,
+} from "./types.ts";
+import { WarmPools } from "./warmPool.ts";
+
+export const defaultWarmLimits = { maxRuns: 1000, idleMs: 60_000 } satisfies WarmLimits;
 
 export const defaultSandboxLimits = {
   maxLogLineBytes: 8 * 1024,
@@ -35,6 +45,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
   const limits: SandboxLimits = { ...defaultSandboxLimits, ...options.limits };
   const live = new Set<SandboxRun>();
   let context: SandboxRunContext | undefined;
+  let warm: WarmPools | undefined;
   let preparing: Promise<void> | undefined;
   let closed = false;
   const grantChecks = new Map<string, { at: number; problem: string | null }>();
@@ -84,6 +95,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
       selfTestMs: Date.now() - started,
     });
     context = ready;
+    if (mode.kind === "main") warm = new WarmPools(ready, { ...defaultWarmLimits, ...options.warm });
   };
 
   return {
@@ -98,7 +110,10 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
     run(runOptions) {
       if (closed) throw new Error("Sandbox is closed");
       if (!context) throw new Error("Sandbox.prepare() must finish before run()");
-      const run = runJob(context, runOptions);
+      // Warm processes need the parent-death signal of main-isolate mode: a process that outlives
+      // many runs must never outlive the server.
+      const run =
+        runOptions.isolation === "warm" && warm ? warm.run(runOptions) : runJob(context, runOptions);
       live.add(run);
       void run.outcome.then(() => live.delete(run));
       return run;
@@ -123,8 +138,11 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
       return result.problem;
     },
 
+    warmProcesses: () => warm?.size ?? 0,
+
     async close() {
       closed = true;
+      warm?.close();
       const runs = [...live];
       for (const run of runs) run.kill("shutdown");
       await Promise.all(runs.map((run) => run.outcome));

@@ -7,35 +7,48 @@ import { framePrefix, type GuestFrame, parseGuestFrame } from "../protocol.ts";
 import { LineSplitter } from "./lineSplitter.ts";
 import type { LogSink } from "./logSink.ts";
 
-export interface StdoutChannelOptions {
-  nonce: string;
+export interface FrameLineOptions {
+  /** The run's frame prefix: tag, nonce and the spaces around it. */
+  prefix: Buffer;
   maxFrameBytes: number;
-  maxLogLineBytes: number;
   log: LogSink;
   onFrame(frame: GuestFrame): void;
   /** An authenticated frame that could not be used (too large, not JSON, unknown shape). */
   onBadFrame(problem: string): void;
 }
 
-export function createStdoutChannel(options: StdoutChannelOptions): LineSplitter {
+/** What to do with one stdout line of a run: a frame when it carries the run's prefix, else a log line. */
+export function frameLineHandler(options: FrameLineOptions): (line: Buffer, droppedBytes: number) => void {
+  const { prefix } = options;
+  return (line, droppedBytes) => {
+    if (line.length < prefix.length || !prefix.equals(line.subarray(0, prefix.length))) {
+      return options.log.write(line.toString("utf8"), "info", droppedBytes);
+    }
+    if (droppedBytes > 0) return options.onBadFrame(`frame larger than ${options.maxFrameBytes} bytes`);
+    let body: unknown;
+    try {
+      body = JSON.parse(line.subarray(prefix.length).toString("utf8"));
+    } catch {
+      return options.onBadFrame("frame body is not JSON");
+    }
+    const frame = parseGuestFrame(body);
+    if (typeof frame === "string") return options.onBadFrame(frame);
+    options.onFrame(frame);
+  };
+}
+
+/** Every frame prefix has this length: the tag, a 64-digit nonce and three separators. */
+export const FRAME_PREFIX_BYTES = Buffer.byteLength(framePrefix("0".repeat(64)));
+
+/** A single-run process's stdout: one nonce for the process's life. */
+export function createStdoutChannel(
+  options: Omit<FrameLineOptions, "prefix"> & { nonce: string; maxLogLineBytes: number },
+): LineSplitter {
   const prefix = Buffer.from(framePrefix(options.nonce));
-  const isFrame = (line: Buffer) =>
-    line.length >= prefix.length && prefix.equals(line.subarray(0, prefix.length));
+  const onLine = frameLineHandler({ ...options, prefix });
   return new LineSplitter({
     headBytes: prefix.length,
     limitFor: (head) => (prefix.equals(head) ? options.maxFrameBytes : options.maxLogLineBytes),
-    onLine(line, droppedBytes) {
-      if (!isFrame(line)) return options.log.write(line.toString("utf8"), "info", droppedBytes);
-      if (droppedBytes > 0) return options.onBadFrame(`frame larger than ${options.maxFrameBytes} bytes`);
-      let body: unknown;
-      try {
-        body = JSON.parse(line.subarray(prefix.length).toString("utf8"));
-      } catch {
-        return options.onBadFrame("frame body is not JSON");
-      }
-      const frame = parseGuestFrame(body);
-      if (typeof frame === "string") return options.onBadFrame(frame);
-      options.onFrame(frame);
-    },
+    onLine,
   });
 }

@@ -61,6 +61,24 @@ export interface SandboxRunOptions {
   };
   onProgress(progress: JobProgress): void;
   onLog(line: SandboxLogLine): void;
+  /**
+   * "warm": a process kept for this code and permission set serves the run and then the next one
+   * (main-isolate mode only; elsewhere a process per run). "process": a process of its own.
+   * @default "process"
+   */
+  isolation?: Isolation;
+  /** Names the function: when it runs with another pool key (a new version), the old processes retire. */
+  poolName?: string;
+}
+
+export type Isolation = "warm" | "process";
+
+/** How warm processes are kept. Every field has a default in `defaultWarmLimits`. */
+export interface WarmLimits {
+  /** A process is retired after this many runs. @default 1000 */
+  maxRuns: number;
+  /** An idle process is stopped after this long. @default 60000 */
+  idleMs: number;
 }
 
 export type FailureReason =
@@ -97,6 +115,8 @@ export interface Sandbox {
    * before `run` when the permissions grant files (results are reused for a few seconds).
    */
   checkGrants(permissions: Pick<SandboxPermissions, "read" | "write">): Promise<string | null>;
+  /** How many warm processes are alive (idle or serving a run). */
+  warmProcesses(): number;
   /** Kills every live child and waits for their outcomes. */
   close(): Promise<void>;
 }
@@ -153,4 +173,5 @@ export interface CreateSandboxOptions {
   jobThread?: JobThread;
   /** @default "/usr/bin/setpriv" */
   setprivPath?: string;
+  warm?: Partial<WarmLimits>;
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import {
   type CreateSandboxOptions,
   createSandbox,
+  type Isolation,
   type JobProgress,
   type Sandbox,
   type SandboxLogLine,
@@ -25,6 +26,13 @@ export interface TestSandbox {
   dataDir: string;
   close(): Promise<void>;
 }
+
+/**
+ * Which isolation `startJob` asks for unless told: the sandbox's own tests run once per isolation
+ * (test/sandbox/warm/ re-runs them with FLUXBASE_TEST_ISOLATION=warm, see vitest config).
+ */
+export const defaultIsolation: Isolation =
+  process.env.FLUXBASE_TEST_ISOLATION === "warm" ? "warm" : "process";
 
 /** Both ways a job can run; tests of a guarantee that each mode keeps differently run in both. */
 export const JOB_THREADS = ["main", "worker"] as const;
@@ -74,6 +82,7 @@ export function startJob(sandbox: Sandbox, code: string, overrides: JobOverrides
     progressTimeoutMs: 0,
     onProgress: (p) => progress.push(p),
     onLog: (line) => logs.push(line),
+    isolation: defaultIsolation,
     ...overrides,
     input: {
       payload,

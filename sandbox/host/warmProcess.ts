@@ -1,0 +1,215 @@
+/**
+ * One warm Deno process: started for one function version and permission set, it serves one run at
+ * a time, many runs in its life (see ../README.md, "Warm processes"). Each run gets a fresh nonce and
+ * its own monitor (limits, logs, frames); a run is over when its result frame has arrived on stdout
+ * and its end marker on stderr, so every line it wrote is attributed to it. A kill for a run's
+ * timeout, cancel or memory limit takes the whole process: the pool replaces it.
+ */
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import { type BootMessage, PROTOCOL_VERSION, parseGuestFrame, type RunMessage } from "../protocol.ts";
+import { CancelFile } from "./cancelFile.ts";
+import { LineSplitter } from "./lineSplitter.ts";
+import { deferred, killGroup, type SandboxRunContext, spawnGuest } from "./runJob.ts";
+import type { RunMonitor } from "./runMonitor.ts";
+import { monitorRun } from "./runMonitor.ts";
+import { removeRunStorage } from "./runStorage.ts";
+import { FRAME_PREFIX_BYTES } from "./stdoutChannel.ts";
+import type { SandboxOutcome, SandboxRun, SandboxRunOptions } from "./types.ts";
+
+/** The job's variables that change from run to run; the guest sets them before each run. */
+export const PER_RUN_ENV = [
+  "FLUXBASE_JOB_ID",
+  "FLUXBASE_JOB_NAME",
+  "FLUXBASE_JOB_NAMESPACE",
+  "FLUXBASE_JOB_CANCELLED",
+];
+
+export interface WarmSpawn {
+  codePath: string;
+  args: (cancelFile: string, origin: string) => string[];
+  env: Record<string, string>;
+  origin: string;
+}
+
+interface ActiveRun {
+  id: number;
+  monitor: RunMonitor;
+  cancelFile: CancelFile;
+  resultIn: boolean;
+  stderrIn: boolean;
+  settle(outcome: SandboxOutcome): void;
+}
+
+export class WarmProcess {
+  readonly pid: number;
+  runs = 0;
+  idleSince = Date.now();
+  /** False once it must serve no further run (announced exit, killed, gone). */
+  reusable = true;
+  gone = false;
+  private readonly child: ChildProcess;
+  private readonly cancelFile: CancelFile;
+  private active: ActiveRun | null = null;
+
+  constructor(
+    private readonly ctx: SandboxRunContext,
+    private readonly spawnSpec: WarmSpawn,
+    /** The process is free again after a run (it may still be unfit for another, see `reusable`). */
+    private readonly onFree: (process: WarmProcess) => void,
+    private readonly onGone: (process: WarmProcess) => void,
+  ) {
+    this.cancelFile = new CancelFile(ctx.cancelDir);
+    this.child = spawnGuest(ctx, spawnSpec.args(this.cancelFile.path, spawnSpec.origin), spawnSpec.env);
+    this.pid = this.child.pid ?? -1;
+    const idleLimit = ctx.limits.maxLogLineBytes;
+    const stdout = new LineSplitter({
+      headBytes: FRAME_PREFIX_BYTES,
+      limitFor: (head) => {
+        const run = this.active;
+        if (!run) return idleLimit;
+        return run.monitor.prefix.equals(head) ? run.monitor.maxFrameBytes : run.monitor.maxLogLineBytes;
+      },
+      onLine: (line, dropped) => this.active?.monitor.stdoutLine(line, dropped),
+    });
+    const stderr = new LineSplitter({
+      headBytes: FRAME_PREFIX_BYTES,
+      limitFor: () => this.active?.monitor.maxLogLineBytes ?? idleLimit,
+      onLine: (line, dropped) => this.stderrLine(line, dropped),
+    });
+    this.child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
+    this.child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
+    this.child.stdin!.on("error", () => {});
+    this.child.on("error", (error) => {
+      if (this.child.pid !== undefined) return ctx.logger?.warn("sandbox: warm process error", { error });
+      if (this.active) this.active.monitor.end.spawnError = error;
+      this.exited(null, null);
+    });
+    this.child.on("close", (code, signal) => this.exited(code, signal));
+    const boot: BootMessage = {
+      t: "boot",
+      v: PROTOCOL_VERSION,
+      codeUrl: pathToFileURL(spawnSpec.codePath).href,
+      hostPid: process.pid,
+      cancelFile: this.cancelFile.path,
+    };
+    this.child.stdin!.write(`${JSON.stringify(boot)}\n`);
+  }
+
+  get busy(): boolean {
+    return this.active !== null;
+  }
+
+  run(o: SandboxRunOptions): SandboxRun {
+    if (this.active || !this.reusable) throw new Error("warm process is not free");
+    const nonce = randomBytes(32).toString("hex");
+    const id = ++this.runs;
+    const { promise, resolve } = deferred<SandboxOutcome>();
+    const monitor = monitorRun(this.ctx, o, nonce, {
+      pid: this.child.pid,
+      killProcess: () => this.kill(),
+      onTerminal: () => {
+        run.resultIn = true;
+        this.maybeEndRun();
+      },
+      onExiting: () => {
+        this.reusable = false;
+      },
+    });
+    const run: ActiveRun = {
+      id,
+      monitor,
+      cancelFile: this.cancelFile,
+      resultIn: false,
+      stderrIn: false,
+      settle: resolve,
+    };
+    this.active = run;
+    const message: RunMessage = {
+      t: "run",
+      run: id,
+      serverUrl: o.serverUrl,
+      context: { ...o.input.context, payload: o.input.payload },
+      userToken: o.input.userToken,
+      serviceToken: o.input.serviceToken,
+      secrets: monitor.secrets,
+      maxResultBytes: monitor.maxResultBytes,
+      deadline: Date.now() + o.timeoutMs,
+      env: Object.fromEntries(PER_RUN_ENV.filter((n) => n in o.env).map((n) => [n, o.env[n]!])),
+    };
+    this.child.stdin!.write(`${nonce}\n${JSON.stringify(message)}\n`);
+    return {
+      pid: this.pid,
+      outcome: promise,
+      requestCancel: () => {
+        if (this.active !== run) return;
+        if (this.child.stdin!.writable) this.child.stdin!.write(`{"t":"cancel","run":${id}}\n`);
+        try {
+          run.cancelFile.create();
+        } catch (error) {
+          this.ctx.logger?.warn("sandbox: could not create the cancel file", { error, pid: this.pid });
+        }
+      },
+      kill: (reason) => {
+        if (this.active === run) monitor.kill(reason);
+      },
+    };
+  }
+
+  /** Ends the process (idle or not); a run it serves fails with the reason already recorded. */
+  kill(): void {
+    this.reusable = false;
+    if (this.gone || this.child.pid === undefined) return;
+    killGroup(this.child);
+  }
+
+  private stderrLine(line: Buffer, dropped: number): void {
+    const run = this.active;
+    if (!run) return;
+    const { prefix } = run.monitor;
+    if (line.length >= prefix.length && prefix.equals(line.subarray(0, prefix.length))) {
+      let frame: unknown;
+      try {
+        frame = parseGuestFrame(JSON.parse(line.subarray(prefix.length).toString("utf8")));
+      } catch {
+        return;
+      }
+      if ((frame as { t?: string }).t === "end") {
+        run.stderrIn = true;
+        this.maybeEndRun();
+      }
+      return;
+    }
+    run.monitor.stderrLine(line, dropped);
+  }
+
+  private maybeEndRun(): void {
+    const run = this.active;
+    if (!run || !run.resultIn || !run.stderrIn) return;
+    this.finish(run, run.monitor.outcome(null, null));
+    this.idleSince = Date.now();
+    this.onFree(this);
+  }
+
+  private finish(run: ActiveRun, outcome: SandboxOutcome): void {
+    run.monitor.stopTimers();
+    run.cancelFile.remove();
+    this.active = null;
+    run.settle(outcome);
+  }
+
+  private exited(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.reusable = false;
+    this.child.stdin!.destroy();
+    const run = this.active;
+    if (run) this.finish(run, run.monitor.outcome(code, signal));
+    this.cancelFile.remove();
+    removeRunStorage(this.ctx.denoDir, this.spawnSpec.origin).catch((error) =>
+      this.ctx.logger?.warn("sandbox: could not remove a warm process's storage", { error }),
+    );
+    this.onGone(this);
+  }
+}

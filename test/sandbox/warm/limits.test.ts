@@ -1,0 +1,3 @@
+/** test/sandbox/limits.test.ts again, every run served by a warm process (see ../helpers.ts). */
+process.env.FLUXBASE_TEST_ISOLATION = "warm";
+await import("../limits.test.ts");
