@@ -9,6 +9,8 @@ import { createLogger } from "../server/log.ts";
 
 export interface BenchServer extends StartedServer {
   fluxbase: Fluxbase;
+  /** The jobs folder the server loaded (another process can load the same functions from it). */
+  jobsDir: string;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startBenchServer(
   return {
     ...started,
     fluxbase,
+    jobsDir,
     async stop() {
       await fluxbase.stop();
       rmSync(dir, { recursive: true, force: true });

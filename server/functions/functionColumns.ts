@@ -17,6 +17,7 @@ export const functionColumns = [
   "origin",
   "kind",
   "run_in",
+  "isolation",
   "overlap",
   "concurrency",
   "on_events",

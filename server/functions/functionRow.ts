@@ -31,6 +31,7 @@ export interface StoredFunction {
   permissions: unknown;
   require_roles: string[];
   run_in: string;
+  isolation: string;
   overlap: unknown;
   concurrency: number | null;
   on_events: string[];
@@ -58,6 +59,7 @@ export function functionColumns(fn: FunctionInput, namespace: string) {
     progress_timeout_seconds: s.progressTimeoutSeconds,
     require_roles: s.requireRoles,
     run_in: s.runIn,
+    isolation: s.isolation,
     concurrency: s.concurrency,
     on_events: s.onEvents,
     on_roles: s.onRoles,
@@ -80,6 +82,7 @@ export function sameFunction(stored: StoredFunction, fn: FunctionInput): boolean
     stored.max_retries === s.maxRetries &&
     stored.progress_timeout_seconds === s.progressTimeoutSeconds &&
     stored.run_in === s.runIn &&
+    stored.isolation === s.isolation &&
     stored.concurrency === s.concurrency &&
     // A table subscription that could not be installed is tried again at every load.
     stored.events_error === null &&

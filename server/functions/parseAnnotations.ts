@@ -44,6 +44,7 @@ const rules: Record<string, Rule> = {
   memory: (v) => withInt(v, 16, 65_536, "megabytes", (n) => ({ memory: n })),
   "progress-timeout": (v) => withInt(v, 1, MAX_INT, "seconds", (n) => ({ progressTimeout: n })),
   "run-in": (v) => (v === "api" || v === "worker" ? { runIn: v } : "expected api or worker"),
+  isolation: (v) => (v === "warm" || v === "process" ? { isolation: v } : "expected warm or process"),
   overlap: (v) =>
     v === "allow" || (OVERLAP_POLICIES as readonly string[]).includes(v)
       ? { overlap: v as FunctionSettings["overlap"] }
@@ -202,6 +203,7 @@ const annotationFor: Record<keyof FunctionSettings, string> = {
   allowRead: "allow-read",
   allowWrite: "allow-write",
   runIn: "run-in",
+  isolation: "isolation",
   overlap: "overlap",
   overlapKey: "overlap-key",
   overlapScope: "overlap-scope",

@@ -24,6 +24,7 @@ export function resolveFunctionSettings(
     progressTimeoutSeconds: settings.progressTimeout ?? jobsConfig.defaultProgressTimeout,
     requireRoles: settings.requireRoles ?? [],
     runIn: settings.runIn ?? "worker",
+    isolation: settings.isolation ?? "warm",
     overlap:
       settings.overlap === undefined || settings.overlap === "allow"
         ? null

@@ -125,7 +125,7 @@ async function readStored(
   return tx<StoredFunction[]>`
     select id, namespace, name, origin, encode(sha256(convert_to(source, 'UTF8')), 'hex') as source_hash,
            code_hash, bundle_error, version, source_path, description, enabled, schedule, timeout_seconds, memory_mb,
-           max_retries, progress_timeout_seconds, permissions, require_roles, run_in, overlap, concurrency, on_events, on_roles, on_tables, events_error
+           max_retries, progress_timeout_seconds, permissions, require_roles, run_in, isolation, overlap, concurrency, on_events, on_roles, on_tables, events_error
       from jobs.functions
      where ${namespaces ? tx`namespace = any(${namespaces}::text[])` : tx`true`}
      order by namespace, name

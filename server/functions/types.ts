@@ -41,6 +41,8 @@ export interface FunctionSettings {
   allowWrite?: string[];
   /** Where jobs of the function run: a process with the HTTP API, or a worker process. */
   runIn?: "api" | "worker";
+  /** "warm": a kept Deno process serves run after run; "process": a fresh process per run. */
+  isolation?: "warm" | "process";
   /** What a submit does while a job with the same key is active (see OverlapSetting). */
   overlap?: "allow" | OverlapPolicy;
   /** A dotted payload path whose value is the overlap key. */
@@ -97,6 +99,7 @@ export interface ResolvedFunctionSettings {
   requireRoles: string[];
   permissions: FunctionPermissions;
   runIn: "api" | "worker";
+  isolation: "warm" | "process";
   /** Null: `allow`, jobs never wait for or refuse each other. */
   overlap: OverlapSetting | null;
   /** Null: no cap beyond the namespace's. */

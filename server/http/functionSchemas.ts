@@ -17,6 +17,7 @@ const settings = {
   progress_timeout_seconds: z.number().int().positive().optional(),
   require_roles: z.array(z.string().min(1).max(63)).optional(),
   run_in: z.enum(["api", "worker"]).optional(),
+  isolation: z.enum(["warm", "process"]).optional(),
   permissions: z
     .object({
       net: z.union([z.boolean(), hosts]).optional(),
@@ -71,5 +72,6 @@ export function overrides(input: SettingsInput): Partial<FunctionSettings> {
     allowRead: perms?.read,
     allowWrite: perms?.write,
     runIn: input.run_in,
+    isolation: input.isolation,
   };
 }

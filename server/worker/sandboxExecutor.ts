@@ -6,7 +6,7 @@ import type { Sandbox, SandboxPermissions, SandboxRun } from "../../sandbox/inde
 import { buildJobEnv } from "../../sandbox/index.ts";
 import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
-import { functionCode } from "../functions/functionCode.ts";
+import { FunctionCodeCache } from "../functions/functionCode.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import type { Keyring } from "../secrets/keyring.ts";
@@ -31,10 +31,16 @@ export interface SandboxExecutorContext {
 }
 
 export function createSandboxExecutor(ctx: SandboxExecutorContext): Executor {
-  return { start: (job, io) => startSandboxRun(ctx, job, io) };
+  const codes = new FunctionCodeCache();
+  return { start: (job, io) => startSandboxRun(ctx, codes, job, io) };
 }
 
-function startSandboxRun(ctx: SandboxExecutorContext, job: ClaimedJob, io: RunIO): ExecutorRun {
+function startSandboxRun(
+  ctx: SandboxExecutorContext,
+  codes: FunctionCodeCache,
+  job: ClaimedJob,
+  io: RunIO,
+): ExecutorRun {
   let sandboxRun: SandboxRun | undefined;
   let stopReason: StopReason | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -60,16 +66,17 @@ function startSandboxRun(ctx: SandboxExecutorContext, job: ClaimedJob, io: RunIO
 
   async function run(): Promise<RunOutcome> {
     const { sql } = ctx;
-    const fn = job.function_id
-      ? await io.landed("job start", () => functionCode(sql, job.function_id!))
-      : undefined;
+    // Both at once: two round trips in parallel, not one after the other.
+    const [fn, secrets] = await Promise.all([
+      job.function_id ? io.landed("job start", () => codes.get(sql, job.function_id!)) : undefined,
+      runSecrets(),
+    ]);
     if (!fn?.code) {
       const message = fn?.bundle_error
         ? `Job function failed to bundle: ${fn.bundle_error}`
         : `Job function "${job.job_name}" no longer exists`;
       return { status: "failed", message, retryable: false };
     }
-    const secrets = await runSecrets();
     if (!secrets)
       return { status: "failed", message: "Could not load the job's secrets; the run did not start" };
     const tokens = await mintRunTokens(ctx.jwtSecret, job, ctx.tenantClaim);
@@ -126,6 +133,8 @@ function startSandboxRun(ctx: SandboxExecutorContext, job: ClaimedJob, io: RunIO
       },
       onProgress: (value) => io.progress(value),
       onLog: (line) => io.log(line.level, line.message),
+      isolation: fn.isolation,
+      poolName: job.function_id!,
     });
     if (stopReason) apply(stopReason);
     return sandboxRun.outcome;

@@ -313,6 +313,7 @@ describe("resolveFunctionSettings", () => {
       requireRoles: [],
       permissions: { net: false, env: [], read: [], write: [] },
       runIn: "worker",
+      isolation: "warm",
       overlap: null,
       concurrency: null,
       onEvents: [],

@@ -134,6 +134,7 @@ const functionKeys = {
   origin: 1,
   kind: 1,
   run_in: 1,
+  isolation: 1,
   overlap: 1,
   concurrency: 1,
   on_events: 1,

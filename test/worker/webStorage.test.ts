@@ -63,7 +63,15 @@ it("keeps localStorage to the run, removes it afterwards, and refuses the Cache 
     expect(peeked.status).toBe("completed");
     expect(peeked.result).toEqual({ item: null, length: 0 });
   }
-  // Nothing of any run is left on disk: only the file that keeps the Cache API off.
+  // Nothing of any run is left on disk once the processes that served them are gone (a warm
+  // process empties its storage after each run, above): only the file that keeps the Cache API off.
+  await server.fluxbase.stop();
   const locationData = path.join(server.dataDir, "deno", "location_data");
+  await waitUntil(() => readdirSync(locationData).length === 1, 5_000);
   expect(readdirSync(locationData)).toEqual(["web_cache"]);
 });
+
+async function waitUntil(check: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+}

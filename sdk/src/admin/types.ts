@@ -46,6 +46,11 @@ export interface JobFunction {
   /** The lane its jobs run in: processes with the HTTP API (`"api"`) or worker processes. */
   run_in: "api" | "worker";
   /**
+   * Sandboxed functions: `"warm"` (a kept Deno process serves run after run of this version) or
+   * `"process"` (a fresh process per run). Trusted handlers run in the server's process.
+   */
+  isolation: "warm" | "process";
+  /**
    * Null: jobs never wait for or refuse each other. For jobs with the same key — the payload value
    * at `key` (one key for the whole function when null), per submitting user unless `scope` is
    * `"global"` — `reject`: while one is pending or running a submit is refused (409

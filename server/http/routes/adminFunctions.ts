@@ -103,6 +103,7 @@ export function adminFunctionsRoutes(deps: HttpDeps) {
           progress_timeout_seconds: existing.progress_timeout_seconds,
           require_roles: existing.require_roles,
           run_in: existing.run_in,
+          isolation: existing.isolation,
           permissions: existing.permissions,
         };
         // New code brings its own annotations (the request's fields still win); without new code the

@@ -1,0 +1,215 @@
+/**
+ * Sandboxed trivial jobs against graphile-worker that runs each job's code with one `deno run` (what
+ * it takes to sandbox job code there), on the same Postgres in the same run, same concurrency, rounds
+ * interleaved so both see the same load (printed). Each round drains a backlog of `BENCH_SANDBOX_JOBS`
+ * jobs; CPU per job is split into this process (server or graphile-worker), Deno and Postgres.
+ * Goal: ≥ 10× the peer. Also pickup from idle of a sandboxed job (goal p50 ≤ 5 ms, p99 ≤ 20 ms).
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
+import { childrenCpuMs, resolveDenoPath } from "../sandbox/index.ts";
+import { createFluxbase } from "../server/app.ts";
+import { createLogger } from "../server/log.ts";
+import { type BenchServer, fmt, percentile, startBenchServer } from "./benchServer.ts";
+import { ownCpuMs, postgresCpuMs } from "./procCpu.ts";
+
+const jobs = Number(process.env.BENCH_SANDBOX_JOBS ?? 600);
+const rounds = Number(process.env.BENCH_SANDBOX_ROUNDS ?? 3);
+const slots = Number(process.env.BENCH_SANDBOX_SLOTS ?? 20);
+const idleSamples = Number(process.env.BENCH_SANDBOX_IDLE ?? 100);
+const trivial = "export default () => ({ ok: true });\n";
+const quiet = new Logger(() => () => {});
+const run$ = promisify(execFile);
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Drain {
+  rate: number;
+  ownMs: number;
+  denoMs: number | null;
+  postgresMs: number | null;
+}
+
+/** CPU of this process, its reaped children (Deno) and Postgres across `task`. */
+async function measured(task: () => Promise<number>): Promise<Drain> {
+  const own = ownCpuMs();
+  const deno = childrenCpuMs();
+  const pg = postgresCpuMs();
+  const seconds = await task();
+  // Children count once reaped: give the last ones a moment.
+  await sleep(300);
+  const denoAfter = childrenCpuMs();
+  const pgAfter = postgresCpuMs();
+  return {
+    rate: jobs / seconds,
+    ownMs: ownCpuMs() - own,
+    denoMs: deno === null || denoAfter === null ? null : denoAfter - deno,
+    postgresMs: pg === null || pgAfter === null ? null : pgAfter - pg,
+  };
+}
+
+export async function run(): Promise<void> {
+  // The enqueuing server: API only, so the backlog waits for the worker process of each round.
+  const server = await startBenchServer({ "trivial.ts": trivial }, { role: "api" });
+  const scratch = mkdtempSync(path.join(tmpdir(), "fluxbase-bench-sandboxed-"));
+  const peerFile = path.join(scratch, "trivial.mjs");
+  writeFileSync(
+    peerFile,
+    `const run = ${trivial.replace("export default ", "")}\nconsole.log(JSON.stringify(run()));\n`,
+  );
+  try {
+    const utils = await makeWorkerUtils({ connectionString: server.databaseUrl, logger: quiet });
+    await utils.migrate();
+    const ratios: number[] = [];
+    console.log(
+      `\nSandboxed trivial jobs vs graphile-worker 0.17 + one \`deno run\` per job: ${jobs} jobs per round, ${slots} slots each`,
+    );
+    const perJob = (ms: number | null) => (ms === null ? "n/a" : `${(ms / jobs).toFixed(2)} ms`);
+    for (let round = 1; round <= rounds; round++) {
+      const a = await measured(() => drainOurs(server, path.join(scratch, `data-${round}`)));
+      const b = await measured(() => drainGraphile(utils, server.databaseUrl, peerFile));
+      ratios.push(a.rate / b.rate);
+      console.log(
+        `  round ${round}: fluxbase ${a.rate.toFixed(0)} jobs/s, graphile-worker + deno ${b.rate.toFixed(1)} jobs/s, ratio ${(a.rate / b.rate).toFixed(1)}×  (load ${load()})`,
+      );
+      console.log(
+        `    CPU per job: server ${perJob(a.ownMs)} vs ${perJob(b.ownMs)}, Deno ${perJob(a.denoMs)} vs ${perJob(b.denoMs)}, Postgres ${perJob(a.postgresMs)} vs ${perJob(b.postgresMs)}`,
+      );
+    }
+    const median = [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)]!;
+    console.log(`  median ratio ${median.toFixed(1)}× (goal ≥ 10×)`);
+    await utils.release();
+    await pickupFromIdle(server, path.join(scratch, "data-idle"));
+  } finally {
+    await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function workerProcess(server: BenchServer, dataDir: string) {
+  return createFluxbase({
+    env: {},
+    options: {
+      role: "worker",
+      databaseUrl: server.databaseUrl,
+      dataDir,
+      jobs: {
+        embeddedWorkerCount: 1,
+        maxConcurrentPerWorker: slots,
+        maxConcurrentPerNamespace: 10_000,
+        watch: false,
+        dir: server.jobsDir,
+      },
+    },
+    logger: createLogger("error"),
+  });
+}
+
+const enqueue = (server: BenchServer) =>
+  (server.fluxbase.jobs.enqueue as (name: string, payload: object) => Promise<{ id: string }>)("trivial", {});
+
+/** Seconds from the first job's start to the last one's completion. */
+async function drainOurs(server: BenchServer, dataDir: string): Promise<number> {
+  const { sql } = server.fluxbase;
+  await sql`delete from jobs.queue where job_name = 'trivial'`;
+  for (let i = 0; i < jobs; i += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, jobs - i) }, () => enqueue(server)));
+  }
+  const worker = workerProcess(server, dataDir);
+  await worker.start();
+  for (;;) {
+    const [{ n }] = await sql<{ n: number }[]>`
+      select count(*)::int as n from jobs.queue where job_name = 'trivial' and status not in ('completed', 'failed')`;
+    if (n === 0) break;
+    await sleep(20);
+  }
+  await worker.stop();
+  const [{ seconds, failed }] = await sql<{ seconds: number; failed: number }[]>`
+    select extract(epoch from max(completed_at) - min(started_at))::float8 as seconds,
+           count(*) filter (where status = 'failed')::int as failed
+    from jobs.queue where job_name = 'trivial'`;
+  if (failed > 0) throw new Error(`${failed} sandboxed jobs failed`);
+  return seconds;
+}
+
+async function drainGraphile(
+  utils: Awaited<ReturnType<typeof makeWorkerUtils>>,
+  url: string,
+  file: string,
+): Promise<number> {
+  for (let i = 0; i < jobs; i += 1000) {
+    await utils.addJobs(
+      Array.from({ length: Math.min(1000, jobs - i) }, () => ({ identifier: "deno", payload: {} })),
+    );
+  }
+  const deno = resolveDenoPath();
+  let first = 0;
+  let last = 0;
+  let done = 0;
+  let finished!: () => void;
+  const all = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  const runner = await runGraphile({
+    connectionString: url,
+    concurrency: slots,
+    maxPoolSize: slots + 2,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: quiet,
+    taskList: {
+      deno: async () => {
+        if (first === 0) first = performance.now();
+        await run$(deno, ["run", "--no-prompt", "--no-config", `--allow-read=${file}`, file], {
+          env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_DIR: path.join(path.dirname(file), "deno") },
+        });
+      },
+    },
+  });
+  runner.events.on("job:success", () => {
+    last = performance.now();
+    if (++done === jobs) finished();
+  });
+  await all;
+  await runner.stop();
+  return (last - first) / 1000;
+}
+
+async function pickupFromIdle(server: BenchServer, dataDir: string): Promise<void> {
+  const worker = workerProcess(server, dataDir);
+  await worker.start();
+  const { sql } = server.fluxbase;
+  const ids: string[] = [];
+  // The first run starts the function's warm process; the samples after it are what users see.
+  for (let i = 0; i <= idleSamples; i++) {
+    const { id } = await enqueue(server);
+    if (i > 0) ids.push(id);
+    for (;;) {
+      const [row] = await sql`select status from jobs.queue where id = ${id}`;
+      if (row?.status === "completed") break;
+      await sleep(5);
+    }
+    await sleep(20);
+  }
+  await worker.stop();
+  const rows = await sql<{ start: number; done: number }[]>`
+    select (extract(epoch from started_at - created_at) * 1000)::float8 as start,
+           (extract(epoch from completed_at - created_at) * 1000)::float8 as done
+    from jobs.queue where id = any(${ids}::uuid[])`;
+  const stats = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return `p50 ${fmt(percentile(sorted, 50))}  p99 ${fmt(percentile(sorted, 99))}`;
+  };
+  console.log(
+    `  sandboxed pickup from idle (${ids.length} jobs, one at a time): submit→start ${stats(rows.map((r) => r.start))} (goal p50 ≤ 5 ms, p99 ≤ 20 ms); submit→completed ${stats(rows.map((r) => r.done))}`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
