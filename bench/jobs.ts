@@ -1,12 +1,14 @@
 /**
  * Jobs benchmark: pickup latency from idle, throughput of trivial sandboxed jobs, and what the
- * sandbox adds per run. Goals on a 2-core machine: pickup p50 < 10 ms; >= 50 sandboxed jobs/s.
+ * sandbox adds per run (a process per run, and a warm process). Goals on a 2-core machine: pickup
+ * p50 < 10 ms; the sandboxed rate against the peer is bench/peerSandboxed.ts.
  * CPU per job is what bounds throughput there: Deno's (the sandbox) and this process's (the server).
  */
-import { childrenCpuMs, createSandbox, measureRunOverhead } from "../sandbox/index.ts";
+import { createSandbox, measureRunOverhead } from "../sandbox/index.ts";
 import { ensureSecret } from "../server/auth/jwtSecret.ts";
 import { mintToken } from "../server/auth/mintToken.ts";
 import { type BenchServer, fmt, percentile, startBenchServer } from "./benchServer.ts";
+import { childProcessesCpuMs } from "./procCpu.ts";
 
 const trivial = `export async function handler() { return { ok: true }; }\n`;
 const total = Number(process.env.BENCH_JOBS ?? 300);
@@ -78,12 +80,12 @@ export async function runJobsBench(): Promise<void> {
     );
 
     const started = performance.now();
-    const denoCpuBefore = childrenCpuMs();
+    const denoCpuBefore = childProcessesCpuMs();
     const serverCpuBefore = process.cpuUsage();
     const ids = await Promise.all(Array.from({ length: total }, () => submit(server, token)));
     await waitAllDone(server, ids);
     const seconds = (performance.now() - started) / 1000;
-    const denoCpu = denoCpuBefore === null ? null : (childrenCpuMs()! - denoCpuBefore) / total;
+    const denoCpu = denoCpuBefore === null ? null : (childProcessesCpuMs()! - denoCpuBefore) / total;
     const serverCpuUs = process.cpuUsage(serverCpuBefore);
     const serverCpu = (serverCpuUs.user + serverCpuUs.system) / 1000 / total;
     const rows = await timings(server, ids);
@@ -113,14 +115,18 @@ export async function runJobsBench(): Promise<void> {
 
     const sandbox = createSandbox({ dataDir: server.fluxbase.config.dataDir });
     await sandbox.prepare();
-    const overhead = await measureRunOverhead(sandbox, 20);
+    console.log("\nSandbox — cost of one run (→ result), trivial job, one at a time");
+    for (const [isolation, label] of [
+      ["process", "a Deno process per run (@fluxbase:isolation process)"],
+      ["warm", "a warm process (the default)"],
+    ] as const) {
+      const overhead = await measureRunOverhead(sandbox, isolation === "warm" ? 200 : 20, isolation);
+      const cpu = overhead.cpuMsPerRun === null ? "n/a" : fmt(overhead.cpuMsPerRun);
+      console.log(
+        `  ${label}: p50 ${fmt(overhead.p50Ms)}  p95 ${fmt(overhead.p95Ms)}  min ${fmt(overhead.minMs)}  CPU per run ${cpu}`,
+      );
+    }
     await sandbox.close();
-    console.log("\nSandbox — cost of one run (spawn Deno → result), trivial job, one at a time");
-    console.log(
-      `  p50 ${fmt(overhead.p50Ms)}  p95 ${fmt(overhead.p95Ms)}  min ${fmt(overhead.minMs)}  mean ${fmt(overhead.meanMs)}`,
-    );
-    const cpu = overhead.cpuMsPerRun === null ? "n/a" : fmt(overhead.cpuMsPerRun);
-    console.log(`  CPU (user + system) per run: ${cpu}`);
   } finally {
     await server.stop();
   }

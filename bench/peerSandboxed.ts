@@ -2,7 +2,9 @@
  * Sandboxed trivial jobs against graphile-worker that runs each job's code with one `deno run` (what
  * it takes to sandbox job code there), on the same Postgres in the same run, same concurrency, rounds
  * interleaved so both see the same load (printed). Each round drains a backlog of `BENCH_SANDBOX_JOBS`
- * jobs; CPU per job is split into this process (server or graphile-worker), Deno and Postgres.
+ * jobs, enqueued before the clock starts (ours into a paused queue, with the worker process already
+ * up); CPU per job of the drain is split into this process (server or graphile-worker), Deno and
+ * Postgres. The drain includes starting the warm processes.
  * Goal: ≥ 10× the peer. Also pickup from idle of a sandboxed job (goal p50 ≤ 5 ms, p99 ≤ 20 ms).
  */
 import { execFile } from "node:child_process";
@@ -11,11 +13,11 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
-import { childrenCpuMs, resolveDenoPath } from "../sandbox/index.ts";
+import { resolveDenoPath } from "../sandbox/index.ts";
 import { createFluxbase } from "../server/app.ts";
 import { createLogger } from "../server/log.ts";
 import { type BenchServer, fmt, percentile, startBenchServer } from "./benchServer.ts";
-import { ownCpuMs, postgresCpuMs } from "./procCpu.ts";
+import { childProcessesCpuMs, ownCpuMs, postgresCpuMs } from "./procCpu.ts";
 
 const jobs = Number(process.env.BENCH_SANDBOX_JOBS ?? 600);
 const rounds = Number(process.env.BENCH_SANDBOX_ROUNDS ?? 3);
@@ -37,19 +39,25 @@ interface Drain {
   postgresMs: number | null;
 }
 
-/** CPU of this process, its reaped children (Deno) and Postgres across `task`. */
-async function measured(task: () => Promise<number>): Promise<Drain> {
+/**
+ * CPU across `task` (which returns the drain's seconds): this process and Postgres up to the moment
+ * the task calls `drained()` (before connections close: an ended backend's CPU leaves /proc), Deno
+ * (children, live or reaped) after it.
+ */
+async function measured(task: (drained: () => void) => Promise<number>): Promise<Drain> {
   const own = ownCpuMs();
-  const deno = childrenCpuMs();
+  const deno = childProcessesCpuMs();
   const pg = postgresCpuMs();
-  const seconds = await task();
-  // Children count once reaped: give the last ones a moment.
-  await sleep(300);
-  const denoAfter = childrenCpuMs();
-  const pgAfter = postgresCpuMs();
+  let ownAfter = 0;
+  let pgAfter: number | null = null;
+  const seconds = await task(() => {
+    ownAfter = ownCpuMs();
+    pgAfter = postgresCpuMs();
+  });
+  const denoAfter = childProcessesCpuMs();
   return {
     rate: jobs / seconds,
-    ownMs: ownCpuMs() - own,
+    ownMs: ownAfter - own,
     denoMs: deno === null || denoAfter === null ? null : denoAfter - deno,
     postgresMs: pg === null || pgAfter === null ? null : pgAfter - pg,
   };
@@ -73,8 +81,8 @@ export async function run(): Promise<void> {
     );
     const perJob = (ms: number | null) => (ms === null ? "n/a" : `${(ms / jobs).toFixed(2)} ms`);
     for (let round = 1; round <= rounds; round++) {
-      const a = await measured(() => drainOurs(server, path.join(scratch, `data-${round}`)));
-      const b = await measured(() => drainGraphile(utils, server.databaseUrl, peerFile));
+      const a = await drainOurs(server, path.join(scratch, `data-${round}`));
+      const b = await drainGraphile(utils, server.databaseUrl, peerFile);
       ratios.push(a.rate / b.rate);
       console.log(
         `  round ${round}: fluxbase ${a.rate.toFixed(0)} jobs/s, graphile-worker + deno ${b.rate.toFixed(1)} jobs/s, ratio ${(a.rate / b.rate).toFixed(1)}×  (load ${load()})`,
@@ -115,40 +123,49 @@ function workerProcess(server: BenchServer, dataDir: string) {
 const enqueue = (server: BenchServer) =>
   (server.fluxbase.jobs.enqueue as (name: string, payload: object) => Promise<{ id: string }>)("trivial", {});
 
-/** Seconds from the first job's start to the last one's completion. */
-async function drainOurs(server: BenchServer, dataDir: string): Promise<number> {
+/** The rate is from the first job's start to the last one's completion. */
+async function drainOurs(server: BenchServer, dataDir: string): Promise<Drain> {
   const { sql } = server.fluxbase;
   await sql`delete from jobs.queue where job_name = 'trivial'`;
+  const worker = workerProcess(server, dataDir);
+  await worker.start();
+  await sql`insert into jobs.paused_queues (namespace, job_name) values ('default', 'trivial')`;
   for (let i = 0; i < jobs; i += 100) {
     await Promise.all(Array.from({ length: Math.min(100, jobs - i) }, () => enqueue(server)));
   }
-  const worker = workerProcess(server, dataDir);
-  await worker.start();
-  for (;;) {
-    const [{ n }] = await sql<{ n: number }[]>`
-      select count(*)::int as n from jobs.queue where job_name = 'trivial' and status not in ('completed', 'failed')`;
-    if (n === 0) break;
-    await sleep(20);
-  }
-  await worker.stop();
-  const [{ seconds, failed }] = await sql<{ seconds: number; failed: number }[]>`
-    select extract(epoch from max(completed_at) - min(started_at))::float8 as seconds,
-           count(*) filter (where status = 'failed')::int as failed
-    from jobs.queue where job_name = 'trivial'`;
-  if (failed > 0) throw new Error(`${failed} sandboxed jobs failed`);
-  return seconds;
+  return measured(async (drained) => {
+    await sql`delete from jobs.paused_queues where namespace = 'default' and job_name = 'trivial'`;
+    for (;;) {
+      const [{ n }] = await sql<{ n: number }[]>`
+        select count(*)::int as n from jobs.queue where job_name = 'trivial' and status not in ('completed', 'failed')`;
+      if (n === 0) break;
+      await sleep(20);
+    }
+    drained();
+    await worker.stop();
+    const [{ seconds, failed }] = await sql<{ seconds: number; failed: number }[]>`
+      select extract(epoch from max(completed_at) - min(started_at))::float8 as seconds,
+             count(*) filter (where status = 'failed')::int as failed
+      from jobs.queue where job_name = 'trivial'`;
+    if (failed > 0) throw new Error(`${failed} sandboxed jobs failed`);
+    return seconds;
+  });
 }
 
 async function drainGraphile(
   utils: Awaited<ReturnType<typeof makeWorkerUtils>>,
   url: string,
   file: string,
-): Promise<number> {
+): Promise<Drain> {
   for (let i = 0; i < jobs; i += 1000) {
     await utils.addJobs(
       Array.from({ length: Math.min(1000, jobs - i) }, () => ({ identifier: "deno", payload: {} })),
     );
   }
+  return measured((drained) => runGraphileDrain(url, file, drained));
+}
+
+async function runGraphileDrain(url: string, file: string, drained: () => void): Promise<number> {
   const deno = resolveDenoPath();
   let first = 0;
   let last = 0;
@@ -178,6 +195,7 @@ async function drainGraphile(
     if (++done === jobs) finished();
   });
   await all;
+  drained();
   await runner.stop();
   return (last - first) / 1000;
 }

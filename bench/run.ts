@@ -4,7 +4,15 @@ import { runJobsBench } from "./jobs.ts";
 
 console.log("Fluxbase benchmarks (loopback, this machine)");
 await runJobsBench();
-for (const extra of ["peer.ts", "retention.ts", "cli.ts", "realtime.ts", "rest.ts", "notify.ts"]) {
+for (const extra of [
+  "peer.ts",
+  "peerSandboxed.ts",
+  "retention.ts",
+  "cli.ts",
+  "realtime.ts",
+  "rest.ts",
+  "notify.ts",
+]) {
   const file = new URL(extra, import.meta.url);
   if (existsSync(file)) {
     console.log(`\n— bench/${extra} —`);
