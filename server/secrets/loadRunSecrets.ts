@@ -13,7 +13,7 @@ export interface RunSecrets {
   user: Record<string, string>;
 }
 
-interface StoredSecret {
+export interface StoredSecret {
   name: string;
   namespace: string | null;
   user_id: string | null;
@@ -33,6 +33,17 @@ export async function loadRunSecrets(
     where (user_id is null ${run.userId ? sql`or user_id = ${run.userId}::uuid` : sql``})
       and (namespace is null or namespace = ${run.namespace})
     order by namespace nulls first, name`;
+  return openRunSecrets(keyring, rows);
+}
+
+/**
+ * Decrypts a run's secret rows, ordered global first (a namespace's row then overwrites a global
+ * one of the same name).
+ */
+export function openRunSecrets(
+  keyring: Keyring,
+  rows: StoredSecret[],
+): { secrets: RunSecrets; problems: SecretDecryptionError[] } {
   // Null-prototype objects: a secret named "constructor" or "__proto__" is just a key.
   const secrets: RunSecrets = { system: Object.create(null), user: Object.create(null) };
   const problems: SecretDecryptionError[] = [];

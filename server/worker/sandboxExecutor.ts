@@ -6,11 +6,10 @@ import type { Sandbox, SandboxPermissions, SandboxRun } from "../../sandbox/inde
 import { buildJobEnv } from "../../sandbox/index.ts";
 import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
-import { FunctionCodeCache } from "../functions/functionCode.ts";
+import { FunctionCodeCache } from "../functions/runInputs.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import type { Keyring } from "../secrets/keyring.ts";
-import { loadRunSecrets, type RunSecrets } from "../secrets/loadRunSecrets.ts";
 import type { Executor, ExecutorRun, RunIO, RunOutcome, StopReason } from "./executor.ts";
 import { mintRunTokens } from "./jobTokens.ts";
 
@@ -65,20 +64,21 @@ function startSandboxRun(
   };
 
   async function run(): Promise<RunOutcome> {
-    const { sql } = ctx;
-    // Both at once: two round trips in parallel, not one after the other.
-    const [fn, secrets] = await Promise.all([
-      job.function_id ? io.landed("job start", () => codes.get(sql, job.function_id!)) : undefined,
-      runSecrets(),
-    ]);
-    if (!fn?.code) {
+    const inputs = job.function_id ? await runInputs() : undefined;
+    if (job.function_id && !inputs) {
+      return {
+        status: "failed",
+        message: "Could not load the job's function and secrets; the run did not start",
+      };
+    }
+    const fn = inputs?.fn;
+    const secrets = inputs?.secrets;
+    if (!fn?.code || !secrets) {
       const message = fn?.bundle_error
         ? `Job function failed to bundle: ${fn.bundle_error}`
         : `Job function "${job.job_name}" no longer exists`;
       return { status: "failed", message, retryable: false };
     }
-    if (!secrets)
-      return { status: "failed", message: "Could not load the job's secrets; the run did not start" };
     const tokens = await mintRunTokens(ctx.jwtSecret, job, ctx.tenantClaim);
     const permissions: SandboxPermissions = {
       net: fn.permissions.net ?? false,
@@ -140,19 +140,29 @@ function startSandboxRun(
     return sandboxRun.outcome;
   }
 
-  /** The run's secrets; undefined when they could not be read (the job is failed, to be retried). */
-  async function runSecrets(): Promise<RunSecrets | undefined> {
+  /**
+   * The function's code and settings and the run's secrets, in one round trip; undefined when they
+   * could not be read (the job is failed, to be retried).
+   */
+  async function runInputs() {
     try {
-      const { secrets, problems } = await io.landed("job start", () =>
-        loadRunSecrets(ctx.sql, ctx.keyring, { namespace: job.namespace, userId: job.created_by }),
+      const inputs = await io.landed("job start", () =>
+        codes.load(ctx.sql, ctx.keyring, {
+          functionId: job.function_id!,
+          namespace: job.namespace,
+          userId: job.created_by,
+        }),
       );
-      for (const problem of problems) {
+      for (const problem of inputs.problems) {
         ctx.logger.warn("secret could not be decrypted", { job_id: job.id, secret: problem.secretName });
         io.log("warn", `${problem.message}; it is not available to this run`);
       }
-      return secrets;
+      return inputs;
     } catch (error) {
-      ctx.logger.warn("could not load job secrets", { job_id: job.id, error: String(error) });
+      ctx.logger.warn("could not load a run's function and secrets", {
+        job_id: job.id,
+        error: String(error),
+      });
       return undefined;
     }
   }
