@@ -4,7 +4,7 @@
  * EOF); the job spins in `while (true) {}` either way.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,21 @@ function isGone(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** The processes whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Resolves with each JSON line the fixture prints, in order. */
@@ -71,12 +86,16 @@ describe.each(JOB_THREADS)("orphaned runs (job on the %s thread)", { timeout: 30
     await new Promise((r) => setTimeout(r, 300));
     expect(isGone(denoPid)).toBe(false);
 
+    // Every Deno the parent started: the run's, and with warm processes the idle spare too.
+    const all = childrenOf(parent.pid!);
+    expect(all).toContain(denoPid);
+    pids.push(...all);
     parent.kill("SIGKILL");
     const killedAt = Date.now();
-    while (!isGone(denoPid) && Date.now() - killedAt < 2_000) await new Promise((r) => setTimeout(r, 20));
-    expect(isGone(denoPid)).toBe(true);
+    while (!all.every(isGone) && Date.now() - killedAt < 2_000) await new Promise((r) => setTimeout(r, 20));
+    expect(all.filter((pid) => !isGone(pid))).toEqual([]);
     console.info(
-      `orphaned Deno process ${denoPid} (${jobThread}) gone ${Date.now() - killedAt} ms after its parent's SIGKILL`,
+      `orphaned Deno process ${denoPid} (${jobThread}; ${all.length} in all) gone ${Date.now() - killedAt} ms after its parent's SIGKILL`,
     );
   });
 });
