@@ -261,6 +261,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
     const sandbox = createSandbox({ dataDir: config.dataDir, logger: logger.child("sandbox") });
     closers.push(() => sandbox.close());
     await sandbox.prepare();
+    metrics.observeWarmProcesses(() => sandbox.warmProcesses());
     const serverUrl = url || workerServerUrl();
     const slots = shapes.reduce((sum, shape) => sum + shape.count * shape.perWorker, 0);
     const sandboxed = createSandboxExecutor({

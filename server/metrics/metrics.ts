@@ -33,6 +33,8 @@ export interface Metrics {
   /** One AI call (job.ai, ctx.ai): its provider, outcome (ok or the error code) and tokens. */
   aiCall(provider: string, kind: "chat" | "embed", outcome: string, tokens: number): void;
   observeSlots(source: () => SlotCounts): void;
+  /** Warm Deno processes kept for sandboxed functions (idle or serving a run). */
+  observeWarmProcesses(source: () => number): void;
   observeRealtime(source: () => RealtimeCounts): void;
   observeQueue(source: () => Promise<QueueCountRow[]>): void;
 }
@@ -49,6 +51,7 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: "fluxbase_" });
   const slotSources: (() => SlotCounts)[] = [];
   const realtimeSources: (() => RealtimeCounts)[] = [];
+  const warmSources: (() => number)[] = [];
   let queueSource: (() => Promise<QueueCountRow[]>) | undefined;
   let cached: { at: number; rows: QueueCountRow[] } | undefined;
 
@@ -121,6 +124,14 @@ export function createMetrics(): Metrics {
     },
   });
   new Gauge({
+    name: "fluxbase_sandbox_warm_processes",
+    help: "Warm Deno processes kept for sandboxed functions, idle or serving a run",
+    registers: [registry],
+    collect() {
+      this.set(warmSources.reduce((n, source) => n + source(), 0));
+    },
+  });
+  new Gauge({
     name: "fluxbase_realtime_connections",
     help: "Open realtime WebSocket connections",
     registers: [registry],
@@ -177,6 +188,9 @@ export function createMetrics(): Metrics {
     },
     observeSlots(source) {
       slotSources.push(source);
+    },
+    observeWarmProcesses(source) {
+      warmSources.push(source);
     },
     observeRealtime(source) {
       realtimeSources.push(source);

@@ -87,6 +87,8 @@ describe("GET /metrics", () => {
     expect(value(text, 'fluxbase_job_pickup_latency_seconds_count{lane="worker"}')).toBe(4);
     expect(value(text, 'fluxbase_worker_slots{state="total"}')).toBeGreaterThan(0);
     expect(value(text, 'fluxbase_worker_slots{state="busy"}')).toBe(0);
+    // Both functions ran warm: each keeps its process (and a spare) after the runs.
+    expect(value(text, "fluxbase_sandbox_warm_processes")).toBeGreaterThanOrEqual(2);
     expect(
       value(text, 'fluxbase_http_requests_total{method="POST",route="/api/v1/jobs/submit",status="201"}'),
     ).toBe(3);
