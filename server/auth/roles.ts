@@ -36,12 +36,19 @@ export function resolveRole(claim: unknown): ResolvedRole {
 
 /** True when a caller with `role` satisfies a function's `require_roles` list (any one of them). */
 export function satisfiesRoles(role: ResolvedRole, required: readonly string[]): boolean {
-  if (required.length === 0 || role.level === 3) return true;
-  return required.some((want) => {
-    if (want === role.claim) return true;
-    if (want === "anon") return true;
-    if (want === "authenticated") return role.level >= 1;
-    if (adminClaims.has(want)) return role.level >= 2;
-    return false;
-  });
+  if (required.length === 0) return true;
+  const met = rolesMet(role);
+  return met === "all" || required.some((want) => met.includes(want));
+}
+
+/**
+ * The role names a caller with `role` meets in a `require_roles` list ("all": the service role):
+ * its own claim, `anon`, `authenticated` for every signed-in role, both admin names for admins.
+ */
+export function rolesMet(role: ResolvedRole): string[] | "all" {
+  if (role.level === 3) return "all";
+  const met = [role.claim, "anon"];
+  if (role.level >= 1) met.push("authenticated");
+  if (role.level >= 2) met.push(...adminClaims);
+  return met;
 }

@@ -155,7 +155,7 @@ function jobLimits(fn: FunctionLimits, input: SubmitJobInput) {
   return { maxRetries: input.max_retries ?? fn.max_retries, timeout: input.timeout ?? fn.timeout_seconds };
 }
 
-function resolveOwner(identity: Identity, input: SubmitJobInput) {
+export function resolveOwner(identity: Identity, input: SubmitJobInput) {
   if (input.on_behalf_of) {
     if (!isService(identity)) {
       throw forbidden("ON_BEHALF_OF_FORBIDDEN", "Only the service role may submit a job on behalf of a user");

@@ -1,6 +1,6 @@
 /**
- * The REST read path costs one Postgres round trip per request on a warm connection: BEGIN, the
- * role/claims set_config, the statement and COMMIT leave in one write. A TCP proxy between the server
+ * The REST read path, and a job submit, cost one Postgres round trip per request on a warm
+ * connection: BEGIN, the role/claims set_config, the statement and COMMIT leave in one write. A TCP proxy between the server
  * and its database counts round trips (the client speaking again after the server answered).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -48,7 +48,8 @@ beforeAll(async () => {
     alter table app.items force row level security;
     create policy own on app.items for all to authenticated using (owner = auth.uid()) with check (owner = auth.uid());
     grant select, insert on app.items to authenticated;
-    insert into app.items select i, '${userId}', 'item ' || i from generate_series(1, 100) i;`);
+    insert into app.items select i, '${userId}', 'item ' || i from generate_series(1, 100) i;
+    insert into jobs.functions (name, source, code) values ('noop', 'x', 'export default () => 1');`);
   token = await mintToken(testJwtSecret, { role: "authenticated", sub: userId });
 });
 afterAll(async () => {
@@ -94,5 +95,23 @@ describe("round trips to Postgres per request", () => {
     expect(await roundTrips(() => insert({ id: next++, owner: userId }))).toBe(1);
     const single = { accept: "application/vnd.pgrst.object+json", prefer: "return=representation" };
     expect(await roundTrips(() => insert({ id: next++, owner: userId }, single))).toBe(2);
+  });
+
+  it("a job submit: one, with RLS deciding the insert; a repeated idempotency key goes the long way", async () => {
+    const submit = (body: Record<string, unknown>, extra: Record<string, string> = {}) =>
+      fetch(`${url}/api/v1/jobs/submit`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...extra },
+        body: JSON.stringify(body),
+      });
+    expect(await roundTrips((i) => submit({ job_name: "noop", payload: { i } }))).toBe(1);
+    // Only the service role submits on behalf of someone else.
+    const other = await submit({ job_name: "noop", on_behalf_of: { user_id: crypto.randomUUID() } });
+    expect(other.status).toBe(403);
+    // The earlier job comes back (200): the insert met the key, then the lookup found it.
+    const first = await submit({ job_name: "noop" }, { "idempotency-key": "same-key" });
+    const again = await submit({ job_name: "noop" }, { "idempotency-key": "same-key" });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect((await again.json()).id).toBe((await first.json()).id);
   });
 });

@@ -11,7 +11,7 @@ import { jobAttempts } from "../../queue/jobAttempts.ts";
 import { jobLogs } from "../../queue/jobLogs.ts";
 import { listJobs } from "../../queue/listJobs.ts";
 import { retryJob } from "../../queue/retryJob.ts";
-import { submitJob } from "../../queue/submitJob.ts";
+import { submitAsCaller } from "../../queue/submitAsCaller.ts";
 import { authenticate, requireScope } from "../authenticate.ts";
 import { jobIdParam } from "../jobIdParam.ts";
 import { limitBody } from "../limitBody.ts";
@@ -56,9 +56,10 @@ export function jobsRoutes(deps: HttpDeps) {
       const headerKey = c.req.header("idempotency-key");
       const key =
         headerKey === undefined ? undefined : validate(idempotencyKey, headerKey, "Idempotency-Key header");
-      const { job, created } = await withClaims(sql, c.get("identity"), (tx) =>
-        submitJob(tx, c.get("identity"), { ...body, idempotency_key: key }),
-      );
+      const { job, created } = await submitAsCaller(sql, c.get("identity"), {
+        ...body,
+        idempotency_key: key,
+      });
       return c.json(job, created ? 201 : 200);
     })
     .get("/", requireScope("jobs:read"), async (c) => {

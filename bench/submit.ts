@@ -1,0 +1,90 @@
+/**
+ * HTTP submit against graphile-worker's add rate: 16 clients each submitting one job after another
+ * for a few seconds through `POST /api/v1/jobs/submit` (a user token, RLS deciding every insert),
+ * and 16 callers of graphile-worker's `addJob` (SQL, no HTTP) on the same Postgres, rounds
+ * interleaved, load average printed. Goal: ≥ 1× the peer's rate.
+ */
+import { loadavg } from "node:os";
+import { Logger, makeWorkerUtils } from "graphile-worker";
+import { ensureSecret } from "../server/auth/jwtSecret.ts";
+import { mintToken } from "../server/auth/mintToken.ts";
+import { percentile, startBenchServer } from "./benchServer.ts";
+
+const clients = Number(process.env.BENCH_SUBMIT_CLIENTS ?? 16);
+const seconds = Number(process.env.BENCH_SUBMIT_SECONDS ?? 4);
+const rounds = Number(process.env.BENCH_SUBMIT_ROUNDS ?? 3);
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ");
+
+/** Runs `once` from `clients` loops for `seconds`; returns calls per second and p99 in ms. */
+async function closedLoop(once: () => Promise<void>): Promise<{ rate: number; p99: number }> {
+  const until = performance.now() + seconds * 1000;
+  const latencies: number[] = [];
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        const started = performance.now();
+        await once();
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  return {
+    rate: latencies.length / seconds,
+    p99: percentile(
+      [...latencies].sort((a, b) => a - b),
+      99,
+    ),
+  };
+}
+
+export async function run(): Promise<void> {
+  const server = await startBenchServer(
+    { "noop.ts": "export default () => null;\n" },
+    { role: "api", jobs: { apiLaneConcurrency: 0 } },
+  );
+  try {
+    const secret = ensureSecret("", server.fluxbase.config.dataDir, "jwt_secret");
+    const token = await mintToken(secret, { role: "authenticated", sub: crypto.randomUUID() });
+    const utils = await makeWorkerUtils({
+      connectionString: server.databaseUrl,
+      logger: new Logger(() => () => {}),
+    });
+    await utils.migrate();
+    const submit = async () => {
+      const res = await fetch(`${server.url}/api/v1/jobs/submit`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: '{"job_name":"noop","payload":{"n":1}}',
+      });
+      if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    };
+    const add = async () => {
+      await utils.addJob("noop", { n: 1 });
+    };
+    await closedLoop(submit); // warms connections and prepared statements on both sides
+    await closedLoop(add);
+    console.log(
+      `\nHTTP submit (${clients} clients, RLS) vs graphile-worker addJob (${clients} callers, SQL)`,
+    );
+    const ratios: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const ours = await closedLoop(submit);
+      const theirs = await closedLoop(add);
+      ratios.push(ours.rate / theirs.rate);
+      console.log(
+        `  round ${round}: submit ${ours.rate.toFixed(0)}/s (p99 ${ours.p99.toFixed(1)} ms), addJob ${theirs.rate.toFixed(0)}/s (p99 ${theirs.p99.toFixed(1)} ms), ratio ${(ours.rate / theirs.rate).toFixed(2)}×  (load ${load()})`,
+      );
+    }
+    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+    console.log(`  median ratio ${median.toFixed(2)}× (goal ≥ 1×)`);
+    await utils.release();
+  } finally {
+    await server.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
