@@ -7,6 +7,7 @@ await runJobsBench();
 for (const extra of [
   "peer.ts",
   "peerSandboxed.ts",
+  "submit.ts",
   "retention.ts",
   "cli.ts",
   "realtime.ts",
