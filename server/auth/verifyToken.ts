@@ -10,15 +10,31 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export type TokenVerifier = (token: string) => Promise<Identity>;
 
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 const uuidLike = (value: unknown): value is string => typeof value === "string" && uuidPattern.test(value);
 
 export function createTokenVerifier(secret: string, checkJobLease?: JobLeaseCheck): TokenVerifier {
   // A KeyObject made once: jose would otherwise import the raw secret again on every request.
   const key = createSecretKey(Buffer.from(secret, "utf8"));
+  // Verified payloads by token: the same string carries the same signature, so a client sending its
+  // token again skips the HMAC until the token expires. Bounded; emptied when full.
+  const verified = new Map<string, Record<string, unknown> & { exp: number }>();
   return async (token) => {
     let payload: Record<string, unknown>;
+    const known = verified.get(token);
     try {
-      ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "role"] }));
+      if (known && known.exp > Date.now() / 1000) {
+        payload = known;
+      } else {
+        verified.delete(token);
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: ["HS256"],
+          requiredClaims: ["exp", "role"],
+        }));
+        if (verified.size >= VERIFIED_TOKENS_KEPT) verified.clear();
+        verified.set(token, payload as Record<string, unknown> & { exp: number });
+      }
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired)
         throw unauthorized("TOKEN_EXPIRED", "The token has expired");

@@ -73,6 +73,14 @@ describe("token verification", () => {
     expect(await bearer(token)).toMatchObject({ status: 401, body: { code: "TOKEN_EXPIRED" } });
   });
 
+  it("refuses a token it accepted before once it has expired (verified tokens are remembered)", async () => {
+    const token = await sign({ role: "authenticated", sub: userId, exp: Math.floor(Date.now() / 1000) + 2 });
+    expect((await bearer(token)).status).toBe(200);
+    expect((await bearer(token)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(await bearer(token)).toMatchObject({ status: 401, body: { code: "TOKEN_EXPIRED" } });
+  });
+
   it("refuses a token without exp", async () => {
     const token = await sign({ role: "authenticated", sub: userId });
     expect(await bearer(token)).toMatchObject({ status: 401, body: { code: "INVALID_TOKEN" } });
