@@ -10,7 +10,7 @@ import { encodeHandshake, encodeHostMessage, type InitMessage, PROTOCOL_VERSION 
 import type { GuestBundle } from "./buildGuest.ts";
 import { CancelFile } from "./cancelFile.ts";
 import type { CodeFiles } from "./codeFiles.ts";
-import { buildDenoArgs } from "./denoArgs.ts";
+import { buildDenoArgs, type DenoArgsInput } from "./denoArgs.ts";
 import { isPassableEnvName, sanitizeJobEnv } from "./jobEnv.ts";
 import { LineSplitter } from "./lineSplitter.ts";
 import type { RunMode } from "./runMode.ts";
@@ -48,15 +48,9 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
   const envNames = [...Object.keys(env), ...o.permissions.env.filter((n) => isPassableEnvName(n))];
   const { mode, guest } = ctx;
   const cancelFile = mode.kind === "main" ? new CancelFile(ctx.cancelDir) : null;
-  const args = buildDenoArgs({
-    permissions: o.permissions,
-    serverUrl: o.serverUrl,
-    deniedNet: o.deniedNet ?? [],
+  const args = runDenoArgs(ctx, o, {
     envNames,
-    memoryMb: o.memoryMb,
-    cwd: ctx.cwd,
     guestFiles: mode.kind === "main" ? [codePath, cancelFile!.path] : [guest.workerPath, codePath],
-    protectedDirs: ctx.protectedDirs,
     location: origin,
     mainPath: mode.kind === "main" ? guest.inlinePath : guest.supervisorPath,
   });
@@ -120,13 +114,7 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
     t: "init",
     v: PROTOCOL_VERSION,
     codeUrl: pathToFileURL(codePath).href,
-    serverUrl: o.serverUrl,
-    context: { ...o.input.context, payload: o.input.payload },
-    userToken: o.input.userToken,
-    serviceToken: o.input.serviceToken,
-    secrets: monitor.secrets,
-    maxResultBytes: monitor.maxResultBytes,
-    deadline: Date.now() + o.timeoutMs,
+    ...monitor.input,
     hostPid: process.pid,
     cancelFile: cancelFile?.path ?? null,
   };
@@ -151,6 +139,23 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
       monitor.kill(reason);
     },
   };
+}
+
+/** A run's `deno run` flags: its permissions and limits, plus what the process that serves it reads. */
+export function runDenoArgs(
+  ctx: SandboxRunContext,
+  o: SandboxRunOptions,
+  serving: Pick<DenoArgsInput, "envNames" | "guestFiles" | "location" | "mainPath">,
+): string[] {
+  return buildDenoArgs({
+    permissions: o.permissions,
+    serverUrl: o.serverUrl,
+    deniedNet: o.deniedNet ?? [],
+    memoryMb: o.memoryMb,
+    cwd: ctx.cwd,
+    protectedDirs: ctx.protectedDirs,
+    ...serving,
+  });
 }
 
 /**

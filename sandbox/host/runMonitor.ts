@@ -3,7 +3,7 @@
  * one): the run's log sink (masked, capped), its frames (authenticated by the run's nonce), the
  * wall-clock, progress and memory limits, and the outcome once the run is over.
  */
-import { framePrefix, type GuestFrame } from "../protocol.ts";
+import { framePrefix, type GuestFrame, type InitMessage } from "../protocol.ts";
 import { createLogSink, type LogSink } from "./logSink.ts";
 import { watchMemory } from "./memoryWatch.ts";
 import { decideOutcome, HEAP_EXHAUSTED, type HostKillReason, type RunEnd } from "./outcome.ts";
@@ -19,8 +19,6 @@ export interface RunMonitor {
   prefix: Buffer;
   maxFrameBytes: number;
   maxLogLineBytes: number;
-  maxResultBytes: number;
-  secrets: { system: Record<string, string>; user: Record<string, string> };
   log: LogSink;
   stdoutLine(line: Buffer, droppedBytes: number): void;
   stderrLine(line: Buffer, droppedBytes: number): void;
@@ -28,6 +26,11 @@ export interface RunMonitor {
   kill(reason: HostKillReason | null): void;
   stopTimers(): void;
   outcome(exitCode: number | null, signal: NodeJS.Signals | null): SandboxOutcome;
+  /** What the guest is told about the run, whichever message carries it (init or run). */
+  input: Pick<
+    InitMessage,
+    "serverUrl" | "context" | "userToken" | "serviceToken" | "secrets" | "maxResultBytes" | "deadline"
+  >;
 }
 
 export interface RunMonitorHooks {
@@ -134,8 +137,6 @@ export function monitorRun(
     prefix,
     maxFrameBytes,
     maxLogLineBytes,
-    maxResultBytes,
-    secrets,
     log,
     stdoutLine,
     stderrLine(line, droppedBytes) {
@@ -146,6 +147,15 @@ export function monitorRun(
     kill,
     stopTimers,
     outcome: (exitCode, signal) => decideOutcome({ ...end, exitCode, signal }),
+    input: {
+      serverUrl: o.serverUrl,
+      context: { ...o.input.context, payload: o.input.payload },
+      userToken: o.input.userToken,
+      serviceToken: o.input.serviceToken,
+      secrets,
+      maxResultBytes,
+      deadline: Date.now() + o.timeoutMs,
+    },
   };
 }
 

@@ -7,9 +7,8 @@
  * reused (it was killed, or its run ended in a way that leaves it unclean).
  */
 import { readFileSync } from "node:fs";
-import { buildDenoArgs } from "./denoArgs.ts";
 import { isPassableEnvName, sanitizeJobEnv } from "./jobEnv.ts";
-import type { SandboxRunContext } from "./runJob.ts";
+import { runDenoArgs, type SandboxRunContext } from "./runJob.ts";
 import { runOrigin } from "./runStorage.ts";
 import type { SandboxRun, SandboxRunOptions, WarmLimits } from "./types.ts";
 import { PER_RUN_ENV, WarmProcess, type WarmSpawn } from "./warmProcess.ts";
@@ -99,15 +98,9 @@ export class WarmPools {
         env,
         origin: "",
         args: (cancelFile, origin) =>
-          buildDenoArgs({
-            permissions: o.permissions,
-            serverUrl: o.serverUrl,
-            deniedNet: o.deniedNet ?? [],
+          runDenoArgs(ctx, o, {
             envNames,
-            memoryMb: o.memoryMb,
-            cwd: ctx.cwd,
             guestFiles: [codePath, cancelFile],
-            protectedDirs: ctx.protectedDirs,
             location: origin,
             mainPath: ctx.guest.warmPath,
           }),

@@ -129,13 +129,7 @@ export class WarmProcess {
     const message: RunMessage = {
       t: "run",
       run: id,
-      serverUrl: o.serverUrl,
-      context: { ...o.input.context, payload: o.input.payload },
-      userToken: o.input.userToken,
-      serviceToken: o.input.serviceToken,
-      secrets: monitor.secrets,
-      maxResultBytes: monitor.maxResultBytes,
-      deadline: Date.now() + o.timeoutMs,
+      ...monitor.input,
       env: Object.fromEntries(PER_RUN_ENV.filter((n) => n in o.env).map((n) => [n, o.env[n]!])),
     };
     this.child.stdin!.write(`${nonce}\n${JSON.stringify(message)}\n`);

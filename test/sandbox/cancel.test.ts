@@ -2,7 +2,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOB_THREADS, startJob, startSandbox, type TestSandbox } from "./helpers.ts";
+import { isAlive, JOB_THREADS, startJob, startSandbox, type TestSandbox } from "./helpers.ts";
 
 let t: TestSandbox;
 beforeAll(async () => {
@@ -125,12 +125,3 @@ describe("cancellation by kill", { timeout: 20_000 }, () => {
     expect(() => own.sandbox.run({} as never)).toThrow(/closed/);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

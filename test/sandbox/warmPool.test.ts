@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxOutcome } from "../../sandbox/index.ts";
-import { type JobOverrides, logText, runCode, startSandbox, type TestSandbox } from "./helpers.ts";
+import { isAlive, type JobOverrides, logText, runCode, startSandbox, type TestSandbox } from "./helpers.ts";
 
 let t: TestSandbox;
 beforeAll(async () => {
@@ -207,15 +207,6 @@ export default async (req, fluxbase, service, job) => {
     }
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(check: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;
