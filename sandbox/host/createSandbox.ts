@@ -11,7 +11,8 @@ import { buildGuest, type GuestBundle } from "./buildGuest.ts";
 import { CodeFiles } from "./codeFiles.ts";
 import { resolveDenoPath } from "./denoBinary.ts";
 import { checkGrants, protectedNames } from "./grantCheck.ts";
-import { runJob, type SandboxRunContext } from "./runJob.ts";
+import type { SandboxRunContext } from "./runContext.ts";
+import { runJob } from "./runJob.ts";
 import { resolveRunMode } from "./runMode.ts";
 import { disableWebCache } from "./runStorage.ts";
 import type {

@@ -7,32 +7,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { encodeHandshake, encodeHostMessage, type InitMessage, PROTOCOL_VERSION } from "../protocol.ts";
-import type { GuestBundle } from "./buildGuest.ts";
 import { CancelFile } from "./cancelFile.ts";
-import type { CodeFiles } from "./codeFiles.ts";
 import { buildDenoArgs, type DenoArgsInput } from "./denoArgs.ts";
 import { isPassableEnvName, sanitizeJobEnv } from "./jobEnv.ts";
 import { LineSplitter } from "./lineSplitter.ts";
-import type { RunMode } from "./runMode.ts";
+import type { SandboxRunContext } from "./runContext.ts";
 import { monitorRun } from "./runMonitor.ts";
 import { removeRunStorage, runOrigin } from "./runStorage.ts";
-import type { SandboxLimits, SandboxLogger, SandboxOutcome, SandboxRun, SandboxRunOptions } from "./types.ts";
-
-export interface SandboxRunContext {
-  denoPath: string;
-  guest: GuestBundle;
-  mode: RunMode;
-  codeFiles: CodeFiles;
-  /** Where main-isolate runs' cancel files go. */
-  cancelDir: string;
-  denoDir: string;
-  homeDir: string;
-  /** Kept out of the job's reach (the data dir). */
-  protectedDirs: string[];
-  cwd: string;
-  limits: SandboxLimits;
-  logger?: SandboxLogger;
-}
+import type { SandboxOutcome, SandboxRun, SandboxRunOptions } from "./types.ts";
 
 /** How long a guest may linger after its last frame before it is killed anyway. */
 const EXIT_GRACE_MS = 2_000;

@@ -8,7 +8,7 @@ import { createLogSink, type LogSink } from "./logSink.ts";
 import { watchMemory } from "./memoryWatch.ts";
 import { decideOutcome, HEAP_EXHAUSTED, type HostKillReason, type RunEnd } from "./outcome.ts";
 import { adviseOnPermissions } from "./permissionAdvice.ts";
-import type { SandboxRunContext } from "./runJob.ts";
+import type { SandboxRunContext } from "./runContext.ts";
 import { createSecretMasker } from "./secretMask.ts";
 import { frameLineHandler } from "./stdoutChannel.ts";
 import type { SandboxOutcome, SandboxRunOptions } from "./types.ts";

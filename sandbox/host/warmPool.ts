@@ -8,7 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { isPassableEnvName, sanitizeJobEnv } from "./jobEnv.ts";
-import { runDenoArgs, type SandboxRunContext } from "./runJob.ts";
+import type { SandboxRunContext } from "./runContext.ts";
+import { runDenoArgs } from "./runJob.ts";
 import { runOrigin } from "./runStorage.ts";
 import type { SandboxRun, SandboxRunOptions, WarmLimits } from "./types.ts";
 import { PER_RUN_ENV, WarmProcess, type WarmSpawn } from "./warmProcess.ts";
