@@ -2,7 +2,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAlive, JOB_THREADS, startJob, startSandbox, type TestSandbox } from "./helpers.ts";
+import { alive as isAlive } from "../support/processes.ts";
+import { JOB_THREADS, startJob, startSandbox, type TestSandbox } from "./helpers.ts";
 
 let t: TestSandbox;
 beforeAll(async () => {

@@ -115,13 +115,3 @@ export function runCode(sandbox: Sandbox, code: string, overrides?: JobOverrides
 export function logText(logs: SandboxLogLine[]): string {
   return logs.map((l) => `${l.level}: ${l.message}`).join("\n");
 }
-
-/** True while a process with this pid exists (a zombie counts). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

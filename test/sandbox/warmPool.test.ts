@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxOutcome } from "../../sandbox/index.ts";
-import { isAlive, type JobOverrides, logText, runCode, startSandbox, type TestSandbox } from "./helpers.ts";
+import { alive as isAlive } from "../support/processes.ts";
+import { type JobOverrides, logText, runCode, startSandbox, type TestSandbox } from "./helpers.ts";
 
 let t: TestSandbox;
 beforeAll(async () => {
