@@ -7,11 +7,12 @@ import {
   act,
   type ConnectionFlags,
   type OutputFlags,
+  printRows,
   wantsJson,
   withConnection,
   withOutput,
 } from "./commandKit.ts";
-import { formatTime, print, printJson, table } from "./output.ts";
+import { formatTime, print, printJson } from "./output.ts";
 
 type Flags = ConnectionFlags & OutputFlags;
 
@@ -74,22 +75,20 @@ async function createKey(flags: CreateFlags): Promise<number> {
 
 async function listKeys(flags: Flags): Promise<number> {
   const keys = unwrap(await (await cliClient(flags)).admin.keys.list());
-  if (wantsJson(flags)) printJson(keys);
-  else if (keys.length === 0) print("No API keys.");
-  else
-    process.stdout.write(
-      table(
-        ["NAME", "SCOPES", "NAMESPACE", "EXPIRES", "LAST USED", "STATE"],
-        keys.map((k) => [
-          k.name,
-          k.scopes.join(","),
-          k.namespace ?? "(all)",
-          k.expires_at ? formatTime(k.expires_at) : "never",
-          k.last_used_at ? formatTime(k.last_used_at) : "-",
-          k.revoked_at ? `revoked ${formatTime(k.revoked_at)}` : "live",
-        ]),
-      ),
-    );
+  printRows(
+    flags,
+    keys,
+    "No API keys.",
+    ["NAME", "SCOPES", "NAMESPACE", "EXPIRES", "LAST USED", "STATE"],
+    (k) => [
+      k.name,
+      k.scopes.join(","),
+      k.namespace ?? "(all)",
+      k.expires_at ? formatTime(k.expires_at) : "never",
+      k.last_used_at ? formatTime(k.last_used_at) : "-",
+      k.revoked_at ? `revoked ${formatTime(k.revoked_at)}` : "live",
+    ],
+  );
   return 0;
 }
 

@@ -5,6 +5,7 @@
  * so `fluxbase --help` never loads them.
  */
 import { Command, Option } from "commander";
+import { print, printJson, table } from "./output.ts";
 
 /** `-o json|table`, with `--json` kept as the short way to ask for JSON. */
 export function withOutput(command: Command): Command {
@@ -21,6 +22,22 @@ export interface OutputFlags {
 }
 
 export const wantsJson = (flags: OutputFlags): boolean => flags.json === true || flags.output === "json";
+
+/**
+ * What every listing command prints: the items as JSON when asked, `empty` when there are none,
+ * else a table of `header` with one row per item.
+ */
+export function printRows<T>(
+  flags: OutputFlags,
+  items: T[],
+  empty: string,
+  header: string[],
+  row: (item: T) => string[],
+): void {
+  if (wantsJson(flags)) printJson(items);
+  else if (items.length === 0) print(empty);
+  else process.stdout.write(table(header, items.map(row)));
+}
 
 /** `--url` and `--token`, for the commands that talk to a running server. */
 export function withConnection(

@@ -7,12 +7,13 @@ import {
   type ConnectionFlags,
   commandGroup,
   type OutputFlags,
+  printRows,
   wantsJson,
   withConnection,
   withOutput,
 } from "./commandKit.ts";
 import { readPayload } from "./jobsSubmit.ts";
-import { formatTime, print, printJson, table } from "./output.ts";
+import { formatTime, print, printJson } from "./output.ts";
 
 type Flags = ConnectionFlags & OutputFlags;
 
@@ -65,19 +66,11 @@ async function list(flags: Flags & { name?: string; limit?: string }): Promise<n
   const events = unwrap(
     await client.admin.jobs.listEvents({ name: flags.name, limit: intFlag("limit", flags.limit) }),
   );
-  if (wantsJson(flags)) printJson(events);
-  else if (events.length === 0) print("No events.");
-  else
-    process.stdout.write(
-      table(
-        ["TIME", "NAME", "SOURCE", "JOBS"],
-        events.map((e) => [
-          formatTime(e.created_at),
-          e.name,
-          e.source,
-          e.jobs.map((j) => j.job_name).join(",") || "-",
-        ]),
-      ),
-    );
+  printRows(flags, events, "No events.", ["TIME", "NAME", "SOURCE", "JOBS"], (e) => [
+    formatTime(e.created_at),
+    e.name,
+    e.source,
+    e.jobs.map((j) => j.job_name).join(",") || "-",
+  ]);
   return 0;
 }

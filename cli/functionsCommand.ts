@@ -13,11 +13,12 @@ import {
   type ConnectionFlags,
   commandGroup,
   type OutputFlags,
+  printRows,
   wantsJson,
   withConnection,
   withOutput,
 } from "./commandKit.ts";
-import { formatTime, print, printJson, table } from "./output.ts";
+import { formatTime, print, printJson } from "./output.ts";
 
 type Flags = ConnectionFlags & OutputFlags & { namespace?: string };
 
@@ -69,25 +70,22 @@ export function functionsCommand(): Command {
 
 async function listFunctions(flags: Flags): Promise<number> {
   const functions = unwrap(await (await cliClient(flags)).admin.jobs.list(flags.namespace));
-  if (wantsJson(flags)) printJson(functions);
-  else if (functions.length === 0) print("No job functions.");
-  else {
-    process.stdout.write(
-      table(
-        ["NAMESPACE", "NAME", "ENABLED", "SCHEDULE", "TIMEOUT", "ORIGIN", "VERSION", "UPDATED"],
-        functions.map((fn) => [
-          fn.namespace,
-          fn.name,
-          fn.bundle_error && !fn.code_hash ? "no (bundle error)" : fn.enabled ? "yes" : "no",
-          fn.schedule ?? "-",
-          `${fn.timeout_seconds}s`,
-          fn.origin ?? "-",
-          String(fn.version ?? "-"),
-          formatTime(fn.updated_at),
-        ]),
-      ),
-    );
-  }
+  printRows(
+    flags,
+    functions,
+    "No job functions.",
+    ["NAMESPACE", "NAME", "ENABLED", "SCHEDULE", "TIMEOUT", "ORIGIN", "VERSION", "UPDATED"],
+    (fn) => [
+      fn.namespace,
+      fn.name,
+      fn.bundle_error && !fn.code_hash ? "no (bundle error)" : fn.enabled ? "yes" : "no",
+      fn.schedule ?? "-",
+      `${fn.timeout_seconds}s`,
+      fn.origin ?? "-",
+      String(fn.version ?? "-"),
+      formatTime(fn.updated_at),
+    ],
+  );
   return 0;
 }
 

@@ -6,11 +6,12 @@ import {
   act,
   type ConnectionFlags,
   type OutputFlags,
+  printRows,
   wantsJson,
   withConnection,
   withOutput,
 } from "./commandKit.ts";
-import { formatTime, print, printJson, table } from "./output.ts";
+import { formatTime, print, printJson } from "./output.ts";
 
 interface TargetFlags extends ConnectionFlags, OutputFlags {
   function?: string;
@@ -56,15 +57,11 @@ export function queuesCommand(): Command {
     withConnection(withOutput(list), asUser).action(
       act(async (flags: ConnectionFlags & OutputFlags) => {
         const paused = unwrap(await (await cliClient(flags)).admin.jobs.listPaused());
-        if (wantsJson(flags)) printJson(paused);
-        else if (paused.length === 0) print("Nothing is paused.");
-        else
-          process.stdout.write(
-            table(
-              ["NAMESPACE", "FUNCTION", "PAUSED"],
-              paused.map((p) => [p.namespace, p.job_name ?? "(all)", formatTime(p.paused_at)]),
-            ),
-          );
+        printRows(flags, paused, "Nothing is paused.", ["NAMESPACE", "FUNCTION", "PAUSED"], (p) => [
+          p.namespace,
+          p.job_name ?? "(all)",
+          formatTime(p.paused_at),
+        ]);
         return 0;
       }),
     ),

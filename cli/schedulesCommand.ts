@@ -11,12 +11,13 @@ import {
   type ConnectionFlags,
   commandGroup,
   type OutputFlags,
+  printRows,
   wantsJson,
   withConnection,
   withOutput,
 } from "./commandKit.ts";
 import { readPayload } from "./jobsSubmit.ts";
-import { formatTime, print, printJson, table } from "./output.ts";
+import { formatTime, print, printJson } from "./output.ts";
 
 type Flags = ConnectionFlags & OutputFlags & { namespace?: string };
 
@@ -134,25 +135,23 @@ async function listSchedules(flags: Flags & { function?: string }): Promise<numb
   const schedules = unwrap(
     await client.admin.jobs.schedules.list({ namespace: flags.namespace, jobName: flags.function }),
   );
-  if (wantsJson(flags)) printJson(schedules);
-  else if (schedules.length === 0) print("No schedules.");
-  else
-    process.stdout.write(
-      table(
-        ["ID", "NAME", "FUNCTION", "CRON", "TIMEZONE", "STATE", "NEXT RUN", "LAST RUN", "SOURCE"],
-        schedules.map((s) => [
-          s.id,
-          s.namespace === "default" ? s.name : `${s.namespace}/${s.name}`,
-          s.job_name,
-          s.cron,
-          s.timezone,
-          s.enabled ? "active" : "paused",
-          formatTime(s.next_run_at),
-          formatTime(s.last_run_at),
-          s.source,
-        ]),
-      ),
-    );
+  printRows(
+    flags,
+    schedules,
+    "No schedules.",
+    ["ID", "NAME", "FUNCTION", "CRON", "TIMEZONE", "STATE", "NEXT RUN", "LAST RUN", "SOURCE"],
+    (s) => [
+      s.id,
+      s.namespace === "default" ? s.name : `${s.namespace}/${s.name}`,
+      s.job_name,
+      s.cron,
+      s.timezone,
+      s.enabled ? "active" : "paused",
+      formatTime(s.next_run_at),
+      formatTime(s.last_run_at),
+      s.source,
+    ],
+  );
   return 0;
 }
 

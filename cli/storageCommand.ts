@@ -7,11 +7,12 @@ import {
   type ConnectionFlags,
   commandGroup,
   type OutputFlags,
+  printRows,
   wantsJson,
   withConnection,
   withOutput,
 } from "./commandKit.ts";
-import { formatTime, print, printJson, table } from "./output.ts";
+import { formatTime, print, printJson } from "./output.ts";
 
 type Flags = ConnectionFlags & OutputFlags;
 
@@ -87,22 +88,20 @@ export function storageCommand(): Command {
 
 async function listBuckets(flags: Flags): Promise<number> {
   const buckets = unwrap(await (await cliClient(flags)).admin.storage.buckets());
-  if (wantsJson(flags)) printJson(buckets);
-  else if (buckets.length === 0) print("No buckets.");
-  else
-    process.stdout.write(
-      table(
-        ["BUCKET", "ACCESS", "OBJECTS", "SIZE", "MAX SIZE", "TYPES"],
-        buckets.map((b) => [
-          b.id,
-          b.public ? "public" : "private",
-          String(b.objects),
-          size(b.bytes),
-          size(b.file_size_limit),
-          b.allowed_mime_types?.join(",") ?? "any",
-        ]),
-      ),
-    );
+  printRows(
+    flags,
+    buckets,
+    "No buckets.",
+    ["BUCKET", "ACCESS", "OBJECTS", "SIZE", "MAX SIZE", "TYPES"],
+    (b) => [
+      b.id,
+      b.public ? "public" : "private",
+      String(b.objects),
+      size(b.bytes),
+      size(b.file_size_limit),
+      b.allowed_mime_types?.join(",") ?? "any",
+    ],
+  );
   return 0;
 }
 
@@ -136,18 +135,15 @@ async function listFolder(bucket: string, folder: string | undefined, flags: Fla
   const entries = storageData(
     await (await cliClient(flags)).storage.from(bucket).list(folder ?? "", { limit: 1000 }),
   );
-  if (wantsJson(flags)) printJson(entries);
-  else if (entries.length === 0) print(`Nothing in ${bucket}/${folder ?? ""}`);
-  else
-    process.stdout.write(
-      table(
-        ["NAME", "SIZE", "TYPE", "UPDATED"],
-        entries.map((e) =>
-          e.id === null
-            ? [`${e.name}/`, "-", "folder", "-"]
-            : [e.name, size(e.metadata?.size ?? 0), e.metadata?.mimetype ?? "-", formatTime(e.updated_at)],
-        ),
-      ),
-    );
+  printRows(
+    flags,
+    entries,
+    `Nothing in ${bucket}/${folder ?? ""}`,
+    ["NAME", "SIZE", "TYPE", "UPDATED"],
+    (e) =>
+      e.id === null
+        ? [`${e.name}/`, "-", "folder", "-"]
+        : [e.name, size(e.metadata?.size ?? 0), e.metadata?.mimetype ?? "-", formatTime(e.updated_at)],
+  );
   return 0;
 }

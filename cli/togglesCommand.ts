@@ -11,6 +11,7 @@ import {
   type ConnectionFlags,
   commandGroup,
   type OutputFlags,
+  printRows,
   wantsJson,
   withConnection,
   withOutput,
@@ -89,21 +90,13 @@ function parseOnOff(value: string, allowDefault: boolean): boolean | null {
 
 async function listToggles(flags: Flags): Promise<number> {
   const toggles = unwrap(await (await cliClient(flags)).admin.toggles.list());
-  if (wantsJson(flags)) printJson(toggles);
-  else if (toggles.length === 0) print("No toggles.");
-  else
-    process.stdout.write(
-      table(
-        ["ID", "VALUE", "ROLLOUT", "OVERRIDES", "DESCRIPTION"],
-        toggles.map((t) => [
-          t.id,
-          platformValue(t),
-          t.rollout_percent === null ? "-" : `${t.rollout_percent}%`,
-          String(t.overrides),
-          t.description || "-",
-        ]),
-      ),
-    );
+  printRows(flags, toggles, "No toggles.", ["ID", "VALUE", "ROLLOUT", "OVERRIDES", "DESCRIPTION"], (t) => [
+    t.id,
+    platformValue(t),
+    t.rollout_percent === null ? "-" : `${t.rollout_percent}%`,
+    String(t.overrides),
+    t.description || "-",
+  ]);
   return 0;
 }
 
@@ -175,21 +168,19 @@ async function showHistory(id: string, flags: Flags & { limit?: string }): Promi
   const changes = unwrap(
     await (await cliClient(flags)).admin.toggles.history(id, { limit: intFlag("limit", flags.limit) }),
   );
-  if (wantsJson(flags)) printJson(changes);
-  else if (changes.length === 0) print(`No recorded changes of ${id}.`);
-  else
-    process.stdout.write(
-      table(
-        ["AT", "TENANT", "ACTION", "OLD", "NEW", "BY"],
-        changes.map((c) => [
-          formatTime(c.at),
-          c.tenant ?? "(platform)",
-          c.action,
-          c.old ? JSON.stringify(c.old) : "-",
-          c.new ? JSON.stringify(c.new) : "-",
-          c.actor ?? c.actor_role ?? "-",
-        ]),
-      ),
-    );
+  printRows(
+    flags,
+    changes,
+    `No recorded changes of ${id}.`,
+    ["AT", "TENANT", "ACTION", "OLD", "NEW", "BY"],
+    (c) => [
+      formatTime(c.at),
+      c.tenant ?? "(platform)",
+      c.action,
+      c.old ? JSON.stringify(c.old) : "-",
+      c.new ? JSON.stringify(c.new) : "-",
+      c.actor ?? c.actor_role ?? "-",
+    ],
+  );
   return 0;
 }

@@ -8,11 +8,12 @@ import {
   type ConnectionFlags,
   commandGroup,
   type OutputFlags,
+  printRows,
   wantsJson,
   withConnection,
   withOutput,
 } from "./commandKit.ts";
-import { formatTime, print, printJson, table } from "./output.ts";
+import { formatTime, print, printJson } from "./output.ts";
 
 type Flags = ConnectionFlags & OutputFlags;
 
@@ -66,22 +67,14 @@ export function webhooksCommand(): Command {
 
 async function listWebhooks(flags: Flags): Promise<number> {
   const hooks = unwrap(await (await cliClient(flags)).admin.webhooks.list());
-  if (wantsJson(flags)) printJson(hooks);
-  else if (hooks.length === 0) print("No webhooks.");
-  else
-    process.stdout.write(
-      table(
-        ["ID", "URL", "EVENTS", "FILTER", "ENABLED", "FAILURES"],
-        hooks.map((h) => [
-          h.id,
-          h.url,
-          h.events.join(","),
-          [h.namespace, h.job_name].filter(Boolean).join("/") || "-",
-          h.enabled ? "yes" : `no${h.disabled_reason ? ` (${h.disabled_reason})` : ""}`,
-          String(h.consecutive_failures),
-        ]),
-      ),
-    );
+  printRows(flags, hooks, "No webhooks.", ["ID", "URL", "EVENTS", "FILTER", "ENABLED", "FAILURES"], (h) => [
+    h.id,
+    h.url,
+    h.events.join(","),
+    [h.namespace, h.job_name].filter(Boolean).join("/") || "-",
+    h.enabled ? "yes" : `no${h.disabled_reason ? ` (${h.disabled_reason})` : ""}`,
+    String(h.consecutive_failures),
+  ]);
   return 0;
 }
 
@@ -116,23 +109,21 @@ async function listDeliveries(id: string, flags: Flags & { limit?: string }): Pr
   const deliveries = unwrap(
     await (await cliClient(flags)).admin.webhooks.deliveries(id, { limit: intFlag("limit", flags.limit) }),
   );
-  if (wantsJson(flags)) printJson(deliveries);
-  else if (deliveries.length === 0) print("No deliveries yet.");
-  else
-    process.stdout.write(
-      table(
-        ["ID", "EVENT", "JOB", "STATE", "ATTEMPTS", "LAST", "NEXT", "CREATED"],
-        deliveries.map((d) => [
-          d.id,
-          d.event,
-          d.job_id,
-          d.state,
-          String(d.attempts),
-          d.last_error ?? (d.last_status_code ? String(d.last_status_code) : "-"),
-          d.next_attempt_at ? formatTime(d.next_attempt_at) : "-",
-          formatTime(d.created_at),
-        ]),
-      ),
-    );
+  printRows(
+    flags,
+    deliveries,
+    "No deliveries yet.",
+    ["ID", "EVENT", "JOB", "STATE", "ATTEMPTS", "LAST", "NEXT", "CREATED"],
+    (d) => [
+      d.id,
+      d.event,
+      d.job_id,
+      d.state,
+      String(d.attempts),
+      d.last_error ?? (d.last_status_code ? String(d.last_status_code) : "-"),
+      d.next_attempt_at ? formatTime(d.next_attempt_at) : "-",
+      formatTime(d.created_at),
+    ],
+  );
   return 0;
 }

@@ -6,11 +6,11 @@ import {
   act,
   type ConnectionFlags,
   type OutputFlags,
-  wantsJson,
+  printRows,
   withConnection,
   withOutput,
 } from "./commandKit.ts";
-import { formatTime, print, printJson, span, table } from "./output.ts";
+import { formatTime, span } from "./output.ts";
 
 export function workersCommand(): Command {
   const command = new Command("workers")
@@ -27,22 +27,19 @@ export function workersCommand(): Command {
 
 async function listWorkers(flags: ConnectionFlags & OutputFlags): Promise<number> {
   const workers = unwrap(await (await cliClient(flags)).admin.jobs.listWorkers());
-  if (wantsJson(flags)) printJson(workers);
-  else if (workers.length === 0) print("No workers registered.");
-  else {
-    process.stdout.write(
-      table(
-        ["NAME", "STATUS", "JOBS", "HEARTBEAT", "PID", "STARTED"],
-        workers.map((w) => [
-          w.name,
-          w.status,
-          `${w.current_job_count}/${w.max_concurrent_jobs}`,
-          `${span(w.last_heartbeat_at)} ago`,
-          String(w.pid),
-          formatTime(w.started_at),
-        ]),
-      ),
-    );
-  }
+  printRows(
+    flags,
+    workers,
+    "No workers registered.",
+    ["NAME", "STATUS", "JOBS", "HEARTBEAT", "PID", "STARTED"],
+    (w) => [
+      w.name,
+      w.status,
+      `${w.current_job_count}/${w.max_concurrent_jobs}`,
+      `${span(w.last_heartbeat_at)} ago`,
+      String(w.pid),
+      formatTime(w.started_at),
+    ],
+  );
   return 0;
 }
