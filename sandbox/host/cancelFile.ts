@@ -22,9 +22,10 @@ export class CancelFile {
     writeFileSync(this.path, "");
   }
 
-  /** Synchronous, so the file is gone when the run's outcome settles. */
+  /** Synchronous, so the file is gone when the run's outcome settles; a later create() makes it again. */
   remove(): void {
     if (!this.created) return;
+    this.created = false;
     try {
       rmSync(this.path, { force: true });
     } catch {

@@ -37,7 +37,6 @@ export interface WarmSpawn {
 interface ActiveRun {
   id: number;
   monitor: RunMonitor;
-  cancelFile: CancelFile;
   resultIn: boolean;
   stderrIn: boolean;
   settle(outcome: SandboxOutcome): void;
@@ -121,7 +120,6 @@ export class WarmProcess {
     const run: ActiveRun = {
       id,
       monitor,
-      cancelFile: this.cancelFile,
       resultIn: false,
       stderrIn: false,
       settle: resolve,
@@ -141,7 +139,7 @@ export class WarmProcess {
         if (this.active !== run) return;
         if (this.child.stdin!.writable) this.child.stdin!.write(`{"t":"cancel","run":${id}}\n`);
         try {
-          run.cancelFile.create();
+          this.cancelFile.create();
         } catch (error) {
           this.ctx.logger?.warn("sandbox: could not create the cancel file", { error, pid: this.pid });
         }
@@ -189,7 +187,7 @@ export class WarmProcess {
 
   private finish(run: ActiveRun, outcome: SandboxOutcome): void {
     run.monitor.stopTimers();
-    run.cancelFile.remove();
+    this.cancelFile.remove();
     this.active = null;
     run.settle(outcome);
   }
@@ -201,7 +199,6 @@ export class WarmProcess {
     this.child.stdin!.destroy();
     const run = this.active;
     if (run) this.finish(run, run.monitor.outcome(code, signal));
-    this.cancelFile.remove();
     removeRunStorage(this.ctx.denoDir, this.spawnSpec.origin).catch((error) =>
       this.ctx.logger?.warn("sandbox: could not remove a warm process's storage", { error }),
     );

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxOutcome } from "../../sandbox/index.ts";
 import { alive as isAlive } from "../support/processes.ts";
-import { type JobOverrides, logText, runCode, startSandbox, type TestSandbox } from "./helpers.ts";
+import { type JobOverrides, logText, runCode, startJob, startSandbox, type TestSandbox } from "./helpers.ts";
 
 let t: TestSandbox;
 beforeAll(async () => {
@@ -65,6 +65,32 @@ describe("reuse", { timeout: 30_000 }, () => {
     const second = result((await warm(code, { memoryMb: 64 })).outcome);
     expect(second.pid).not.toBe(first.pid);
     await waitFor(() => !isAlive(first.pid as number), 3_000);
+  });
+});
+
+describe("cancel", { timeout: 30_000 }, () => {
+  it("reaches a job that never yields in every run of a process, not only the first", async () => {
+    // Spins without awaiting, so only the cancel file can tell it; returns when it sees the cancel.
+    const code = `export default (r, a, b, job) => {
+      job.reportProgress(1);
+      const until = Date.now() + 8000;
+      while (Date.now() < until) if (job.checkCancellation()) return { pid: Deno.pid };
+      return { pid: Deno.pid, missed: true };
+    };`;
+    const pids = [];
+    for (let i = 0; i < 3; i++) {
+      const { run, finished, progress } = startJob(t.sandbox, code, {
+        isolation: "warm",
+        env: { FLUXBASE_JOB_ID: "j" },
+      });
+      await waitFor(() => progress.length > 0, 5_000);
+      run.requestCancel();
+      const { outcome, ms } = await finished;
+      expect(result(outcome)).not.toHaveProperty("missed");
+      expect(ms).toBeLessThan(5_000);
+      pids.push(result(outcome).pid);
+    }
+    expect(new Set(pids).size).toBe(1);
   });
 });
 
