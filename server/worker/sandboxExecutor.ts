@@ -64,19 +64,19 @@ function startSandboxRun(
   };
 
   async function run(): Promise<RunOutcome> {
-    const inputs = job.function_id ? await runInputs() : undefined;
-    if (job.function_id && !inputs) {
+    const gone = `Job function "${job.job_name}" no longer exists`;
+    const functionId = job.function_id;
+    if (!functionId) return { status: "failed", message: gone, retryable: false };
+    const inputs = await runInputs(functionId);
+    if (!inputs) {
       return {
         status: "failed",
         message: "Could not load the job's function and secrets; the run did not start",
       };
     }
-    const fn = inputs?.fn;
-    const secrets = inputs?.secrets;
-    if (!fn?.code || !secrets) {
-      const message = fn?.bundle_error
-        ? `Job function failed to bundle: ${fn.bundle_error}`
-        : `Job function "${job.job_name}" no longer exists`;
+    const { fn, secrets } = inputs;
+    if (!fn?.code) {
+      const message = fn?.bundle_error ? `Job function failed to bundle: ${fn.bundle_error}` : gone;
       return { status: "failed", message, retryable: false };
     }
     const tokens = await mintRunTokens(ctx.jwtSecret, job, ctx.tenantClaim);
@@ -106,7 +106,7 @@ function startSandboxRun(
     };
     sandboxRun = ctx.sandbox.run({
       code: fn.code,
-      codeHash: fn.code_hash ?? job.function_id!,
+      codeHash: fn.code_hash ?? functionId,
       permissions,
       serverUrl: ctx.serverUrl,
       deniedNet: ctx.deniedNet,
@@ -134,7 +134,7 @@ function startSandboxRun(
       onProgress: (value) => io.progress(value),
       onLog: (line) => io.log(line.level, line.message),
       isolation: fn.isolation,
-      poolName: job.function_id!,
+      poolName: functionId,
     });
     if (stopReason) apply(stopReason);
     return sandboxRun.outcome;
@@ -144,11 +144,11 @@ function startSandboxRun(
    * The function's code and settings and the run's secrets, in one round trip; undefined when they
    * could not be read (the job is failed, to be retried).
    */
-  async function runInputs() {
+  async function runInputs(functionId: string) {
     try {
       const inputs = await io.landed("job start", () =>
         codes.load(ctx.sql, ctx.keyring, {
-          functionId: job.function_id!,
+          functionId,
           namespace: job.namespace,
           userId: job.created_by,
         }),
