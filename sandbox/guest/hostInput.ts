@@ -34,7 +34,7 @@ export async function readHostInput(): Promise<HostInput | null> {
   }
   let nonce: Uint8Array | null = new $.Uint8Array(NONCE_LENGTH);
   $.setBytes(nonce, new $.Uint8Array(firstBuffer, 0, NONCE_LENGTH), 0);
-  if (!isNonceLine(first)) {
+  if (!startsWithNonce(first) || first[NONCE_LENGTH] !== 10) {
     $.fillBytes(nonce, 0);
     nonce = null;
   }
@@ -43,13 +43,13 @@ export async function readHostInput(): Promise<HostInput | null> {
   return { nonce, lines: lines(rest) };
 }
 
-/** 64 lowercase hex digits and a newline, checked byte by byte. */
-function isNonceLine(bytes: Uint8Array): boolean {
+/** The first 64 bytes are lowercase hex digits, checked byte by byte (never made a string). */
+export function startsWithNonce(bytes: Uint8Array): boolean {
   for (let i = 0; i < NONCE_LENGTH; i++) {
     const c = bytes[i]!;
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
-  return bytes[NONCE_LENGTH] === 10;
+  return true;
 }
 
 async function* lines(pending: string): AsyncGenerator<string> {

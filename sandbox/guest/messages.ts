@@ -11,8 +11,8 @@ export type RunInput = Pick<
   "codeUrl" | "serverUrl" | "context" | "userToken" | "serviceToken" | "maxResultBytes" | "deadline"
 > & { secrets: NonNullable<InitMessage["secrets"]> };
 
-/** The run's part of the init message (what both the inline and the Worker runner receive). */
-export function runInputFrom(init: InitMessage): RunInput {
+/** The run's part of the init message (what the inline, Worker and warm runners receive). */
+export function runInputFrom(init: Omit<RunInput, "secrets"> & Pick<InitMessage, "secrets">): RunInput {
   return {
     codeUrl: init.codeUrl,
     serverUrl: init.serverUrl,

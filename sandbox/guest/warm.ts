@@ -23,8 +23,10 @@ import {
 import { captured as $ } from "./captured.ts";
 import { installConsoleLevels } from "./consoleLevels.ts";
 import { createFrameWriter } from "./frameWriter.ts";
+import { startsWithNonce } from "./hostInput.ts";
 import { hostLines } from "./hostLines.ts";
 import { EXIT_HOST_GONE } from "./hostLink.ts";
+import { runInputFrom } from "./messages.ts";
 import { createReporter, type Reporter } from "./reporter.ts";
 import { startJobRun } from "./runJobModule.ts";
 
@@ -62,19 +64,16 @@ interface ActiveRun {
 let active = null as ActiveRun | null;
 let moduleLoaded = false;
 
-const endProcessAfterRun = (run: ActiveRun | null) => {
-  if (run) run.exitAfter = true;
-};
 Deno.exit = ((code?: number) => {
   if (!active) exit(code);
-  endProcessAfterRun(active);
+  active.exitAfter = true;
   active.reporter.report({ t: "exit", code: code ?? 0 });
 }) as typeof Deno.exit;
 globalThis.close = () => Deno.exit(0);
 const uncaught = (message: string, stack?: string) => {
   // Between runs nobody reads a frame; the process is no longer clean, so it goes.
   if (!active) exit(1);
-  endProcessAfterRun(active);
+  active.exitAfter = true;
   active.reporter.fail(`Uncaught error in job: ${message}`, stack);
 };
 globalThis.addEventListener("unhandledrejection", (event) => {
@@ -100,12 +99,7 @@ function parseJson(bytes: Uint8Array): unknown {
 }
 
 function isNonceLine(bytes: Uint8Array): boolean {
-  if ($.byteLength(bytes) !== NONCE_LENGTH) return false;
-  for (let i = 0; i < NONCE_LENGTH; i++) {
-    const c = bytes[i]!;
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
+  return $.byteLength(bytes) === NONCE_LENGTH && startsWithNonce(bytes);
 }
 
 function startRun(nonce: Uint8Array, message: RunMessage): void {
@@ -126,7 +120,6 @@ function startRun(nonce: Uint8Array, message: RunMessage): void {
     }
     return cancelRequested;
   };
-  const run: ActiveRun = { id: message.run, reporter: undefined!, cancel: () => {}, exitAfter: false };
   const endRun = () => {
     over = true;
     active = null;
@@ -141,20 +134,20 @@ function startRun(nonce: Uint8Array, message: RunMessage): void {
     writer.writeJsonToStderr('{"t":"end"}');
     if (run.exitAfter || !moduleLoaded) writer.writeJson('{"t":"exiting"}');
   };
-  run.reporter = createReporter(writer, endRun, (code) => {
+  const reporter = createReporter(writer, endRun, (code) => {
     if (run.exitAfter || !moduleLoaded) exit(code);
   });
+  const run: ActiveRun = { id: message.run, reporter, cancel: () => {}, exitAfter: false };
   active = run;
   const names = $.keys(message.env);
   for (let i = 0; i < names.length; i++) $.setEnv(names[i]!, message.env[names[i]!]!);
-  const report = run.reporter.report;
   run.cancel = startJobRun(
-    { ...message, secrets: message.secrets ?? { system: {}, user: {} }, codeUrl: boot.codeUrl },
+    runInputFrom({ ...message, codeUrl: boot.codeUrl }),
     isCancelRequested,
     (m) => {
       if (over) return;
       if (m.t === "ready") moduleLoaded = true;
-      report(m);
+      reporter.report(m);
     },
     () => over,
   );
