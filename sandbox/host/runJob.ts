@@ -24,10 +24,7 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
   const nonce = randomBytes(32).toString("hex");
   const origin = runOrigin();
 
-  const env = sanitizeJobEnv({ ...o.env, FLUXBASE_URL: o.serverUrl });
-  // Names the function may read but that are unset still get permission: Deno.env.get() then
-  // returns undefined instead of throwing.
-  const envNames = [...Object.keys(env), ...o.permissions.env.filter((n) => isPassableEnvName(n))];
+  const { env, envNames } = runEnv(o);
   const { mode, guest } = ctx;
   const cancelFile = mode.kind === "main" ? new CancelFile(ctx.cancelDir) : null;
   const args = runDenoArgs(ctx, o, {
@@ -121,6 +118,16 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
       monitor.kill(reason);
     },
   };
+}
+
+/**
+ * The run's environment (re-filtered here whatever the caller built) and the names it may read:
+ * those set, plus unset names the function lists, so Deno.env.get() returns undefined instead of
+ * throwing for them.
+ */
+export function runEnv(o: SandboxRunOptions): { env: Record<string, string>; envNames: string[] } {
+  const env = sanitizeJobEnv({ ...o.env, FLUXBASE_URL: o.serverUrl });
+  return { env, envNames: [...Object.keys(env), ...o.permissions.env.filter((n) => isPassableEnvName(n))] };
 }
 
 /** A run's `deno run` flags: its permissions and limits, plus what the process that serves it reads. */

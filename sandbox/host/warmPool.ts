@@ -7,10 +7,8 @@
  * reused (it was killed, or its run ended in a way that leaves it unclean).
  */
 import { readFileSync } from "node:fs";
-import { isPassableEnvName, sanitizeJobEnv } from "./jobEnv.ts";
 import type { SandboxRunContext } from "./runContext.ts";
-import { runDenoArgs } from "./runJob.ts";
-import { runOrigin } from "./runStorage.ts";
+import { runDenoArgs, runEnv } from "./runJob.ts";
 import type { SandboxRun, SandboxRunOptions, WarmLimits } from "./types.ts";
 import { PER_RUN_ENV, WarmProcess, type WarmSpawn } from "./warmProcess.ts";
 
@@ -63,7 +61,7 @@ export class WarmPools {
   }
 
   private poolFor(o: SandboxRunOptions): Pool {
-    const env = sanitizeJobEnv({ ...o.env, FLUXBASE_URL: o.serverUrl });
+    const { env, envNames } = runEnv(o);
     const staticEnv = Object.entries(env)
       .filter(([name]) => !PER_RUN_ENV.includes(name))
       .sort(([a], [b]) => a.localeCompare(b));
@@ -83,11 +81,6 @@ export class WarmPools {
     let pool = this.pools.get(key);
     if (pool) return pool;
     const codePath = this.ctx.codeFiles.ensure(o.codeHash, o.code);
-    const envNames = [
-      ...Object.keys(env),
-      ...PER_RUN_ENV,
-      ...o.permissions.env.filter((n) => isPassableEnvName(n)),
-    ];
     const ctx = this.ctx;
     pool = {
       key,
@@ -97,10 +90,10 @@ export class WarmPools {
       spawn: {
         codePath,
         env,
-        origin: "",
         args: (cancelFile, origin) =>
           runDenoArgs(ctx, o, {
-            envNames,
+            // The guest sets each run's own values of these.
+            envNames: [...envNames, ...PER_RUN_ENV],
             guestFiles: [codePath, cancelFile],
             location: origin,
             mainPath: ctx.guest.warmPath,
@@ -114,7 +107,7 @@ export class WarmPools {
   private start(pool: Pool): WarmProcess {
     const proc = new WarmProcess(
       this.ctx,
-      { ...pool.spawn, origin: runOrigin() },
+      pool.spawn,
       (p) => this.free(pool, p),
       (p) => this.gone(pool, p),
     );

@@ -15,7 +15,7 @@ import type { SandboxRunContext } from "./runContext.ts";
 import { deferred, killGroup, spawnGuest } from "./runJob.ts";
 import type { RunMonitor } from "./runMonitor.ts";
 import { monitorRun } from "./runMonitor.ts";
-import { removeRunStorage } from "./runStorage.ts";
+import { removeRunStorage, runOrigin } from "./runStorage.ts";
 import { FRAME_PREFIX_BYTES } from "./stdoutChannel.ts";
 import type { SandboxOutcome, SandboxRun, SandboxRunOptions } from "./types.ts";
 
@@ -29,9 +29,9 @@ export const PER_RUN_ENV = [
 
 export interface WarmSpawn {
   codePath: string;
+  /** The flags of a process with this cancel file and `--location` origin. */
   args: (cancelFile: string, origin: string) => string[];
   env: Record<string, string>;
-  origin: string;
 }
 
 interface ActiveRun {
@@ -51,17 +51,19 @@ export class WarmProcess {
   gone = false;
   private readonly child: ChildProcess;
   private readonly cancelFile: CancelFile;
+  /** Its own web-storage origin, emptied after each run and removed with the process. */
+  private readonly origin = runOrigin();
   private active: ActiveRun | null = null;
 
   constructor(
     private readonly ctx: SandboxRunContext,
-    private readonly spawnSpec: WarmSpawn,
+    readonly spawnSpec: WarmSpawn,
     /** The process is free again after a run (it may still be unfit for another, see `reusable`). */
     private readonly onFree: (process: WarmProcess) => void,
     private readonly onGone: (process: WarmProcess) => void,
   ) {
     this.cancelFile = new CancelFile(ctx.cancelDir);
-    this.child = spawnGuest(ctx, spawnSpec.args(this.cancelFile.path, spawnSpec.origin), spawnSpec.env);
+    this.child = spawnGuest(ctx, spawnSpec.args(this.cancelFile.path, this.origin), spawnSpec.env);
     this.pid = this.child.pid ?? -1;
     const idleLimit = ctx.limits.maxLogLineBytes;
     const stdout = new LineSplitter({
@@ -199,7 +201,7 @@ export class WarmProcess {
     this.child.stdin!.destroy();
     const run = this.active;
     if (run) this.finish(run, run.monitor.outcome(code, signal));
-    removeRunStorage(this.ctx.denoDir, this.spawnSpec.origin).catch((error) =>
+    removeRunStorage(this.ctx.denoDir, this.origin).catch((error) =>
       this.ctx.logger?.warn("sandbox: could not remove a warm process's storage", { error }),
     );
     this.onGone(this);
