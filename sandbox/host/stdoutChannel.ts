@@ -4,7 +4,6 @@
  * one that imitates a frame, goes to the log. Frame lines may be large (a result), log lines not.
  */
 import { framePrefix, type GuestFrame, parseGuestFrame } from "../protocol.ts";
-import { LineSplitter } from "./lineSplitter.ts";
 import type { LogSink } from "./logSink.ts";
 
 export interface FrameLineOptions {
@@ -39,16 +38,3 @@ export function frameLineHandler(options: FrameLineOptions): (line: Buffer, drop
 
 /** Every frame prefix has this length: the tag, a 64-digit nonce and three separators. */
 export const FRAME_PREFIX_BYTES = Buffer.byteLength(framePrefix("0".repeat(64)));
-
-/** A single-run process's stdout: one nonce for the process's life. */
-export function createStdoutChannel(
-  options: Omit<FrameLineOptions, "prefix"> & { nonce: string; maxLogLineBytes: number },
-): LineSplitter {
-  const prefix = Buffer.from(framePrefix(options.nonce));
-  const onLine = frameLineHandler({ ...options, prefix });
-  return new LineSplitter({
-    headBytes: prefix.length,
-    limitFor: (head) => (prefix.equals(head) ? options.maxFrameBytes : options.maxLogLineBytes),
-    onLine,
-  });
-}

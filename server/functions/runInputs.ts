@@ -7,7 +7,7 @@
 import type { Sql } from "../db/createSql.ts";
 import type { SecretDecryptionError } from "../secrets/cipher.ts";
 import type { Keyring } from "../secrets/keyring.ts";
-import { openRunSecrets, type RunSecrets, type StoredSecret } from "../secrets/loadRunSecrets.ts";
+import { openRunSecrets, type RunSecrets, type StoredSecret } from "../secrets/openRunSecrets.ts";
 import type { FunctionPermissions } from "./types.ts";
 
 export interface FunctionCode {

@@ -1,10 +1,9 @@
 /**
- * The secrets one job run may read, decrypted: system secrets that are global or of the job's
- * namespace, and the submitting user's own. Within each group a namespace-scoped value wins over a
- * global one of the same name. A value that cannot be decrypted is left out and reported, so one
- * damaged secret does not stop every job.
+ * The secrets one job run may read, decrypted (functions/runInputs.ts selects them): system secrets
+ * that are global or of the job's namespace, and the submitting user's own. Within each group a
+ * namespace-scoped value wins over a global one of the same name. A value that cannot be decrypted
+ * is left out and reported, so one damaged secret does not stop every job.
  */
-import type { Sql } from "../db/createSql.ts";
 import { openSecret, SecretDecryptionError } from "./cipher.ts";
 import type { Keyring } from "./keyring.ts";
 
@@ -20,20 +19,6 @@ export interface StoredSecret {
   ciphertext: Buffer;
   nonce: Buffer;
   key_id: string;
-}
-
-export async function loadRunSecrets(
-  sql: Sql,
-  keyring: Keyring,
-  run: { namespace: string; userId: string | null },
-): Promise<{ secrets: RunSecrets; problems: SecretDecryptionError[] }> {
-  // Global rows first, so the namespace's own row overwrites them below.
-  const rows = await sql<StoredSecret[]>`
-    select name, namespace, user_id, ciphertext, nonce, key_id from jobs.secrets
-    where (user_id is null ${run.userId ? sql`or user_id = ${run.userId}::uuid` : sql``})
-      and (namespace is null or namespace = ${run.namespace})
-    order by namespace nulls first, name`;
-  return openRunSecrets(keyring, rows);
 }
 
 /**
