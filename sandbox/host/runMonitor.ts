@@ -41,6 +41,8 @@ export interface RunMonitorHooks {
   onTerminal(): void;
   /** The guest announced that its process ends after this run (warm mode). */
   onExiting?(): void;
+  /** The run's end marker arrived on stderr: all it wrote there is in (warm mode). */
+  onStderrEnd?(): void;
 }
 
 export function monitorRun(
@@ -122,15 +124,26 @@ export function monitorRun(
   };
 
   const prefix = Buffer.from(framePrefix(nonce));
-  const stdoutLine = frameLineHandler({
+  const onBadFrame = (problem: string) => {
+    end.badFrame = problem;
+    ctx.logger?.warn("sandbox: unusable frame from guest", { problem, pid });
+  };
+  const stdoutLine = frameLineHandler({ prefix, maxFrameBytes, log, onFrame, onBadFrame });
+  const stderrLine = frameLineHandler({
     prefix,
     maxFrameBytes,
-    log,
-    onFrame,
-    onBadFrame: (problem) => {
-      end.badFrame = problem;
-      ctx.logger?.warn("sandbox: unusable frame from guest", { problem, pid });
+    fallbackLevel: "error",
+    log: {
+      ...log,
+      write(text, level, droppedBytes) {
+        if (HEAP_EXHAUSTED.test(text)) end.heapExhausted = true;
+        log.write(text, level, droppedBytes);
+      },
     },
+    onFrame: (frame) => {
+      if (frame.t === "end") hooks.onStderrEnd?.();
+    },
+    onBadFrame,
   });
   return {
     end,
@@ -139,11 +152,7 @@ export function monitorRun(
     maxLogLineBytes,
     log,
     stdoutLine,
-    stderrLine(line, droppedBytes) {
-      const text = line.toString("utf8");
-      if (HEAP_EXHAUSTED.test(text)) end.heapExhausted = true;
-      log.write(text, "error", droppedBytes);
-    },
+    stderrLine,
     kill,
     stopTimers,
     outcome: (exitCode, signal) => decideOutcome({ ...end, exitCode, signal }),

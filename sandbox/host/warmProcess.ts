@@ -8,13 +8,12 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { type BootMessage, PROTOCOL_VERSION, parseGuestFrame, type RunMessage } from "../protocol.ts";
+import { type BootMessage, PROTOCOL_VERSION, type RunMessage } from "../protocol.ts";
 import { CancelFile } from "./cancelFile.ts";
 import { LineSplitter } from "./lineSplitter.ts";
 import type { SandboxRunContext } from "./runContext.ts";
 import { deferred, killGroup, spawnGuest } from "./runJob.ts";
-import type { RunMonitor } from "./runMonitor.ts";
-import { monitorRun } from "./runMonitor.ts";
+import { monitorRun, type RunMonitor } from "./runMonitor.ts";
 import { removeRunStorage, runOrigin } from "./runStorage.ts";
 import { FRAME_PREFIX_BYTES } from "./stdoutChannel.ts";
 import type { SandboxOutcome, SandboxRun, SandboxRunOptions } from "./types.ts";
@@ -78,7 +77,7 @@ export class WarmProcess {
     const stderr = new LineSplitter({
       headBytes: FRAME_PREFIX_BYTES,
       limitFor: () => this.active?.monitor.maxLogLineBytes ?? idleLimit,
-      onLine: (line, dropped) => this.stderrLine(line, dropped),
+      onLine: (line, dropped) => this.active?.monitor.stderrLine(line, dropped),
     });
     this.child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
     this.child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -117,6 +116,10 @@ export class WarmProcess {
       },
       onExiting: () => {
         this.reusable = false;
+      },
+      onStderrEnd: () => {
+        run.stderrIn = true;
+        this.maybeEndRun();
       },
     });
     const run: ActiveRun = {
@@ -157,26 +160,6 @@ export class WarmProcess {
     this.reusable = false;
     if (this.gone || this.child.pid === undefined) return;
     killGroup(this.child);
-  }
-
-  private stderrLine(line: Buffer, dropped: number): void {
-    const run = this.active;
-    if (!run) return;
-    const { prefix } = run.monitor;
-    if (line.length >= prefix.length && prefix.equals(line.subarray(0, prefix.length))) {
-      let frame: unknown;
-      try {
-        frame = parseGuestFrame(JSON.parse(line.subarray(prefix.length).toString("utf8")));
-      } catch {
-        return;
-      }
-      if ((frame as { t?: string }).t === "end") {
-        run.stderrIn = true;
-        this.maybeEndRun();
-      }
-      return;
-    }
-    run.monitor.stderrLine(line, dropped);
   }
 
   private maybeEndRun(): void {
