@@ -8,11 +8,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
+import { makeWorkerUtils } from "graphile-worker";
 import { createFluxbase } from "../server/app.ts";
 import { defineJob } from "../server/handlers/defineJob.ts";
 import { createLogger } from "../server/log.ts";
 import { fmt, percentile, startBenchServer } from "./benchServer.ts";
+import { drainWithGraphile, enqueueGraphileJobs, type GraphileUtils, quietLogger } from "./graphileDrain.ts";
 import { cpuOf, ownCpuMs, postgresCpuMs } from "./procCpu.ts";
 import { markWrites, type WriteCost, writesSince } from "./writeCost.ts";
 
@@ -20,7 +21,6 @@ const jobs = Number(process.env.BENCH_PEER_JOBS ?? 3000);
 const rounds = Number(process.env.BENCH_PEER_ROUNDS ?? 3);
 const slots = Number(process.env.BENCH_PEER_SLOTS ?? 20);
 const noop = defineJob({ name: "bench-noop", handler: async () => null });
-const quiet = new Logger(() => () => {});
 const load = () =>
   loadavg()
     .map((n) => n.toFixed(2))
@@ -32,7 +32,7 @@ export async function run(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "fluxbase-bench-peer-"));
   try {
     const url = server.databaseUrl;
-    const utils = await makeWorkerUtils({ connectionString: url, logger: quiet });
+    const utils = await makeWorkerUtils({ connectionString: url, logger: quietLogger });
     await utils.migrate();
     const ours: number[] = [];
     const theirs: number[] = [];
@@ -129,49 +129,26 @@ async function drainOurs(enqueuer: Enqueuer, url: string, dataDir: string): Prom
   return { rate: jobs / seconds, ownMs: cost.ownMs, postgresMs: cost.postgresMs, writes };
 }
 
-async function drainGraphile(
-  utils: Awaited<ReturnType<typeof makeWorkerUtils>>,
-  url: string,
-  sql: Enqueuer["sql"],
-): Promise<Drain> {
+async function drainGraphile(utils: GraphileUtils, url: string, sql: Enqueuer["sql"]): Promise<Drain> {
   const mark = await markWrites(sql);
-  for (let i = 0; i < jobs; i += 1000) {
-    await utils.addJobs(
-      Array.from({ length: Math.min(1000, jobs - i) }, () => ({ identifier: "noop", payload: {} })),
-    );
-  }
-  let first = 0;
-  let last = 0;
-  let done = 0;
-  let finished!: () => void;
-  const all = new Promise<void>((resolve) => {
-    finished = resolve;
-  });
+  await enqueueGraphileJobs(utils, "noop", jobs);
   const own = ownCpuMs();
   const pg = postgresCpuMs();
-  const runner = await runGraphile({
-    connectionString: url,
-    concurrency: slots,
-    maxPoolSize: slots + 2,
-    noHandleSignals: true,
-    pollInterval: 1000,
-    logger: quiet,
-    taskList: {
-      noop: async () => {
-        if (first === 0) first = performance.now();
-      },
+  let ownMs = 0;
+  let postgresMs: number | null = null;
+  const seconds = await drainWithGraphile({
+    url,
+    jobs,
+    slots,
+    identifier: "noop",
+    task: async () => {},
+    drained: () => {
+      postgresMs = pg === null ? null : postgresCpuMs()! - pg;
+      ownMs = ownCpuMs() - own;
     },
   });
-  runner.events.on("job:success", () => {
-    last = performance.now();
-    if (++done === jobs) finished();
-  });
-  await all;
-  const postgresMs = pg === null ? null : postgresCpuMs()! - pg;
-  const ownMs = ownCpuMs() - own;
-  await runner.stop();
   const writes = await writesSince(sql, mark);
-  return { rate: jobs / ((last - first) / 1000), ownMs, postgresMs, writes };
+  return { rate: jobs / seconds, ownMs, postgresMs, writes };
 }
 
 async function pickupFromIdle(enqueuer: Enqueuer, url: string, dataDir: string): Promise<void> {

@@ -12,11 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
+import { makeWorkerUtils } from "graphile-worker";
 import { resolveDenoPath } from "../sandbox/index.ts";
 import { createFluxbase } from "../server/app.ts";
 import { createLogger } from "../server/log.ts";
 import { type BenchServer, fmt, percentile, startBenchServer } from "./benchServer.ts";
+import { drainWithGraphile, enqueueGraphileJobs, type GraphileUtils, quietLogger } from "./graphileDrain.ts";
 import { childProcessesCpuMs, ownCpuMs, postgresCpuMs } from "./procCpu.ts";
 
 const jobs = Number(process.env.BENCH_SANDBOX_JOBS ?? 600);
@@ -24,7 +25,6 @@ const rounds = Number(process.env.BENCH_SANDBOX_ROUNDS ?? 3);
 const slots = Number(process.env.BENCH_SANDBOX_SLOTS ?? 20);
 const idleSamples = Number(process.env.BENCH_SANDBOX_IDLE ?? 100);
 const trivial = "export default () => ({ ok: true });\n";
-const quiet = new Logger(() => () => {});
 const run$ = promisify(execFile);
 const load = () =>
   loadavg()
@@ -73,7 +73,7 @@ export async function run(): Promise<void> {
     `const run = ${trivial.replace("export default ", "")}\nconsole.log(JSON.stringify(run()));\n`,
   );
   try {
-    const utils = await makeWorkerUtils({ connectionString: server.databaseUrl, logger: quiet });
+    const utils = await makeWorkerUtils({ connectionString: server.databaseUrl, logger: quietLogger });
     await utils.migrate();
     const ratios: number[] = [];
     console.log(
@@ -152,52 +152,22 @@ async function drainOurs(server: BenchServer, dataDir: string): Promise<Drain> {
   });
 }
 
-async function drainGraphile(
-  utils: Awaited<ReturnType<typeof makeWorkerUtils>>,
-  url: string,
-  file: string,
-): Promise<Drain> {
-  for (let i = 0; i < jobs; i += 1000) {
-    await utils.addJobs(
-      Array.from({ length: Math.min(1000, jobs - i) }, () => ({ identifier: "deno", payload: {} })),
-    );
-  }
-  return measured((drained) => runGraphileDrain(url, file, drained));
-}
-
-async function runGraphileDrain(url: string, file: string, drained: () => void): Promise<number> {
+async function drainGraphile(utils: GraphileUtils, url: string, file: string): Promise<Drain> {
+  await enqueueGraphileJobs(utils, "deno", jobs);
   const deno = resolveDenoPath();
-  let first = 0;
-  let last = 0;
-  let done = 0;
-  let finished!: () => void;
-  const all = new Promise<void>((resolve) => {
-    finished = resolve;
-  });
-  const runner = await runGraphile({
-    connectionString: url,
-    concurrency: slots,
-    maxPoolSize: slots + 2,
-    noHandleSignals: true,
-    pollInterval: 1000,
-    logger: quiet,
-    taskList: {
-      deno: async () => {
-        if (first === 0) first = performance.now();
-        await run$(deno, ["run", "--no-prompt", "--no-config", `--allow-read=${file}`, file], {
-          env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_DIR: path.join(path.dirname(file), "deno") },
-        });
+  const env = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_DIR: path.join(path.dirname(file), "deno") };
+  return measured((drained) =>
+    drainWithGraphile({
+      url,
+      jobs,
+      slots,
+      identifier: "deno",
+      task: async () => {
+        await run$(deno, ["run", "--no-prompt", "--no-config", `--allow-read=${file}`, file], { env });
       },
-    },
-  });
-  runner.events.on("job:success", () => {
-    last = performance.now();
-    if (++done === jobs) finished();
-  });
-  await all;
-  drained();
-  await runner.stop();
-  return (last - first) / 1000;
+      drained,
+    }),
+  );
 }
 
 async function pickupFromIdle(server: BenchServer, dataDir: string): Promise<void> {

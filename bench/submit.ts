@@ -5,10 +5,11 @@
  * interleaved, load average printed. Goal: ≥ 1× the peer's rate.
  */
 import { loadavg } from "node:os";
-import { Logger, makeWorkerUtils } from "graphile-worker";
+import { makeWorkerUtils } from "graphile-worker";
 import { ensureSecret } from "../server/auth/jwtSecret.ts";
 import { mintToken } from "../server/auth/mintToken.ts";
 import { percentile, startBenchServer } from "./benchServer.ts";
+import { quietLogger } from "./graphileDrain.ts";
 
 const clients = Number(process.env.BENCH_SUBMIT_CLIENTS ?? 16);
 const seconds = Number(process.env.BENCH_SUBMIT_SECONDS ?? 4);
@@ -50,7 +51,7 @@ export async function run(): Promise<void> {
     const token = await mintToken(secret, { role: "authenticated", sub: crypto.randomUUID() });
     const utils = await makeWorkerUtils({
       connectionString: server.databaseUrl,
-      logger: new Logger(() => () => {}),
+      logger: quietLogger,
     });
     await utils.migrate();
     const submit = async () => {
