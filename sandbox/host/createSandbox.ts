@@ -11,6 +11,7 @@ import { buildGuest, type GuestBundle } from "./buildGuest.ts";
 import { CodeFiles } from "./codeFiles.ts";
 import { resolveDenoPath } from "./denoBinary.ts";
 import { checkGrants, protectedNames } from "./grantCheck.ts";
+import { lowerPriority } from "./lowerPriority.ts";
 import type { SandboxRunContext } from "./runContext.ts";
 import { runJob } from "./runJob.ts";
 import { resolveRunMode } from "./runMode.ts";
@@ -33,6 +34,7 @@ export const defaultSandboxLimits = {
   maxResultBytes: 16 * 1024 * 1024,
   rssHeadroomMb: 192,
   rssSampleMs: 100,
+  niceness: 19,
 } satisfies SandboxLimits;
 
 /** How long a grant check's answer is reused: a link created since is found within this. */
@@ -69,6 +71,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
     );
     const ready: SandboxRunContext = {
       denoPath,
+      launcher: lowerPriority(limits.niceness, options.nicePath ?? "/usr/bin/nice"),
       guest,
       mode,
       codeFiles: new CodeFiles(join(root, "code")),

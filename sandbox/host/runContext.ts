@@ -6,6 +6,8 @@ import type { SandboxLimits, SandboxLogger } from "./types.ts";
 
 export interface SandboxRunContext {
   denoPath: string;
+  /** What Deno is started through (after setpriv in main-isolate mode): `nice`, or nothing. */
+  launcher: string[];
   guest: GuestBundle;
   mode: RunMode;
   codeFiles: CodeFiles;

@@ -11,6 +11,7 @@ import { CancelFile } from "./cancelFile.ts";
 import { buildDenoArgs, type DenoArgsInput } from "./denoArgs.ts";
 import { isPassableEnvName, sanitizeJobEnv } from "./jobEnv.ts";
 import { LineSplitter } from "./lineSplitter.ts";
+import { lowerSessionGroup } from "./lowerPriority.ts";
 import type { SandboxRunContext } from "./runContext.ts";
 import { monitorRun } from "./runMonitor.ts";
 import { removeRunStorage, runOrigin } from "./runStorage.ts";
@@ -161,14 +162,16 @@ export function spawnGuest(
   const { mode } = ctx;
   const [command, ...commandArgs] =
     mode.kind === "main"
-      ? [mode.setprivPath, "--pdeathsig", "KILL", "--", ctx.denoPath, ...args]
-      : [ctx.denoPath, ...args];
-  return spawn(command!, commandArgs, {
+      ? [mode.setprivPath, "--pdeathsig", "KILL", "--", ...ctx.launcher, ctx.denoPath, ...args]
+      : [...ctx.launcher, ctx.denoPath, ...args];
+  const child = spawn(command!, commandArgs, {
     cwd: ctx.cwd,
     env: { ...env, HOME: ctx.homeDir, DENO_DIR: ctx.denoDir, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
   });
+  lowerSessionGroup(child.pid, ctx.limits.niceness);
+  return child;
 }
 
 /** SIGKILL to the child's process group (falling back to the child alone). */

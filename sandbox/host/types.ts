@@ -143,6 +143,12 @@ export interface SandboxLimits {
   rssHeadroomMb: number;
   /** How often resident memory is sampled (Linux only). @default 100 */
   rssSampleMs: number;
+  /**
+   * Job processes run this much below the server's CPU priority (`nice`), so jobs that keep every
+   * core busy cannot starve the server's heartbeats, lease renewals and claims. 0: same priority.
+   * @default 19
+   */
+  niceness: number;
 }
 
 /**
@@ -173,5 +179,7 @@ export interface CreateSandboxOptions {
   jobThread?: JobThread;
   /** @default "/usr/bin/setpriv" */
   setprivPath?: string;
+  /** Lowers job processes' priority (`limits.niceness`); where it is missing they run at the server's. @default "/usr/bin/nice" */
+  nicePath?: string;
   warm?: Partial<WarmLimits>;
 }

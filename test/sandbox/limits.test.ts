@@ -1,6 +1,7 @@
 /** Time and memory limits: every runaway job ends as a failed outcome, within seconds. */
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCode, startSandbox, type TestSandbox } from "./helpers.ts";
+import { runCode, startJob, startSandbox, type TestSandbox } from "./helpers.ts";
 
 let t: TestSandbox;
 beforeAll(async () => {
@@ -95,5 +96,29 @@ describe("limits", { timeout: 20_000 }, () => {
     const { outcome } = await runCode(t.sandbox, "export default () => ({ s: 'é'.repeat(3_000_000) })");
     expect(outcome.status).toBe("completed");
     expect(outcome.status === "completed" && (outcome.result as { s: string }).s.length).toBe(3_000_000);
+  });
+
+  it("runs job code below the server's CPU priority, its whole session group too", async () => {
+    // The job says its pid and waits; meanwhile the process is read from outside, as `ps` would.
+    const job = startJob(
+      t.sandbox,
+      `export default async (req, a, b, job) => {
+        job.reportProgress(1, String(Deno.pid));
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        return null;
+      }`,
+    );
+    const deadline = Date.now() + 10_000;
+    while (job.progress.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const pid = Number(job.progress[0]?.message);
+    // /proc/<pid>/stat: the 19th field is the nice value (after the command, which is in parentheses).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const nice = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    expect(nice).toBe(19);
+    // With autogroup scheduling each session shares CPU as one group whatever its nice values.
+    if (existsSync(`/proc/${pid}/autogroup`)) {
+      expect(readFileSync(`/proc/${pid}/autogroup`, "utf8")).toMatch(/ nice 19$/m);
+    }
+    expect((await job.finished).outcome).toEqual({ status: "completed", result: null });
   });
 });
