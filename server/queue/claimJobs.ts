@@ -1,6 +1,6 @@
 /**
- * Claims due pending jobs for one worker through `jobs.claim_jobs` (migration 0008, where the
- * order, the namespace cap and the lock are explained; 0017 returns the claimed rows): one statement
+ * Claims due pending jobs for free worker slots through `jobs.claim_jobs_for` (migration 0028; the
+ * order, the namespace cap and the lock are explained in 0008, 0017 and 0026): one statement
  * sent on its own, so the lock every claimer shares is never held across a client round trip, and a
  * frozen process stalls no one. The attempt is counted by the claim; the lease runs
  * `leaseMs` from now and the worker's heartbeat renews it (renewLeases).
@@ -35,6 +35,8 @@ export interface ClaimedJob {
   tenant: string | null;
   /** Seconds from when the job was due to this claim (pickup latency). */
   waited_seconds: number;
+  /** The worker whose slot the job took. */
+  worker_id: string;
 }
 
 /** Which jobs a worker may take: its lane, and of trusted handlers only those it has. */
@@ -44,16 +46,16 @@ export interface ClaimFilter {
   handlerKeys: readonly string[];
 }
 
+/** `slots`: a worker id per free slot (a worker with three free slots is listed three times). */
 export async function claimJobs(
   sql: Sql,
-  workerId: string,
-  limit: number,
+  slots: readonly string[],
   maxPerNamespace: number,
   leaseMs: number,
   filter: ClaimFilter,
 ): Promise<ClaimedJob[]> {
-  if (limit <= 0) return [];
+  if (slots.length === 0) return [];
   return sql<ClaimedJob[]>`
-    select * from jobs.claim_jobs(${workerId}, ${limit}, ${maxPerNamespace}, ${Math.round(leaseMs)},
+    select * from jobs.claim_jobs_for(${slots as string[]}::uuid[], ${maxPerNamespace}, ${Math.round(leaseMs)},
       ${filter.lane}, ${filter.handlerKeys as string[]}::text[])`;
 }

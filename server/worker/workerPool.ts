@@ -1,7 +1,7 @@
 /**
- * The embedded worker pool: N registered workers that claim jobs when NOTIFY says one is pending
- * (polling only as a backstop), heartbeat, recover the runs of dead workers, watch their own runs
- * for cancellation, and drain gracefully on stop.
+ * The embedded worker pool: N registered workers whose free slots one claimer fills when NOTIFY says
+ * a job is pending (polling only as a backstop); heartbeats, recovers the runs of dead workers,
+ * watches its runs for cancellation, and drains gracefully on stop.
  */
 import { hostname as osHostname } from "node:os";
 import { parseNotifications } from "../db/changeNotification.ts";
@@ -17,6 +17,7 @@ import { runStates } from "../queue/runStates.ts";
 import { heartbeat, setWorkerStatus } from "../queue/workerRegistry.ts";
 import { createCompletionBatcher } from "./completionBatcher.ts";
 import { JobWorker } from "./jobWorker.ts";
+import { createSlotClaimer } from "./slotClaimer.ts";
 import type { StopReason, WorkerContext } from "./startRun.ts";
 
 export interface WorkerPool {
@@ -53,17 +54,17 @@ export function createWorkerPool(
       : onError(error);
   // One batcher per pool: its workers' runs that end together share one completion write.
   const runCtx = { ...ctx, completions: ctx.completions ?? createCompletionBatcher(sql) };
+  const claimer = createSlotClaimer(runCtx, () => workers, shape.filter, onBackgroundError);
   const workers = Array.from(
     { length: shape.count },
-    () => new JobWorker(runCtx, shape.perWorker, hostname, onBackgroundError, shape.filter),
+    () => new JobWorker(runCtx, shape.perWorker, hostname, onBackgroundError, claimer.fillSoon, shape.filter),
   );
   const timers: NodeJS.Timeout[] = [];
   let unlisten: (() => Promise<void>) | undefined;
   let stopped = false;
 
   const wake = () => {
-    if (stopped) return;
-    for (const worker of workers) if (worker.free > 0) void worker.fill();
+    if (!stopped) void claimer.fill();
   };
   const findRun = (jobId: string) => workers.find((worker) => worker.runs.has(jobId));
 
