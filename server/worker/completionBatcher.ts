@@ -1,6 +1,9 @@
 /**
  * Writes the results of runs that finish close together in one statement instead of one each:
- * calls made in the same turn of the event loop (up to `maxBatch`) share a write. Each caller still
+ * calls made in the same turn of the event loop (up to `maxBatch`) share a write, and while a write
+ * is in flight the results that arrive wait for it and go together in the next one (group commit:
+ * under load a batch grows to what arrives during one write; idle, a result is written at once).
+ * Each caller still
  * learns whether its own lease held. A transient failure fails every caller of that batch; each
  * retries on its own (startRun's `landed`), joining a later batch. A refused result is written
  * alone, so it fails only its own run.
@@ -23,11 +26,22 @@ interface Waiting {
 export function createCompletionBatcher(sql: Sql, maxBatch = 500): CompletionBatcher {
   const waiting: Waiting[] = [];
   let scheduled = false;
+  let writing = false;
 
   async function flush(): Promise<void> {
     scheduled = false;
     const batch = waiting.splice(0, maxBatch);
-    if (waiting.length > 0) schedule();
+    if (batch.length === 0) return;
+    writing = true;
+    try {
+      await write(batch);
+    } finally {
+      writing = false;
+      if (waiting.length > 0) schedule();
+    }
+  }
+
+  async function write(batch: Waiting[]): Promise<void> {
     try {
       const won = await completeJobs(
         sql,
@@ -47,7 +61,7 @@ export function createCompletionBatcher(sql: Sql, maxBatch = 500): CompletionBat
   }
 
   function schedule(): void {
-    if (scheduled) return;
+    if (scheduled || writing) return;
     scheduled = true;
     setImmediate(() => void flush());
   }

@@ -72,3 +72,33 @@ it("fails only the run whose result the database refuses", async () => {
   const [row] = await db.sql`select status from jobs.queue where id = ${bad!.id}`;
   expect(row!.status).toBe("running");
 });
+
+it("holds results that arrive during a write and sends them together in the next one", async () => {
+  const leases = await runningJobs(11);
+  const statements: number[] = [];
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((resolve) => {
+    releaseFirst = resolve;
+  });
+  const batcher = createCompletionBatcher(
+    new Proxy(db.sql, {
+      apply(target, self, args) {
+        statements.push(statements.length);
+        const query = Reflect.apply(target as never, self, args) as Promise<unknown>;
+        // The first write answers only when the test lets it.
+        return statements.length === 1 ? firstHeld.then(() => query) : query;
+      },
+    }),
+  );
+  const first = batcher.complete(leases[0]!, { n: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 20)); // the first write is now in flight
+  const rest = leases.slice(1).map((lease, i) => batcher.complete(lease, { n: i + 1 }));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(statements).toHaveLength(1); // the ten wait for the write in flight
+  releaseFirst();
+  expect(await Promise.all([first, ...rest])).toEqual(Array(11).fill(true));
+  expect(statements).toHaveLength(2);
+  const [{ n }] = await db.sql<{ n: number }[]>`
+    select count(*)::int as n from jobs.queue where id = any(${leases.map((l) => l.id)}::uuid[]) and status = 'completed'`;
+  expect(n).toBe(11);
+});
