@@ -126,7 +126,16 @@ function startChildServer(jwtSecret: string): Promise<ChildServer> {
 
 async function serve(): Promise<void> {
   const jwtSecret = process.env.BENCH_JWT_SECRET!;
-  const server = await startBenchServer({}, { jwtSecret, logLevel: "error", jobs: { enabled: false } });
+  const server = await startBenchServer(
+    {},
+    {
+      jwtSecret,
+      logLevel: "error",
+      jobs: { enabled: false },
+      // A hundred subscribers of one user, joining at once: past the per-user guards (20 each).
+      realtime: { maxSocketsPerUser: 200, joinsPerSecond: 1000 },
+    },
+  );
   process.send!({ url: server.url, databaseUrl: server.databaseUrl, serviceKey: server.serviceKey });
   process.once("message", async () => {
     await server.stop();
