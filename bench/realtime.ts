@@ -8,13 +8,13 @@
  *
  *   node --import tsx bench/realtime.ts        (also run by `npm run bench`)
  */
-import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import WebSocket from "ws";
 import { mintToken } from "../server/auth/mintToken.ts";
 import { createSql, type Sql } from "../server/db/createSql.ts";
-import { fmt, percentile, startBenchServer } from "./benchServer.ts";
+import { fmt, percentile } from "./benchServer.ts";
+import { startChildServer } from "./childServer.ts";
 
 const latencyUpdates = Number(process.env.BENCH_REALTIME_UPDATES ?? 500);
 const burstUpdates = Number(process.env.BENCH_REALTIME_BURST ?? 500);
@@ -94,58 +94,17 @@ interface Result {
   dropped: number;
 }
 
-interface ChildServer {
-  url: string;
-  databaseUrl: string;
-  serviceKey: string;
-  stop(): Promise<void>;
-}
-
-/** The server in a child process (this file with --serve); resolves once it is listening. */
-function startChildServer(jwtSecret: string): Promise<ChildServer> {
-  const child = fork(fileURLToPath(import.meta.url), ["--serve"], {
-    execArgv: process.execArgv,
-    env: { ...process.env, BENCH_JWT_SECRET: jwtSecret },
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`the bench server exited with ${code}`)));
-    child.once("message", (started: Omit<ChildServer, "stop">) => {
-      child.removeAllListeners("exit");
-      resolve({
-        ...started,
-        stop: () =>
-          new Promise<void>((done) => {
-            child.once("exit", () => done());
-            child.send("stop");
-          }),
-      });
-    });
-  });
-}
-
-async function serve(): Promise<void> {
-  const jwtSecret = process.env.BENCH_JWT_SECRET!;
-  const server = await startBenchServer(
-    {},
-    {
+export async function run(): Promise<Result[]> {
+  const jwtSecret = randomBytes(32).toString("base64url");
+  const server = await startChildServer({
+    options: {
       jwtSecret,
       logLevel: "error",
       jobs: { enabled: false },
       // A hundred subscribers of one user, joining at once: past the per-user guards (20 each).
       realtime: { maxSocketsPerUser: 200, joinsPerSecond: 1000 },
     },
-  );
-  process.send!({ url: server.url, databaseUrl: server.databaseUrl, serviceKey: server.serviceKey });
-  process.once("message", async () => {
-    await server.stop();
-    process.exit(0);
   });
-}
-
-export async function run(): Promise<Result[]> {
-  const jwtSecret = randomBytes(32).toString("base64url");
-  const server = await startChildServer(jwtSecret);
   const sql = createSql(server.databaseUrl, { max: 1 });
   const burstSql = createSql(server.databaseUrl, { max: 1 });
   const results: Result[] = [];
@@ -235,7 +194,4 @@ export async function run(): Promise<Result[]> {
   return results;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  if (process.argv.includes("--serve")) await serve();
-  else await run();
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await run();

@@ -2,13 +2,15 @@
  * HTTP submit against graphile-worker's add rate: 16 clients each submitting one job after another
  * for a few seconds through `POST /api/v1/jobs/submit` (a user token, RLS deciding every insert),
  * and 16 callers of graphile-worker's `addJob` (SQL, no HTTP) on the same Postgres, rounds
- * interleaved, load average printed. Goal: ≥ 1× the peer's rate.
+ * interleaved, load average printed. The server runs in a child process; the clients and the
+ * peer's callers both run in this one. Goal: ≥ 1× the peer's rate.
  */
+import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { makeWorkerUtils } from "graphile-worker";
-import { ensureSecret } from "../server/auth/jwtSecret.ts";
 import { mintToken } from "../server/auth/mintToken.ts";
-import { percentile, startBenchServer } from "./benchServer.ts";
+import { percentile } from "./benchServer.ts";
+import { startChildServer } from "./childServer.ts";
 import { quietLogger } from "./graphileDrain.ts";
 
 const clients = Number(process.env.BENCH_SUBMIT_CLIENTS ?? 16);
@@ -42,12 +44,13 @@ async function closedLoop(once: () => Promise<void>): Promise<{ rate: number; p9
 }
 
 export async function run(): Promise<void> {
-  const server = await startBenchServer(
-    { "noop.ts": "export default () => null;\n" },
-    { role: "api", jobs: { apiLaneConcurrency: 0 } },
-  );
+  // The server in its own process: the 16 clients' fetch calls must not share its event loop.
+  const secret = randomBytes(32).toString("base64url");
+  const server = await startChildServer({
+    jobs: { "noop.ts": "export default () => null;\n" },
+    options: { jwtSecret: secret, role: "api", jobs: { apiLaneConcurrency: 0 } },
+  });
   try {
-    const secret = ensureSecret("", server.fluxbase.config.dataDir, "jwt_secret");
     const token = await mintToken(secret, { role: "authenticated", sub: crypto.randomUUID() });
     const utils = await makeWorkerUtils({
       connectionString: server.databaseUrl,
