@@ -50,6 +50,11 @@ export async function run(): Promise<void> {
     await sql`analyze jobs.queue`;
     console.log(`  inserted the history in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
     await pickup(`with ${finished.toLocaleString("en")} finished jobs`);
+    // Right after a bulk insert, autovacuum and a checkpoint are still at work on those rows; a history
+    // that grew over weeks has long been vacuumed. The same pickup once they are done:
+    await sql`vacuum (analyze) jobs.queue`;
+    await sql`checkpoint`;
+    await pickup("the same, vacuumed");
     const sweeper = createRetentionSweeper(
       sql,
       { ...server.fluxbase.config.jobs, retentionCompleted: 7 * 86_400_000 },
