@@ -9,16 +9,19 @@ export function createErrorHandler(logger: Logger) {
     const known =
       error instanceof HttpError
         ? error
-        : (pgErrorToHttp(error) ??
-          (isTransientDbError(error)
-            ? new HttpError(
-                503,
-                "DATABASE_UNAVAILABLE",
-                "The database is unavailable right now; try again shortly",
-                {},
-                { cause: error },
-              )
-            : undefined));
+        : error.name === "BodyLimitError"
+          ? // A streamed body passed its route's cap while being read; limitBody answers with the cap.
+            new HttpError(413, "PAYLOAD_TOO_LARGE", "The request body is too large")
+          : (pgErrorToHttp(error) ??
+            (isTransientDbError(error)
+              ? new HttpError(
+                  503,
+                  "DATABASE_UNAVAILABLE",
+                  "The database is unavailable right now; try again shortly",
+                  {},
+                  { cause: error },
+                )
+              : undefined));
     if (known) {
       if (known.status === 503) {
         // Transient (database restarting, out of connections): clients should come back soon.

@@ -4,11 +4,12 @@ import type { z } from "zod";
 import { badRequest } from "../errors.ts";
 import { JsonTooDeepError, parseJson } from "../parseJson.ts";
 import { validate } from "../validation.ts";
+import { bodyText } from "./limitBody.ts";
 
 export { validate };
 
 export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  const text = await c.req.text();
+  const text = await bodyText(c);
   let value: unknown = {};
   if (text.trim() !== "") {
     try {

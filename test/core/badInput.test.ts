@@ -59,6 +59,43 @@ describe("submit bodies", () => {
     expect(await res.json()).toMatchObject({ code: "PAYLOAD_TOO_LARGE", max_bytes: 64 * 1024 });
   });
 
+  // Without Content-Length (chunked) the body is counted as it arrives.
+  const submitStreamed = (body: string) =>
+    fetch(`${server.url}/api/v1/jobs/submit`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice.token}`, "content-type": "application/json" },
+      body: new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < body.length; at += 8192) {
+            controller.enqueue(new TextEncoder().encode(body.slice(at, at + 8192)));
+          }
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+
+  it("refuses an oversized streamed body (no Content-Length) with 413 and writes nothing", async () => {
+    const before = await countJobs();
+    const res = await submitStreamed(
+      JSON.stringify({ job_name: "work", payload: { blob: "x".repeat(70 * 1024) } }),
+    );
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: "PAYLOAD_TOO_LARGE", max_bytes: 64 * 1024 });
+    expect(await countJobs()).toBe(before);
+  });
+
+  it("accepts a streamed body within the limit, and a body that starts with a byte order mark", async () => {
+    const streamed = await submitStreamed(
+      JSON.stringify({ job_name: "work", payload: { blob: "y".repeat(20 * 1024) } }),
+    );
+    expect(streamed.status).toBe(201);
+    const withBom = await submitRaw(`\ufeff${JSON.stringify({ job_name: "work", payload: { bom: true } })}`);
+    expect(withBom.status).toBe(201);
+    const [row] = await server.db.sql`select payload from jobs.queue where id = ${(await withBom.json()).id}`;
+    expect(row!.payload).toEqual({ bom: true });
+  });
+
   it("accepts a body just under the limit", async () => {
     const res = await submitRaw(
       JSON.stringify({ job_name: "work", payload: { blob: "x".repeat(60 * 1024) } }),
