@@ -34,7 +34,7 @@ export const defaultSandboxLimits = {
   maxResultBytes: 16 * 1024 * 1024,
   rssHeadroomMb: 192,
   rssSampleMs: 100,
-  niceness: 19,
+  niceness: 15,
 } satisfies SandboxLimits;
 
 /** How long a grant check's answer is reused: a link created since is found within this. */

@@ -145,8 +145,9 @@ export interface SandboxLimits {
   rssSampleMs: number;
   /**
    * Job processes run this much below the server's CPU priority (`nice`), so jobs that keep every
-   * core busy cannot starve the server's heartbeats, lease renewals and claims. 0: same priority.
-   * @default 19
+   * core busy cannot starve the server's heartbeats, lease renewals and claims (at 10, 200 jobs
+   * starting at once still did). Not 19: a job on a busy machine then got so little CPU that it
+   * missed its own deadline signal. 0: same priority. @default 15
    */
   niceness: number;
 }

@@ -114,10 +114,10 @@ describe("limits", { timeout: 20_000 }, () => {
     // /proc/<pid>/stat: the 19th field is the nice value (after the command, which is in parentheses).
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const nice = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-    expect(nice).toBe(19);
+    expect(nice).toBe(15);
     // With autogroup scheduling each session shares CPU as one group whatever its nice values.
     if (existsSync(`/proc/${pid}/autogroup`)) {
-      expect(readFileSync(`/proc/${pid}/autogroup`, "utf8")).toMatch(/ nice 19$/m);
+      expect(readFileSync(`/proc/${pid}/autogroup`, "utf8")).toMatch(/ nice 15$/m);
     }
     expect((await job.finished).outcome).toEqual({ status: "completed", result: null });
   });
