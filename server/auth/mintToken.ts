@@ -1,23 +1,6 @@
 /** Signs tokens: the anon and service keys, development user tokens, and short-lived job tokens. */
 import { SignJWT } from "jose";
-
-// Job runs mint two tokens each. jose signs with WebCrypto: given a CryptoKey it signs with it as
-// is; given a KeyObject it converts it to a new CryptoKey on every call. So one per secret.
-const keys = new Map<string, Promise<CryptoKey>>();
-function signingKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      Buffer.from(secret, "utf8"),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    keys.set(secret, key);
-  }
-  return key;
-}
+import { hmacKey } from "./hmacKey.ts";
 
 export interface MintOptions {
   role: string;
@@ -41,7 +24,7 @@ export async function mintToken(secret: string, options: MintOptions): Promise<s
   if (options.sub) jwt.setSubject(options.sub);
   const expires = options.expiresIn ?? "1h";
   jwt.setExpirationTime(typeof expires === "number" ? Math.floor(Date.now() / 1000) + expires : expires);
-  return jwt.sign(await signingKey(secret));
+  return jwt.sign(await hmacKey(secret));
 }
 
 const tenYears = 10 * 365 * 24 * 3600;
@@ -55,7 +38,7 @@ export interface ProjectKeys {
 export async function projectKeys(secret: string): Promise<ProjectKeys> {
   // A fixed issued-at keeps the keys stable across restarts, so printed keys stay valid.
   const iat = 1_767_225_600; // 2026-01-01T00:00:00Z
-  const key = await signingKey(secret);
+  const key = await hmacKey(secret);
   const sign = (role: string) =>
     new SignJWT({ role, iss: "fluxbase", iat })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })

@@ -1,7 +1,7 @@
 /** Verifies an HS256 JWT with pinned algorithms and required claims, and resolves its role. */
-import { createSecretKey } from "node:crypto";
 import { errors as joseErrors, jwtVerify } from "jose";
 import { unauthorized } from "../errors.ts";
+import { hmacKey } from "./hmacKey.ts";
 import type { Identity } from "./identity.ts";
 import type { JobLeaseCheck } from "./jobLeaseCheck.ts";
 import { resolveRole } from "./roles.ts";
@@ -15,8 +15,7 @@ const VERIFIED_TOKENS_KEPT = 10_000;
 const uuidLike = (value: unknown): value is string => typeof value === "string" && uuidPattern.test(value);
 
 export function createTokenVerifier(secret: string, checkJobLease?: JobLeaseCheck): TokenVerifier {
-  // A KeyObject made once: jose would otherwise import the raw secret again on every request.
-  const key = createSecretKey(Buffer.from(secret, "utf8"));
+  const key = hmacKey(secret);
   // Verified payloads by token: the same string carries the same signature, so a client sending its
   // token again skips the HMAC until the token expires. Bounded; emptied when full.
   const verified = new Map<string, Record<string, unknown> & { exp: number }>();
@@ -28,7 +27,7 @@ export function createTokenVerifier(secret: string, checkJobLease?: JobLeaseChec
         payload = known;
       } else {
         verified.delete(token);
-        ({ payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, await key, {
           algorithms: ["HS256"],
           requiredClaims: ["exp", "role"],
         }));
