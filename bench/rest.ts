@@ -18,7 +18,8 @@ import { mintToken } from "../server/auth/mintToken.ts";
 import { createSql } from "../server/db/createSql.ts";
 import { startEmbeddedPostgres } from "../server/db/embeddedPostgres.ts";
 import { createLogger } from "../server/log.ts";
-import { fmt, percentile } from "./benchServer.ts";
+import { fmt } from "./benchServer.ts";
+import { closedLoop } from "./closedLoop.ts";
 import { countingProxy } from "./roundTripProxy.ts";
 
 const clients = Number(process.env.BENCH_REST_CLIENTS ?? 16);
@@ -151,26 +152,15 @@ export async function run(): Promise<RestBenchResult> {
 
     // Throughput: closed loop, N clients, random primary keys.
     for (let i = 0; i < 200; i++) await get(pkUrl(child.direct, i + 1));
-    const latencies: number[] = [];
     let errors = 0;
-    const deadline = performance.now() + seconds * 1000;
-    const startedAt = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (performance.now() < deadline) {
-          const t0 = performance.now();
-          const status = await get(pkUrl(child.direct, 1 + Math.floor(Math.random() * rows)));
-          latencies.push(performance.now() - t0);
-          if (status !== 200) errors++;
-        }
-      }),
-    );
-    const elapsed = (performance.now() - startedAt) / 1000;
-    latencies.sort((a, b) => a - b);
+    const loop = await closedLoop(clients, seconds, async () => {
+      const status = await get(pkUrl(child.direct, 1 + Math.floor(Math.random() * rows)));
+      if (status !== 200) errors++;
+    });
     const result: RestBenchResult = {
-      requestsPerSecond: latencies.length / elapsed,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
+      requestsPerSecond: loop.rate,
+      p50: loop.p50,
+      p99: loop.p99,
       errors,
       restRoundTrips,
       jobsRoundTrips,

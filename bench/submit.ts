@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { makeWorkerUtils } from "graphile-worker";
 import { mintToken } from "../server/auth/mintToken.ts";
-import { percentile } from "./benchServer.ts";
 import { startChildServer } from "./childServer.ts";
+import { closedLoop } from "./closedLoop.ts";
 import { quietLogger } from "./graphileDrain.ts";
 
 const clients = Number(process.env.BENCH_SUBMIT_CLIENTS ?? 16);
@@ -20,28 +20,6 @@ const load = () =>
   loadavg()
     .map((n) => n.toFixed(2))
     .join(" ");
-
-/** Runs `once` from `clients` loops for `seconds`; returns calls per second and p99 in ms. */
-async function closedLoop(once: () => Promise<void>): Promise<{ rate: number; p99: number }> {
-  const until = performance.now() + seconds * 1000;
-  const latencies: number[] = [];
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < until) {
-        const started = performance.now();
-        await once();
-        latencies.push(performance.now() - started);
-      }
-    }),
-  );
-  return {
-    rate: latencies.length / seconds,
-    p99: percentile(
-      [...latencies].sort((a, b) => a - b),
-      99,
-    ),
-  };
-}
 
 export async function run(): Promise<void> {
   // The server in its own process: the 16 clients' fetch calls must not share its event loop.
@@ -69,15 +47,15 @@ export async function run(): Promise<void> {
     const add = async () => {
       await utils.addJob("noop", { n: 1 });
     };
-    await closedLoop(submit); // warms connections and prepared statements on both sides
-    await closedLoop(add);
+    await closedLoop(clients, seconds, submit); // warms connections and prepared statements on both sides
+    await closedLoop(clients, seconds, add);
     console.log(
       `\nHTTP submit (${clients} clients, RLS) vs graphile-worker addJob (${clients} callers, SQL)`,
     );
     const ratios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const ours = await closedLoop(submit);
-      const theirs = await closedLoop(add);
+      const ours = await closedLoop(clients, seconds, submit);
+      const theirs = await closedLoop(clients, seconds, add);
       ratios.push(ours.rate / theirs.rate);
       console.log(
         `  round ${round}: submit ${ours.rate.toFixed(0)}/s (p99 ${ours.p99.toFixed(1)} ms), addJob ${theirs.rate.toFixed(0)}/s (p99 ${theirs.p99.toFixed(1)} ms), ratio ${(ours.rate / theirs.rate).toFixed(2)}×  (load ${load()})`,
