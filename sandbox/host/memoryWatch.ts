@@ -3,6 +3,7 @@
  * outside it: `new Uint8Array(1e9)` in a loop would otherwise take the machine down. Linux only
  * (reads /proc/<pid>/status); elsewhere only the heap limit applies.
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
 /** Starts sampling; returns the function that stops it. */
@@ -19,9 +20,8 @@ export function watchMemory(
     if (busy) return;
     busy = true;
     try {
-      const status = await readFile(`/proc/${pid}/status`, "utf8");
-      const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0);
-      if (!stopped && kb / 1024 > limitMb) onExceeded(Math.round(kb / 1024));
+      const mb = residentMbIn(await readFile(`/proc/${pid}/status`, "utf8"));
+      if (!stopped && mb > limitMb) onExceeded(Math.round(mb));
     } catch {
       // The process is gone; the run's exit handling takes it from here.
     } finally {
@@ -33,4 +33,17 @@ export function watchMemory(
     stopped = true;
     clearInterval(timer);
   };
+}
+
+/** Resident memory in MB now (Linux); 0 where /proc is not there, so only the heap limit applies. */
+export function residentMb(pid: number): number {
+  try {
+    return residentMbIn(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return 0;
+  }
+}
+
+function residentMbIn(status: string): number {
+  return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0) / 1024;
 }

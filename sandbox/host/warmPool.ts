@@ -6,7 +6,7 @@
  * the function's memory limit, when a newer version of its function runs, or when it may not be
  * reused (it was killed, or its run ended in a way that leaves it unclean).
  */
-import { readFileSync } from "node:fs";
+import { residentMb } from "./memoryWatch.ts";
 import type { SandboxRunContext } from "./runContext.ts";
 import { runDenoArgs, runEnv } from "./runJob.ts";
 import type { SandboxRun, SandboxRunOptions, WarmLimits } from "./types.ts";
@@ -148,15 +148,5 @@ export class WarmPools {
     for (const pool of this.pools.values()) {
       for (const p of [...pool.idle]) if (p.idleSince < cutoff) p.kill();
     }
-  }
-}
-
-/** Resident memory in MB (Linux); 0 where /proc is not there, so only the heap limit applies. */
-function residentMb(pid: number): number {
-  try {
-    const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-    return kb / 1024;
-  } catch {
-    return 0;
   }
 }
