@@ -152,8 +152,14 @@ describe("faults among peers", { timeout: 120_000 }, () => {
   });
 
   it("a frozen process holding the claim lock stops nobody for long, and nothing stays stuck after it resumes", async () => {
-    const frozen = await rig.start({ FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER: "2" }, ["worker"]);
-    const live = await rig.start({ FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER: "2" }, ["worker"]);
+    // Two slots per process, six jobs: one claim fills every free slot of its process, so with more
+    // slots the first process to claim could take them all and the other would never run one.
+    const twoSlots = {
+      FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT: "1",
+      FLUXBASE_JOBS_MAX_CONCURRENT_PER_WORKER: "2",
+    };
+    const frozen = await rig.start(twoSlots, ["worker"]);
+    const live = await rig.start(twoSlots, ["worker"]);
     const firstIds = await enqueue(db.sql, "sleeper", 6, { dir: rig.markerDir, ms: 1500 });
     await until(
       async () => ((await runningOf(frozen.child.pid!)).length > 0 ? true : undefined),
