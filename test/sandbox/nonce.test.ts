@@ -152,6 +152,9 @@ export default async (req, fluxbase, fluxbaseService, job) => {
 };
 `;
 
+/** The runs here are slow (a heap dump) or slow to start beside a busy test file: not a timeout test. */
+const LOADED_MACHINE_TIMEOUT_MS = 40_000;
+
 describe.each(JOB_THREADS)("nonce secrecy (job on the %s thread)", (jobThread) => {
   let t: TestSandbox;
   beforeAll(async () => {
@@ -162,12 +165,13 @@ describe.each(JOB_THREADS)("nonce secrecy (job on the %s thread)", (jobThread) =
   it(
     "survives replaced built-ins, promise and stack hooks, heap dumps and stdin reads",
     {
-      timeout: 30_000,
+      timeout: 60_000,
     },
     async () => {
       // A heap snapshot takes room: give the job more than the tests' usual 64 MB.
       const { outcome, progress, logs } = await runCode(t.sandbox, `${ATTACK}\n${HANDLER}`, {
         memoryMb: 512,
+        timeoutMs: LOADED_MACHINE_TIMEOUT_MS,
       });
       expect(outcome.status).toBe("completed");
       const result = (outcome as { result: Record<string, unknown> }).result;
@@ -188,20 +192,27 @@ describe.each(JOB_THREADS)("nonce secrecy (job on the %s thread)", (jobThread) =
     },
   );
 
-  it("cannot read it back from /proc or /dev (its own or the server's), even granted read access to /", async () => {
-    const { outcome } = await runCode(
-      t.sandbox,
-      `export default () => {
+  it(
+    "cannot read it back from /proc or /dev (its own or the server's), even granted read access to /",
+    { timeout: 60_000 },
+    async () => {
+      const { outcome } = await runCode(
+        t.sandbox,
+        `export default () => {
         const paths = ["/proc/self/mem", "/proc/self/fd/0", "/proc/self/environ", "/proc/self/cmdline",
           "/proc/self/maps", "/dev/fd/0", "/dev/stdin", "/proc/" + Deno.ppid + "/mem", "/proc/" + Deno.ppid + "/environ"];
         return paths.map((path) => { try { Deno.readFileSync(path); return "read"; } catch (error) { return error.name; } });
       }`,
-      { permissions: { net: false, env: [], read: ["/"], write: [] } },
-    );
-    expect(outcome).toEqual({ status: "completed", result: Array(9).fill("NotCapable") });
-  });
+        {
+          permissions: { net: false, env: [], read: ["/"], write: [] },
+          timeoutMs: LOADED_MACHINE_TIMEOUT_MS,
+        },
+      );
+      expect(outcome).toEqual({ status: "completed", result: Array(9).fill("NotCapable") });
+    },
+  );
 
-  it("cannot reach the guest's frame writer through the job's arguments", async () => {
+  it("cannot reach the guest's frame writer through the job's arguments", { timeout: 60_000 }, async () => {
     // Everything the job is given, walked breadth-first through own properties: no byte array, no hex.
     const { outcome } = await runCode(
       t.sandbox,
@@ -221,6 +232,7 @@ describe.each(JOB_THREADS)("nonce secrecy (job on the %s thread)", (jobThread) =
         }
         return { walked: seen.size > 10, typedArrays, hex };
       }`,
+      { timeoutMs: LOADED_MACHINE_TIMEOUT_MS },
     );
     expect(outcome).toEqual({ status: "completed", result: { walked: true, typedArrays: 0, hex: 0 } });
   });
