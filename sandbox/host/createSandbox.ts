@@ -16,6 +16,7 @@ import type { SandboxRunContext } from "./runContext.ts";
 import { runJob } from "./runJob.ts";
 import { resolveRunMode } from "./runMode.ts";
 import { disableWebCache } from "./runStorage.ts";
+import { startTurn } from "./startTurns.ts";
 import type {
   CreateSandboxOptions,
   Sandbox,
@@ -141,6 +142,8 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
       grantChecks.set(key, { at: Date.now(), problem: result.problem });
       return result.problem;
     },
+
+    startTurn,
 
     warmProcesses: () => warm?.size ?? 0,
 

@@ -115,6 +115,12 @@ export interface Sandbox {
    * before `run` when the permissions grant files (results are reused for a few seconds).
    */
   checkGrants(permissions: Pick<SandboxPermissions, "read" | "write">): Promise<string | null>;
+  /**
+   * Resolves on an event-loop turn of its own. A caller that starts many runs at once awaits it
+   * before each `run`, so their process starts (each blocks the event loop) spread out between
+   * timers and I/O instead of stalling them all together.
+   */
+  startTurn(): Promise<void>;
   /** How many warm processes are alive (idle or serving a run). */
   warmProcesses(): number;
   /** Kills every live child and waits for their outcomes. */

@@ -9,6 +9,7 @@
 import { residentMb } from "./memoryWatch.ts";
 import type { SandboxRunContext } from "./runContext.ts";
 import { runDenoArgs, runEnv } from "./runJob.ts";
+import { startLater } from "./startTurns.ts";
 import type { SandboxRun, SandboxRunOptions, WarmLimits } from "./types.ts";
 import { PER_RUN_ENV, WarmProcess, type WarmSpawn } from "./warmProcess.ts";
 
@@ -19,6 +20,8 @@ interface Pool {
   spawn: WarmSpawn;
   /** The function's memory limit: a process whose resident memory passes it after a run retires. */
   memoryMb: number;
+  /** A spare is queued to start (startTurns.ts). */
+  sparePending: boolean;
 }
 
 export class WarmPools {
@@ -42,8 +45,16 @@ export class WarmPools {
     while (proc && !proc.reusable) proc = pool.idle.pop();
     proc ??= this.start(pool);
     const run = proc.run(o);
-    // The next run of this function finds a process that has already paid Deno's start-up.
-    if (pool.idle.length === 0) pool.idle.push(this.start(pool));
+    // The next run of this function finds a process that has already paid Deno's start-up. Started
+    // on a turn of its own, so a burst of runs does not also spawn a burst of spares.
+    if (pool.idle.length === 0 && !pool.sparePending) {
+      pool.sparePending = true;
+      startLater(() => {
+        pool.sparePending = false;
+        if (this.closed || this.pools.get(pool.key) !== pool || pool.idle.length > 0) return;
+        pool.idle.push(this.start(pool));
+      });
+    }
     return run;
   }
 
@@ -85,6 +96,7 @@ export class WarmPools {
     pool = {
       key,
       memoryMb: o.memoryMb,
+      sparePending: false,
       idle: [],
       all: new Set(),
       spawn: {

@@ -121,6 +121,8 @@ function startSandboxRun(
         ? { id: job.created_by, email: job.user_email, role: job.user_role ?? "authenticated" }
         : null,
     };
+    // One run per event-loop turn: starting its process may block the loop (see startTurns.ts).
+    await ctx.sandbox.startTurn();
     sandboxRun = ctx.sandbox.run({
       code: fn.code,
       codeHash: fn.code_hash ?? functionId,
