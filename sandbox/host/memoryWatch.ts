@@ -4,7 +4,6 @@
  * (reads /proc/<pid>/status); elsewhere only the heap limit applies.
  */
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 
 /** Starts sampling; returns the function that stops it. */
 export function watchMemory(
@@ -14,19 +13,12 @@ export function watchMemory(
   onExceeded: (rssMb: number) => void,
 ) {
   if (process.platform !== "linux") return () => {};
-  let busy = false;
   let stopped = false;
-  const timer = setInterval(async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      const mb = residentMbIn(await readFile(`/proc/${pid}/status`, "utf8"));
-      if (!stopped && mb > limitMb) onExceeded(Math.round(mb));
-    } catch {
-      // The process is gone; the run's exit handling takes it from here.
-    } finally {
-      busy = false;
-    }
+  // A synchronous read: /proc is served from memory, and the async form cost four thread-pool
+  // round trips per sample (~0.15 ms of the server's CPU per run when the server runs hundreds/s).
+  const timer = setInterval(() => {
+    const mb = residentMb(pid);
+    if (!stopped && mb > limitMb) onExceeded(Math.round(mb));
   }, everyMs);
   timer.unref();
   return () => {
@@ -35,7 +27,10 @@ export function watchMemory(
   };
 }
 
-/** Resident memory in MB now (Linux); 0 where /proc is not there, so only the heap limit applies. */
+/**
+ * Resident memory in MB now (Linux); 0 where /proc is not there (only the heap limit applies) or the
+ * process is gone (its exit handling takes it from there).
+ */
 export function residentMb(pid: number): number {
   try {
     return residentMbIn(readFileSync(`/proc/${pid}/status`, "utf8"));
