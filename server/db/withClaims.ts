@@ -110,3 +110,46 @@ export async function queryAs<T>(
     conn.release();
   }
 }
+
+/**
+ * One statement as each of several callers, in a single round trip on one connection: inside one
+ * read-only transaction, each caller's settings and statement run in a savepoint that is rolled back
+ * at once, so no caller's role or claims reach the next, and a caller whose statement fails (a role
+ * without SELECT on the table) does not abort the others. Per caller: its rows, or its error.
+ * Realtime reads a changed row this way for every identity listening, instead of taking a
+ * connection and a round trip per identity.
+ */
+export async function queryAsEach<T>(
+  sql: Sql,
+  identities: readonly DbIdentity[],
+  text: string,
+  params: readonly unknown[],
+): Promise<(T[] | Error)[]> {
+  const settings = identities.map(checkedSettings);
+  const conn = await sql.reserve();
+  try {
+    const frame: ReturnType<typeof conn.unsafe>[] = [conn.unsafe("begin read only")];
+    const reads = settings.map((setting) => {
+      const read = conn.unsafe(text, params as never[], { prepare: true });
+      frame.push(
+        conn.unsafe("savepoint caller"),
+        conn.unsafe(setClaimsText, setting, { prepare: true }),
+        read,
+        conn.unsafe("rollback to savepoint caller"),
+      );
+      return read;
+    });
+    frame.push(conn.unsafe("commit"));
+    for (const query of frame) query.execute();
+    const settled = await Promise.allSettled(frame);
+    // Anything but a caller's own statement failing (begin, a savepoint, the settings) fails them all.
+    const failed = settled.find((result, i) => result.status === "rejected" && !reads.includes(frame[i]!));
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return reads.map((read) => {
+      const result = settled[frame.indexOf(read)]!;
+      return result.status === "fulfilled" ? (result.value as unknown as T[]) : (result.reason as Error);
+    });
+  } finally {
+    conn.release();
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * RLS fan-out: a change goes to the channels listening to its table and event, grouped by identity
  * key, so the row is read once per identity (not once per subscriber) under that identity's role and
- * claims. Filters run on the row that read returned. Reads of successive changes overlap (bounded by
+ * claims, every identity in one round trip. Filters run on the row that read returned. Reads of successive changes overlap (bounded by
  * the limiter) but deliveries keep NOTIFY order; a channel that left, changed identity or expired
  * while its row was being read gets nothing.
  */
@@ -14,7 +14,7 @@ import type { Channel } from "./channel.ts";
 import type { ColumnCatalog } from "./columns.ts";
 import { visibleDeletes } from "./deleteVisibility.ts";
 import type { Limiter } from "./limiter.ts";
-import { readVisibleRow } from "./readVisibleRow.ts";
+import { readVisibleRows } from "./readVisibleRow.ts";
 import type { ChannelRegistry } from "./registry.ts";
 import type { RealtimeCounters } from "./stats.ts";
 import { findTable, type Row } from "./tables.ts";
@@ -67,22 +67,14 @@ export function createFanout(deps: FanoutDeps): Fanout {
     if (groups.size === 0) return [];
     const columns = deps.columns().get(table.key) ?? [];
     const old = table.oldRecord(change);
-    const rows = new Map<string, Row>();
+    const identities = new Map([...groups].map(([key, group]) => [key, group.identity]));
+    counters.rlsChecks += identities.size;
+    let rows = new Map<string, Row>();
     if (change.type === "DELETE") {
-      const identities = new Map([...groups].map(([key, group]) => [key, group.identity]));
-      counters.rlsChecks += identities.size;
       const visible = await deps.limiter.run(() => visibleDeletes(deps.sql, table, change, identities));
       for (const key of visible) rows.set(key, old);
     } else {
-      await Promise.all(
-        [...groups].map(async ([key, group]) => {
-          counters.rlsChecks++;
-          const row = await deps.limiter.run(() =>
-            readVisibleRow(deps.sql, group.identity, table, change.id),
-          );
-          if (row) rows.set(key, row);
-        }),
-      );
+      rows = await deps.limiter.run(() => readVisibleRows(deps.sql, identities, table, change.id));
     }
     const deliveries: Delivery[] = [];
     for (const [key, row] of rows) {

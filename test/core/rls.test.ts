@@ -1,7 +1,7 @@
 /** Who may see and change which job: at the database level (as each role) and through HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Tx } from "../../server/db/createSql.ts";
-import { type DbIdentity, withClaims } from "../../server/db/withClaims.ts";
+import { createSql, type Tx } from "../../server/db/createSql.ts";
+import { type DbIdentity, queryAsEach, withClaims } from "../../server/db/withClaims.ts";
 import { insertFunction, startTestServer, type TestServer, type TestUser } from "../support/server.ts";
 
 let server: TestServer;
@@ -54,6 +54,38 @@ describe("RLS at the database", () => {
     expect(await logs(alice)).toHaveLength(1);
     expect(await logs(bob)).toHaveLength(0);
     expect(await logs(admin)).toHaveLength(1);
+  });
+
+  it("one round trip reads as each of several callers, each under its own role and claims", async () => {
+    const callers = [as(alice), as(bob), as("anon"), as(admin), as(alice)];
+    const text = "select id from jobs.queue order by id";
+    // One connection, so the check at the end looks at the connection the reads used.
+    const one = createSql(server.db.url, { max: 1 });
+    const results = await queryAsEach<{ id: string }>(one, callers, text, []);
+    const ids = results.map((rows) => (rows instanceof Error ? rows : rows.map((r) => r.id)));
+    expect(ids).toEqual([
+      [aliceJob, aliceFailedJob].sort(),
+      [bobJob],
+      [],
+      [aliceJob, aliceFailedJob, bobJob].sort(),
+      [aliceJob, aliceFailedJob].sort(),
+    ]);
+    // A caller whose read fails (anon may not read jobs.logs at all) fails alone; the next still reads.
+    const logs = await queryAsEach<{ message: string }>(
+      one,
+      [as(alice), as("anon"), as(admin)],
+      "select message from jobs.logs",
+      [],
+    );
+    expect(logs[0]).toEqual([{ message: "alice secret log" }]);
+    expect(logs[1]).toMatchObject({ code: "42501" });
+    expect(logs[2]).toEqual([{ message: "alice secret log" }]);
+    // Nothing of any caller stays on the connection afterwards.
+    const [after] = await one`
+      select current_user as role, coalesce(current_setting('request.jwt.claims', true), '') as claims`;
+    await one.end();
+    expect(after!.role).not.toMatch(/^(anon|authenticated|service_role)$/);
+    expect(after!.claims).toBe("");
   });
 
   it("a user cannot plant a job owned by someone else", async () => {
