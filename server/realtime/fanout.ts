@@ -1,9 +1,9 @@
 /**
  * RLS fan-out: a change goes to the channels listening to its table and event, grouped by identity
  * key, so the row is read once per identity (not once per subscriber) under that identity's role and
- * claims, every identity in one round trip. Filters run on the row that read returned. Reads of successive changes overlap (bounded by
- * the limiter) but deliveries keep NOTIFY order; a channel that left, changed identity or expired
- * while its row was being read gets nothing.
+ * claims, every identity in one round trip. Filters run on the row that read returned. Reads of
+ * successive changes overlap (bounded by the limiter) but deliveries keep NOTIFY order; a channel
+ * that left, changed identity or expired while its row was being read gets nothing.
  */
 import type { Identity } from "../auth/identity.ts";
 import type { ChangeNotification } from "../db/changeNotification.ts";
