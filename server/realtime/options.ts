@@ -27,7 +27,10 @@ export interface RealtimeOptions {
   maxBufferedBytes?: number;
   /** Messages of one socket waiting to be handled before it is closed for flooding. @default 1000 */
   maxPendingMessages?: number;
-  /** Row reads (RLS checks) that may run at once; the rest of the pool stays free for HTTP. @default 8 */
+  /**
+   * Changes whose rows may be read at once (each read takes one connection for all the identities
+   * listening); the rest of the pool stays free for HTTP. @default 8
+   */
   maxConcurrentChecks?: number;
   /** Changes read but not yet delivered; past this, new changes are dropped and counted. @default 10000 */
   maxPendingChanges?: number;
