@@ -128,27 +128,30 @@ export async function queryAsEach<T>(
   const settings = identities.map(checkedSettings);
   const conn = await sql.reserve();
   try {
-    const frame: ReturnType<typeof conn.unsafe>[] = [conn.unsafe("begin read only")];
+    // Each statement is sent as it is made, so they reach the server in this order; `steps` are
+    // all but the callers' own reads.
+    const send = (query: ReturnType<typeof conn.unsafe>) => query.execute();
+    const steps = [send(conn.unsafe("begin read only"))];
     const reads = settings.map((setting) => {
-      const read = conn.unsafe(text, params as never[], { prepare: true });
-      frame.push(
-        conn.unsafe("savepoint caller"),
-        conn.unsafe(setClaimsText, setting, { prepare: true }),
-        read,
-        conn.unsafe("rollback to savepoint caller"),
+      steps.push(
+        send(conn.unsafe("savepoint caller")),
+        send(conn.unsafe(setClaimsText, setting, { prepare: true })),
       );
+      const read = send(conn.unsafe(text, params as never[], { prepare: true }));
+      steps.push(send(conn.unsafe("rollback to savepoint caller")));
       return read;
     });
-    frame.push(conn.unsafe("commit"));
-    for (const query of frame) query.execute();
-    const settled = await Promise.allSettled(frame);
-    // Anything but a caller's own statement failing (begin, a savepoint, the settings) fails them all.
-    const failed = settled.find((result, i) => result.status === "rejected" && !reads.includes(frame[i]!));
+    steps.push(send(conn.unsafe("commit")));
+    const [stepResults, readResults] = await Promise.all([
+      Promise.allSettled(steps),
+      Promise.allSettled(reads),
+    ]);
+    // A failed step (begin, a savepoint, the settings) fails every caller.
+    const failed = stepResults.find((result) => result.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    return reads.map((read) => {
-      const result = settled[frame.indexOf(read)]!;
-      return result.status === "fulfilled" ? (result.value as unknown as T[]) : (result.reason as Error);
-    });
+    return readResults.map((result) =>
+      result.status === "fulfilled" ? (result.value as unknown as T[]) : (result.reason as Error),
+    );
   } finally {
     conn.release();
   }
