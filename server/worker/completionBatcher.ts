@@ -3,10 +3,9 @@
  * calls made in the same turn of the event loop (up to `maxBatch`) share a write, and while a write
  * is in flight the results that arrive wait for it and go together in the next one (group commit:
  * under load a batch grows to what arrives during one write; idle, a result is written at once).
- * Each caller still
- * learns whether its own lease held. A transient failure fails every caller of that batch; each
- * retries on its own (startRun's `landed`), joining a later batch. A refused result is written
- * alone, so it fails only its own run.
+ * Each caller still learns whether its own lease held. A transient failure fails every caller of
+ * that batch; each retries on its own (startRun's `landed`), joining a later batch. A refused result
+ * is written alone, so it fails only its own run.
  */
 import type { Sql } from "../db/createSql.ts";
 import { isTransientDbError } from "../db/pgErrors.ts";
