@@ -1,8 +1,8 @@
 /**
- * What a sandboxed run needs from the database, in one round trip: its function's compiled code and
- * sandbox settings, and the secrets the run may read (system secrets global or of the job's
- * namespace, and the submitting user's own). The code is sent only when it differs from the version
- * the caller already holds: runs of an unchanged function fetch a few columns, not the bundle.
+ * What a sandboxed run needs from the database: its function's compiled code and sandbox settings,
+ * and the secrets the run may read (system secrets global or of the job's namespace, and the
+ * submitting user's own). The code is sent only when it differs from the version the caller
+ * already holds: runs of an unchanged function fetch a few columns, not the bundle.
  */
 import type { Sql } from "../db/createSql.ts";
 import type { SecretDecryptionError } from "../secrets/cipher.ts";
@@ -28,7 +28,15 @@ export interface RunInputs {
   problems: SecretDecryptionError[];
 }
 
+export interface RunOf {
+  functionId: string;
+  namespace: string;
+  userId: string | null;
+}
+
 interface Row extends FunctionCode {
+  /** False when the function no longer exists (its other columns are then null). */
+  found: boolean;
   secrets: {
     name: string;
     namespace: string | null;
@@ -39,57 +47,122 @@ interface Row extends FunctionCode {
   }[];
 }
 
-export async function runInputs(
-  sql: Sql,
-  keyring: Keyring,
-  run: { functionId: string; namespace: string; userId: string | null },
-  knownHash: string | null = null,
-): Promise<RunInputs> {
+/** One statement for many runs; a row per request, in their order. */
+async function readRunInputs(sql: Sql, requests: { run: RunOf; knownHash: string | null }[]): Promise<Row[]> {
   // Secrets are global first, so the namespace's own row overwrites a global one (openRunSecrets).
-  const [row] = await sql<Row[]>`
-    select case when f.code_hash is null or f.code_hash is distinct from ${knownHash} then f.code end as code,
+  return sql<Row[]>`
+    select f.id is not null as found,
+           case when f.code_hash is null or f.code_hash is distinct from r.known_hash then f.code end as code,
            f.code_hash, f.bundle_error, f.permissions, f.memory_mb, f.isolation,
            coalesce((
              select json_agg(json_build_object('name', s.name, 'namespace', s.namespace, 'user_id', s.user_id,
                       'ciphertext', encode(s.ciphertext, 'base64'), 'nonce', encode(s.nonce, 'base64'),
                       'key_id', s.key_id) order by s.namespace nulls first, s.name)
                from jobs.secrets s
-              where (s.user_id is null or s.user_id = ${run.userId}::uuid)
-                and (s.namespace is null or s.namespace = ${run.namespace})), '[]'::json) as secrets
-      from jobs.functions f where f.id = ${run.functionId}`;
+              where (s.user_id is null or s.user_id = r.user_id)
+                and (s.namespace is null or s.namespace = r.namespace)), '[]'::json) as secrets
+      from unnest(${requests.map((r) => r.run.functionId)}::uuid[], ${requests.map((r) => r.run.namespace)}::text[],
+                  ${requests.map((r) => r.run.userId)}::uuid[], ${requests.map((r) => r.knownHash)}::text[])
+           with ordinality as r(function_id, namespace, user_id, known_hash, n)
+      left join jobs.functions f on f.id = r.function_id
+     order by r.n`;
+}
+
+function inputsOf(keyring: Keyring, row: Row | undefined): RunInputs {
   const stored: StoredSecret[] = (row?.secrets ?? []).map((s) => ({
     ...s,
     ciphertext: Buffer.from(s.ciphertext, "base64"),
     nonce: Buffer.from(s.nonce, "base64"),
   }));
   const { secrets, problems } = openRunSecrets(keyring, stored);
-  if (!row) return { fn: undefined, secrets, problems };
-  const { secrets: _, ...fn } = row;
+  if (!row?.found) return { fn: undefined, secrets, problems };
+  const { secrets: _, found: __, ...fn } = row;
   return { fn, secrets, problems };
 }
 
-/** The last code seen per function, so an unchanged function's bundle is not fetched for every run. */
-export class FunctionCodeCache {
-  private readonly byFunction = new Map<string, { hash: string; code: string }>();
+/** Runs with the same key read the same row. */
+const keyOf = (run: RunOf) => `${run.functionId}\u0000${run.namespace}\u0000${run.userId ?? ""}`;
 
-  async load(
-    sql: Sql,
-    keyring: Keyring,
-    run: { functionId: string; namespace: string; userId: string | null },
-  ): Promise<RunInputs> {
-    const known = this.byFunction.get(run.functionId);
-    const inputs = await runInputs(sql, keyring, run, known?.hash ?? null);
-    const { fn } = inputs;
-    if (!fn) {
-      this.byFunction.delete(run.functionId);
-      return inputs;
+interface Waiting {
+  run: RunOf;
+  resolve(inputs: RunInputs): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Loads run inputs. Runs that start in the same turn of the event loop (the jobs of one claim)
+ * share one statement, and runs of the same function, namespace and user share its row. Remembers
+ * the last code seen per function, so an unchanged function's bundle is not fetched for every run.
+ * A failed statement fails every caller of its batch; each retries on its own, in a later batch.
+ */
+export class RunInputsLoader {
+  private readonly codeByFunction = new Map<string, { hash: string; code: string }>();
+  private waiting: Waiting[] = [];
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly keyring: Keyring,
+    private readonly maxBatch = 500,
+  ) {}
+
+  load(run: RunOf): Promise<RunInputs> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.length === 0) setImmediate(() => void this.flush());
+      this.waiting.push({ run, resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.waiting.splice(0);
+    const distinct = new Map<string, { run: RunOf; known: { hash: string; code: string } | undefined }>();
+    for (const { run } of batch) {
+      const key = keyOf(run);
+      if (!distinct.has(key)) distinct.set(key, { run, known: this.codeByFunction.get(run.functionId) });
     }
-    if (fn.code !== null && fn.code_hash !== null) {
-      if (this.byFunction.size >= 1000) this.byFunction.clear();
-      this.byFunction.set(run.functionId, { hash: fn.code_hash, code: fn.code });
-    } else if (known && fn.code_hash === known.hash) {
-      return { ...inputs, fn: { ...fn, code: known.code } };
+    const requests = [...distinct.values()];
+    const byKey = new Map<string, Row | undefined>();
+    try {
+      for (let at = 0; at < requests.length; at += this.maxBatch) {
+        const part = requests.slice(at, at + this.maxBatch);
+        const rows = await readRunInputs(
+          this.sql,
+          part.map(({ run, known }) => ({ run, knownHash: known?.hash ?? null })),
+        );
+        part.forEach(({ run, known }, i) => {
+          byKey.set(keyOf(run), this.remember(run, known, rows[i]));
+        });
+      }
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
     }
-    return inputs;
+    for (const item of batch) {
+      const { run } = item;
+      const row = byKey.get(keyOf(run));
+      try {
+        item.resolve(inputsOf(this.keyring, row));
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+  }
+
+  /** Keeps a newly read bundle, or fills in the known one the row left out. */
+  private remember(
+    run: RunOf,
+    known: { hash: string; code: string } | undefined,
+    row: Row | undefined,
+  ): Row | undefined {
+    if (!row?.found) {
+      this.codeByFunction.delete(run.functionId);
+      return row;
+    }
+    if (row.code !== null && row.code_hash !== null) {
+      if (this.codeByFunction.size >= 1000) this.codeByFunction.clear();
+      this.codeByFunction.set(run.functionId, { hash: row.code_hash, code: row.code });
+      return row;
+    }
+    if (known && row.code_hash === known.hash) return { ...row, code: known.code };
+    return row;
   }
 }

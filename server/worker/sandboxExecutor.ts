@@ -6,7 +6,7 @@ import type { Sandbox, SandboxPermissions, SandboxRun } from "../../sandbox/inde
 import { buildJobEnv } from "../../sandbox/index.ts";
 import type { JobsConfig } from "../config/types.ts";
 import type { Sql } from "../db/createSql.ts";
-import { FunctionCodeCache } from "../functions/runInputs.ts";
+import { RunInputsLoader } from "../functions/runInputs.ts";
 import type { Logger } from "../log.ts";
 import type { ClaimedJob } from "../queue/claimJobs.ts";
 import type { Keyring } from "../secrets/keyring.ts";
@@ -30,9 +30,9 @@ export interface SandboxExecutorContext {
 }
 
 export function createSandboxExecutor(ctx: SandboxExecutorContext): Executor {
-  const codes = new FunctionCodeCache();
+  const inputs = new RunInputsLoader(ctx.sql, ctx.keyring);
   const env = recentEnv(ctx.processEnv);
-  return { start: (job, io) => startSandboxRun({ ...ctx, processEnv: env() }, codes, job, io) };
+  return { start: (job, io) => startSandboxRun({ ...ctx, processEnv: env() }, inputs, job, io) };
 }
 
 /**
@@ -53,7 +53,7 @@ function recentEnv(processEnv: NodeJS.ProcessEnv, maxAgeMs = 1000): () => NodeJS
 
 function startSandboxRun(
   ctx: SandboxExecutorContext,
-  codes: FunctionCodeCache,
+  loader: RunInputsLoader,
   job: ClaimedJob,
   io: RunIO,
 ): ExecutorRun {
@@ -160,17 +160,13 @@ function startSandboxRun(
   }
 
   /**
-   * The function's code and settings and the run's secrets, in one round trip; undefined when they
-   * could not be read (the job is failed, to be retried).
+   * The function's code and settings and the run's secrets (one statement for the runs of a claim);
+   * undefined when they could not be read (the job is failed, to be retried).
    */
   async function runInputs(functionId: string) {
     try {
       const inputs = await io.landed("job start", () =>
-        codes.load(ctx.sql, ctx.keyring, {
-          functionId,
-          namespace: job.namespace,
-          userId: job.created_by,
-        }),
+        loader.load({ functionId, namespace: job.namespace, userId: job.created_by }),
       );
       for (const problem of inputs.problems) {
         ctx.logger.warn("secret could not be decrypted", { job_id: job.id, secret: problem.secretName });
