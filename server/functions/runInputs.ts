@@ -68,8 +68,9 @@ async function readRunInputs(sql: Sql, requests: { run: RunOf; knownHash: string
      order by r.n`;
 }
 
+/** A run of a function that no longer exists gets no secrets: it will not start. */
 function inputsOf(keyring: Keyring, row: Row | undefined): RunInputs {
-  const stored: StoredSecret[] = (row?.secrets ?? []).map((s) => ({
+  const stored: StoredSecret[] = (row?.found ? row.secrets : []).map((s) => ({
     ...s,
     ciphertext: Buffer.from(s.ciphertext, "base64"),
     nonce: Buffer.from(s.nonce, "base64"),
