@@ -84,6 +84,13 @@ function inputsOf(keyring: Keyring, row: Row | undefined): RunInputs {
 /** Runs with the same key read the same row. */
 const keyOf = (run: RunOf) => `${run.functionId}\u0000${run.namespace}\u0000${run.userId ?? ""}`;
 
+/** One row to read for the runs that share its key; `known` is the code held when it was asked. */
+interface Request {
+  run: RunOf;
+  known: { hash: string; code: string } | undefined;
+  row?: Row;
+}
+
 interface Waiting {
   run: RunOf;
   resolve(inputs: RunInputs): void;
@@ -98,7 +105,7 @@ interface Waiting {
  */
 export class RunInputsLoader {
   private readonly codeByFunction = new Map<string, { hash: string; code: string }>();
-  private waiting: Waiting[] = [];
+  private readonly waiting: Waiting[] = [];
 
   constructor(
     private readonly sql: Sql,
@@ -115,13 +122,12 @@ export class RunInputsLoader {
 
   private async flush(): Promise<void> {
     const batch = this.waiting.splice(0);
-    const distinct = new Map<string, { run: RunOf; known: { hash: string; code: string } | undefined }>();
+    const distinct = new Map<string, Request>();
     for (const { run } of batch) {
       const key = keyOf(run);
       if (!distinct.has(key)) distinct.set(key, { run, known: this.codeByFunction.get(run.functionId) });
     }
     const requests = [...distinct.values()];
-    const byKey = new Map<string, Row | undefined>();
     try {
       for (let at = 0; at < requests.length; at += this.maxBatch) {
         const part = requests.slice(at, at + this.maxBatch);
@@ -129,8 +135,8 @@ export class RunInputsLoader {
           this.sql,
           part.map(({ run, known }) => ({ run, knownHash: known?.hash ?? null })),
         );
-        part.forEach(({ run, known }, i) => {
-          byKey.set(keyOf(run), this.remember(run, known, rows[i]));
+        part.forEach((request, i) => {
+          request.row = this.remember(request.run, request.known, rows[i]);
         });
       }
     } catch (error) {
@@ -138,10 +144,8 @@ export class RunInputsLoader {
       return;
     }
     for (const item of batch) {
-      const { run } = item;
-      const row = byKey.get(keyOf(run));
       try {
-        item.resolve(inputsOf(this.keyring, row));
+        item.resolve(inputsOf(this.keyring, distinct.get(keyOf(item.run))?.row));
       } catch (error) {
         item.reject(error);
       }
