@@ -1,8 +1,10 @@
 /**
  * The signed-in client. The token is kept in sessionStorage: it survives a reload and ends with the
  * browser tab. `useLive(load)` runs `load` now, on every change of jobs.queue that realtime reports
- * (at most twice a second), and every 10 s as a fallback. `load` gets `isCurrent()`: false once a
- * newer load started, so a slow answer to an old filter never replaces a newer one.
+ * (at most twice a second), and every 10 s as a fallback, one load at a time: a load asked for while
+ * one is out runs once when it ends, so a slow server is not sent a pile of reads that an action would
+ * then queue behind in the browser's few connections. `load` gets `isCurrent()`: false once the page's
+ * deps changed (another filter, another job), so a slow answer to an old filter never replaces a newer one.
  */
 import { createClient } from "../../../sdk/src/index.ts";
 import { problem } from "./format.js";
@@ -70,7 +72,10 @@ export function useRows(load) {
 export function useLive(load, deps = []) {
   const [tick, setTick] = useState(0);
   const pending = useRef(0);
-  const latest = useRef(0);
+  const latest = useRef(load);
+  latest.current = load;
+  const reading = useRef({ busy: false, again: false, ended: false });
+  const about = useRef(0);
   useEffect(() => {
     followChanges();
     const changed = () => {
@@ -87,11 +92,32 @@ export function useLive(load, deps = []) {
       window.clearInterval(timer);
       window.clearTimeout(pending.current);
       pending.current = 0;
+      reading.current.ended = true;
     };
   }, []);
   useEffect(() => {
-    const run = ++latest.current;
-    void load(() => run === latest.current);
+    about.current += 1;
+  }, deps);
+  useEffect(() => {
+    const read = reading.current;
+    const start = () => {
+      if (read.busy) {
+        read.again = true;
+        return;
+      }
+      read.busy = true;
+      const asked = about.current;
+      void latest
+        .current(() => asked === about.current && !read.ended)
+        .finally(() => {
+          read.busy = false;
+          if (read.again && !read.ended) {
+            read.again = false;
+            start();
+          }
+        });
+    };
+    start();
   }, [tick, ...deps]);
   return () => setTick((t) => t + 1);
 }

@@ -22,6 +22,7 @@ import { QueueFilters } from "./filters.js";
 import { FunctionsTable } from "./functions.js";
 import { StatsPanel, WorkersTable } from "./overview.js";
 import { QueueTable } from "./queue.js";
+import { Reads } from "./reads.js";
 import { StoragePanel } from "./storage.js";
 import { WebhooksPanel } from "./webhooks.js";
 
@@ -62,11 +63,9 @@ const filters = new QueueFilters(queue, (what) => {
 });
 const addNamespace = (name) => filters.addNamespace(name);
 
-/** The signed-in client, its timers and pending delayed reads; replaced on every sign-in. */
+/** The signed-in client, its timers, pending delayed reads and reads in flight; replaced on every sign-in. */
 let session = null;
 let signIns = 0;
-/** Request counters: an answer is shown only if no newer request of its kind was made meanwhile. */
-const latest = { stats: 0, workers: 0, queue: 0, namespaces: 0, job: 0, logs: 0, attempts: 0, functions: 0 };
 /** Read errors by panel, shown together in one alert. */
 const problems = new Map();
 
@@ -87,7 +86,7 @@ async function signIn(token) {
         : `Sign-in failed: ${describeError(error)}`;
     return;
   }
-  session = { client, timers: [], later: new Map(), logs: null };
+  session = { client, timers: [], later: new Map(), reads: new Reads(reportRead), logs: null };
   seen.signedIn = true;
   ui.identity.textContent = `Signed in as ${describeToken(token)}.`;
   ui.dashboard.hidden = false;
@@ -130,6 +129,7 @@ function signOut() {
   queue.clear();
   detail.clear();
   if (!old) return;
+  old.reads.close();
   for (const timer of old.timers) clearInterval(timer);
   for (const timer of old.later.values()) clearTimeout(timer);
   void old.client.realtime.removeAllChannels();
@@ -234,18 +234,15 @@ function later(key, work, ms) {
   );
 }
 
-/** Sends `request`; shows its answer with `show` unless the session changed or a newer one was sent. */
-async function load(kind, label, request, show) {
+/** Sends `request` and shows its answer with `show` (one read of a `kind` at a time: see reads.js). */
+function load(kind, label, request, show, about = "") {
   const s = session;
-  if (!s) return;
-  const ticket = ++latest[kind];
-  const response = await request(s.client);
-  if (session !== s || ticket !== latest[kind]) return;
-  if (response.error) problems.set(kind, `Could not read ${label}: ${describeError(response.error)}`);
-  else {
-    problems.delete(kind);
-    show(response);
-  }
+  return s?.reads.run(kind, label, () => request(s.client), show, about);
+}
+
+function reportRead(kind, label, error) {
+  if (error) problems.set(kind, `Could not read ${label}: ${describeError(error)}`);
+  else problems.delete(kind);
   ui.problems.textContent = [...problems.values()].join(" ");
 }
 
@@ -267,6 +264,7 @@ const loadStats = () => {
     "the statistics",
     (client) => client.admin.jobs.getStats(namespace),
     ({ data }) => stats.render(data, namespace),
+    namespace,
   );
 };
 
@@ -301,6 +299,7 @@ const loadQueue = () =>
       queue.setPage(data, count);
       for (const job of data) addNamespace(job.namespace);
     },
+    JSON.stringify(queue.query()),
   );
 
 const loadNamespaces = () =>
@@ -323,6 +322,7 @@ const loadJob = (id) =>
       void loadLogs(id);
       void loadAttempts(id);
     },
+    id,
   );
 
 /** The open job's attempts: each run's worker, times, outcome and error (admins may read any job's). */
@@ -333,6 +333,7 @@ const loadAttempts = (id) =>
     "the attempts",
     (client) => client.jobs.getAttempts(id),
     ({ data }) => detail.id === id && detail.showAttempts(data),
+    id,
   );
 
 /** The open job's lines after the last one shown (admins may read any job's logs). */
@@ -345,6 +346,7 @@ const loadLogs = (id) => {
     ({ data }) => {
       if (detail.id === id) detail.appendLogs(data);
     },
+    id,
   );
 };
 

@@ -25,11 +25,13 @@ export class StoragePanel {
   #problem = $("buckets-problem");
   #client = null;
   #timer = 0;
+  #reading = false;
 
   start(client) {
     this.stop();
     this.#client = client;
-    this.#timer = window.setInterval(() => void this.load(), POLL_MS);
+    // A tick while the last read is still out is skipped: a slow server is not sent a second one.
+    this.#timer = window.setInterval(() => this.#reading || void this.load(), POLL_MS);
     void this.load();
   }
 
@@ -44,7 +46,10 @@ export class StoragePanel {
   async load() {
     const client = this.#client;
     if (!client) return;
-    const { data: buckets, error } = await client.admin.storage.buckets();
+    this.#reading = true;
+    const { data: buckets, error } = await client.admin.storage.buckets().finally(() => {
+      this.#reading = false;
+    });
     if (client !== this.#client) return;
     if (error) {
       this.#problem.textContent = `Could not read the buckets: ${describeError(error)}`;

@@ -15,6 +15,9 @@ export class WebhooksPanel {
   #problem = $("webhooks-problem");
   #client = null;
   #timer = 0;
+  /** The read in flight, and whether another was asked for meanwhile (it runs next, once). */
+  #reading = null;
+  #again = false;
 
   start(client) {
     this.stop();
@@ -31,7 +34,23 @@ export class WebhooksPanel {
     this.#problem.textContent = "";
   }
 
-  async load() {
+  /** Reads the subscriptions and their deliveries; one read at a time, so a slow server is not flooded. */
+  load() {
+    if (this.#reading) {
+      this.#again = true;
+      return this.#reading;
+    }
+    this.#reading = this.#read().finally(() => {
+      this.#reading = null;
+      if (this.#again) {
+        this.#again = false;
+        void this.load();
+      }
+    });
+    return this.#reading;
+  }
+
+  async #read() {
     const client = this.#client;
     if (!client) return;
     const { data: hooks, error } = await client.admin.webhooks.list();
