@@ -144,11 +144,21 @@ const rowStatus = (page: Page, id: string, status: string, timeout = 20_000) =>
     { timeout, polling: 100 },
   );
 
+/** Waits until the detail shows `status`; on a timeout, says what the page showed and had sent. */
 const detailStatus = (page: Page, status: string, timeout = 20_000) =>
-  page.waitForFunction((status) => document.getElementById("detail-status")?.textContent === status, status, {
-    timeout,
-    polling: 100,
-  });
+  page
+    .waitForFunction((status) => document.getElementById("detail-status")?.textContent === status, status, {
+      timeout,
+      polling: 100,
+    })
+    .catch(async (error: Error) => {
+      const shown = await page.evaluate(() => ({
+        status: document.getElementById("detail-status")?.textContent,
+        action: document.getElementById("action-status")?.textContent,
+        actions: (window as any).adminExample.actions,
+      }));
+      throw new Error(`${error.message}\nwanted ${status}; the page shows ${JSON.stringify(shown)}`);
+    });
 
 const text = async (page: Page, selector: string) => (await page.textContent(selector))?.trim() ?? "";
 
