@@ -240,8 +240,8 @@ function load(kind, label, request, show, about = "") {
   return s?.reads.run(kind, label, () => request(s.client), show, about);
 }
 
-function reportRead(kind, label, error) {
-  if (error) problems.set(kind, `Could not read ${label}: ${describeError(error)}`);
+function reportRead(kind, problem) {
+  if (problem) problems.set(kind, problem);
   else problems.delete(kind);
   ui.problems.textContent = [...problems.values()].join(" ");
 }

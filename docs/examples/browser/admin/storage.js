@@ -2,7 +2,8 @@
  * The storage panel of the admin page (`client.admin.storage.buckets()`): each bucket, public or
  * private, its limits, and how many objects and bytes it holds. Read every POLL_MS while signed in.
  */
-import { $, describeError, el } from "./dom.js";
+import { $, el } from "./dom.js";
+import { Reads } from "./reads.js";
 
 const POLL_MS = 10_000;
 
@@ -25,37 +26,40 @@ export class StoragePanel {
   #problem = $("buckets-problem");
   #client = null;
   #timer = 0;
-  #reading = false;
+  #reads = null;
 
   start(client) {
     this.stop();
     this.#client = client;
-    // A tick while the last read is still out is skipped: a slow server is not sent a second one.
-    this.#timer = window.setInterval(() => this.#reading || void this.load(), POLL_MS);
+    this.#reads = new Reads((_, problem) => {
+      this.#problem.textContent = problem ?? "";
+    });
+    this.#timer = window.setInterval(() => void this.load(), POLL_MS);
     void this.load();
   }
 
   stop() {
     window.clearInterval(this.#timer);
+    this.#reads?.close();
+    this.#reads = null;
     this.#client = null;
     this.#body.replaceChildren();
     this.#empty.hidden = false;
     this.#problem.textContent = "";
   }
 
-  async load() {
+  /** Reads the buckets (one read at a time: see reads.js). */
+  load() {
     const client = this.#client;
-    if (!client) return;
-    this.#reading = true;
-    const { data: buckets, error } = await client.admin.storage.buckets().finally(() => {
-      this.#reading = false;
-    });
-    if (client !== this.#client) return;
-    if (error) {
-      this.#problem.textContent = `Could not read the buckets: ${describeError(error)}`;
-      return;
-    }
-    this.#problem.textContent = "";
+    return this.#reads?.run(
+      "buckets",
+      "the buckets",
+      () => client.admin.storage.buckets(),
+      ({ data }) => this.#show(data),
+    );
+  }
+
+  #show(buckets) {
     this.#body.replaceChildren(
       ...buckets.map((bucket) =>
         el("tr", { "data-id": bucket.id, class: "bucket" }, [

@@ -5,6 +5,7 @@
  * signed in; the outbox has no realtime channel.
  */
 import { $, age, describeError, el } from "./dom.js";
+import { Reads } from "./reads.js";
 
 const POLL_MS = 3000;
 const DELIVERIES = 10;
@@ -15,57 +16,47 @@ export class WebhooksPanel {
   #problem = $("webhooks-problem");
   #client = null;
   #timer = 0;
-  /** The read in flight, and whether another was asked for meanwhile (it runs next, once). */
-  #reading = null;
-  #again = false;
+  #reads = null;
 
   start(client) {
     this.stop();
     this.#client = client;
+    this.#reads = new Reads((_, problem) => {
+      this.#problem.textContent = problem ?? "";
+    });
     this.#timer = window.setInterval(() => void this.load(), POLL_MS);
     void this.load();
   }
 
   stop() {
     window.clearInterval(this.#timer);
+    this.#reads?.close();
+    this.#reads = null;
     this.#client = null;
     this.#body.replaceChildren();
     this.#empty.hidden = false;
     this.#problem.textContent = "";
   }
 
-  /** Reads the subscriptions and their deliveries; one read at a time, so a slow server is not flooded. */
+  /** Reads the subscriptions and their deliveries (one read at a time: see reads.js). */
   load() {
-    if (this.#reading) {
-      this.#again = true;
-      return this.#reading;
-    }
-    this.#reading = this.#read().finally(() => {
-      this.#reading = null;
-      if (this.#again) {
-        this.#again = false;
-        void this.load();
-      }
-    });
-    return this.#reading;
-  }
-
-  async #read() {
     const client = this.#client;
-    if (!client) return;
-    const { data: hooks, error } = await client.admin.webhooks.list();
-    if (client !== this.#client) return;
-    if (error) {
-      this.#problem.textContent = `Could not read the webhooks: ${describeError(error)}`;
-      return;
-    }
-    const deliveries = await Promise.all(
-      hooks.map((hook) => client.admin.webhooks.deliveries(hook.id, { limit: DELIVERIES })),
+    return this.#reads?.run(
+      "webhooks",
+      "the webhooks",
+      async () => {
+        const { data: hooks, error } = await client.admin.webhooks.list();
+        if (error) return { error };
+        const deliveries = await Promise.all(
+          hooks.map((hook) => client.admin.webhooks.deliveries(hook.id, { limit: DELIVERIES })),
+        );
+        return { hooks, deliveries };
+      },
+      ({ hooks, deliveries }) => {
+        this.#body.replaceChildren(...hooks.flatMap((hook, i) => this.#rows(hook, deliveries[i].data ?? [])));
+        this.#empty.hidden = hooks.length > 0;
+      },
     );
-    if (client !== this.#client) return;
-    this.#problem.textContent = "";
-    this.#body.replaceChildren(...hooks.flatMap((hook, i) => this.#rows(hook, deliveries[i].data ?? [])));
-    this.#empty.hidden = hooks.length > 0;
   }
 
   #rows(hook, deliveries) {
