@@ -123,10 +123,16 @@ export class RunInputsLoader {
   private async flush(): Promise<void> {
     const batch = this.waiting.splice(0);
     const distinct = new Map<string, Request>();
-    for (const { run } of batch) {
+    // Each waiting run's request, in batch order: the key is computed once per run.
+    const requestOf = batch.map(({ run }) => {
       const key = keyOf(run);
-      if (!distinct.has(key)) distinct.set(key, { run, known: this.codeByFunction.get(run.functionId) });
-    }
+      let request = distinct.get(key);
+      if (!request) {
+        request = { run, known: this.codeByFunction.get(run.functionId) };
+        distinct.set(key, request);
+      }
+      return request;
+    });
     const requests = [...distinct.values()];
     try {
       for (let at = 0; at < requests.length; at += this.maxBatch) {
@@ -143,13 +149,13 @@ export class RunInputsLoader {
       for (const item of batch) item.reject(error);
       return;
     }
-    for (const item of batch) {
+    batch.forEach((item, i) => {
       try {
-        item.resolve(inputsOf(this.keyring, distinct.get(keyOf(item.run))?.row));
+        item.resolve(inputsOf(this.keyring, requestOf[i]!.row));
       } catch (error) {
         item.reject(error);
       }
-    }
+    });
   }
 
   /** Keeps a newly read bundle, or fills in the known one the row left out. */
