@@ -4,11 +4,10 @@
  * p50 < 10 ms; the sandboxed rate against the peer is bench/peerSandboxed.ts.
  * CPU per job is what bounds throughput there: Deno's (the sandbox) and this process's (the server).
  */
-import { createSandbox, measureRunOverhead } from "../sandbox/index.ts";
+import { createSandbox, measureRunOverhead, processTreeCpu } from "../sandbox/index.ts";
 import { ensureSecret } from "../server/auth/jwtSecret.ts";
 import { mintToken } from "../server/auth/mintToken.ts";
 import { type BenchServer, fmt, percentile, startBenchServer } from "./benchServer.ts";
-import { childProcessesCpuMs } from "./procCpu.ts";
 
 const trivial = `export async function handler() { return { ok: true }; }\n`;
 const total = Number(process.env.BENCH_JOBS ?? 300);
@@ -80,14 +79,17 @@ export async function runJobsBench(): Promise<void> {
     );
 
     const started = performance.now();
-    const denoCpuBefore = childProcessesCpuMs();
+    const treeBefore = processTreeCpu();
     const serverCpuBefore = process.cpuUsage();
     const ids = await Promise.all(Array.from({ length: total }, () => submit(server, token)));
     await waitAllDone(server, ids);
     const seconds = (performance.now() - started) / 1000;
-    const denoCpu = denoCpuBefore === null ? null : (childProcessesCpuMs()! - denoCpuBefore) / total;
+    const tree = processTreeCpu();
+    const denoCpu = treeBefore && tree ? (tree.jobMs - treeBefore.jobMs) / total : null;
     const serverCpuUs = process.cpuUsage(serverCpuBefore);
-    const serverCpu = (serverCpuUs.user + serverCpuUs.system) / 1000 / total;
+    // The server's share includes its spawner's, which starts the job processes for it.
+    const spawnerMs = treeBefore && tree ? tree.spawnerMs - treeBefore.spawnerMs : 0;
+    const serverCpu = ((serverCpuUs.user + serverCpuUs.system) / 1000 + spawnerMs) / total;
     const rows = await timings(server, ids);
     const failed = rows.filter((r) => r.status !== "completed").length;
     const { embeddedWorkerCount, maxConcurrentPerWorker } = server.fluxbase.config.jobs;

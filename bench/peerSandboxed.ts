@@ -14,12 +14,12 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { makeWorkerUtils } from "graphile-worker";
-import { resolveDenoPath } from "../sandbox/index.ts";
+import { type ProcessTreeCpu, processTreeCpu, resolveDenoPath } from "../sandbox/index.ts";
 import { createFluxbase } from "../server/app.ts";
 import { createLogger } from "../server/log.ts";
 import { type BenchServer, fmt, percentile, startBenchServer } from "./benchServer.ts";
 import { drainWithGraphile, enqueueGraphileJobs, type GraphileUtils, quietLogger } from "./graphileDrain.ts";
-import { childProcessesCpuMs, ownCpuMs, postgresCpuMs } from "./procCpu.ts";
+import { ownCpuMs, postgresCpuMs } from "./procCpu.ts";
 
 const jobs = Number(process.env.BENCH_SANDBOX_JOBS ?? 600);
 const rounds = Number(process.env.BENCH_SANDBOX_ROUNDS ?? 3);
@@ -41,25 +41,27 @@ interface Drain {
 }
 
 /**
- * CPU across `task` (which returns the drain's seconds): this process and Postgres up to the moment
- * the task calls `drained()` (before connections close: an ended backend's CPU leaves /proc), Deno
- * (children, live or reaped) after it.
+ * CPU across `task` (which returns the drain's seconds), up to the moment the task calls `drained()`
+ * (before connections close: an ended backend's CPU leaves /proc; before the worker stops: its
+ * spawner's children are counted while it lives). The server's is this process's and its spawner's.
  */
 async function measured(task: (drained: () => void) => Promise<number>): Promise<Drain> {
   const own = ownCpuMs();
-  const deno = childProcessesCpuMs();
+  const tree = processTreeCpu();
   const pg = postgresCpuMs();
   let ownAfter = 0;
+  let treeAfter: ProcessTreeCpu | null = null;
   let pgAfter: number | null = null;
   const seconds = await task(() => {
     ownAfter = ownCpuMs();
+    treeAfter = processTreeCpu();
     pgAfter = postgresCpuMs();
   });
-  const denoAfter = childProcessesCpuMs();
+  const after = treeAfter as ProcessTreeCpu | null;
   return {
     rate: jobs / seconds,
-    ownMs: ownAfter - own,
-    denoMs: deno === null || denoAfter === null ? null : denoAfter - deno,
+    ownMs: ownAfter - own + (tree && after ? after.spawnerMs - tree.spawnerMs : 0),
+    denoMs: tree === null || after === null ? null : after.jobMs - tree.jobMs,
     postgresMs: pg === null || pgAfter === null ? null : pgAfter - pg,
   };
 }

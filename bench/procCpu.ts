@@ -1,6 +1,9 @@
-/** CPU time from /proc: what Postgres's processes and this one have used, to split cost per job. */
+/**
+ * CPU time from /proc: what Postgres's processes and this one have used, to split cost per job.
+ * Processes below this one (job processes, the spawner that starts them): processTreeCpu() of the
+ * sandbox.
+ */
 import { readdirSync, readFileSync } from "node:fs";
-import { childrenCpuMs } from "../sandbox/index.ts";
 
 const ticksPerSecond = 100; // USER_HZ on Linux
 
@@ -48,26 +51,4 @@ export async function cpuOf<T>(
     ownMs: ownCpuMs() - own,
     postgresMs: pg === null || pgAfter === null ? null : pgAfter - pg,
   };
-}
-
-/**
- * CPU milliseconds of this process's children, live ones (warm Deno processes, read from /proc) and
- * reaped ones together, so a delta is right whether a child ended in between or not. Null off Linux.
- */
-export function childProcessesCpuMs(): number | null {
-  const reaped = childrenCpuMs();
-  if (reaped === null) return null;
-  let ticks = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== process.pid) continue; // ppid
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Ended between the listing and the read: now counted as reaped.
-    }
-  }
-  return reaped + (ticks / ticksPerSecond) * 1000;
 }

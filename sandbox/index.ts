@@ -1,8 +1,9 @@
 /** The sandbox's host API: run job code in a permission-scoped Deno subprocess. */
-export { childrenCpuMs, measureRunOverhead, type OverheadReport } from "./host/benchmark.ts";
+export { measureRunOverhead, type OverheadReport } from "./host/benchmark.ts";
 export { createSandbox, defaultSandboxLimits, defaultWarmLimits } from "./host/createSandbox.ts";
 export { resolveDenoPath } from "./host/denoBinary.ts";
 export { buildJobEnv, isSecretEnvName, type JobEnvExtra } from "./host/jobEnv.ts";
+export { type ProcessTreeCpu, processTreeCpu } from "./host/processTreeCpu.ts";
 export { withParentDeathSignal } from "./host/runMode.ts";
 export type {
   CreateSandboxOptions,

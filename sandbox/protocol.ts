@@ -56,8 +56,8 @@ export interface InitMessage {
   /** When the host kills the run (epoch ms, same clock); the guest aborts `job.signal` just before. */
   deadline: number;
   /**
-   * The host's pid. A guest whose parent is another process was orphaned before its parent-death
-   * signal was armed (which then never fires), and exits at once.
+   * The pid of the host's spawner, the guest's parent. A guest whose parent is another process was
+   * orphaned before its parent-death signal was armed (which then never fires), and exits at once.
    */
   hostPid: number;
   /**

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { processTreeCpu } from "./processTreeCpu.ts";
 import type { Isolation, Sandbox } from "./types.ts";
 
 export interface OverheadReport {
@@ -14,21 +15,9 @@ export interface OverheadReport {
   p95Ms: number;
   /**
    * CPU (user + system) the Deno processes used, per run: what bounds throughput on a busy machine.
-   * Null where /proc is missing. Counts every child this process reaped meanwhile, so measure alone.
+   * Null where /proc is missing. Counts every process below this one meanwhile, so measure alone.
    */
   cpuMsPerRun: number | null;
-}
-
-/** User + system CPU of this process's reaped children, in ms (Linux: /proc/self/stat, 100 Hz ticks). */
-export function childrenCpuMs(): number | null {
-  try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 16 and 17 of stat(5), cutime and cstime; `fields` starts at field 3.
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
-  } catch {
-    return null;
-  }
 }
 
 const TRIVIAL = "export default () => 1;\n";
@@ -85,7 +74,7 @@ export async function measureRunOverhead(
     });
   const first = isolation === "warm" ? runOnce(-1) : undefined;
   if (first) await first.outcome;
-  const cpuNow = () => (first ? processCpuMs(first.pid) : childrenCpuMs());
+  const cpuNow = () => (first ? processCpuMs(first.pid) : (processTreeCpu()?.jobMs ?? null));
   const cpuBefore = cpuNow();
   for (let i = 0; i < runs; i++) {
     const started = performance.now();

@@ -16,6 +16,7 @@ import type { SandboxRunContext } from "./runContext.ts";
 import { runJob } from "./runJob.ts";
 import { resolveRunMode } from "./runMode.ts";
 import { disableWebCache } from "./runStorage.ts";
+import { SpawnerClient } from "./spawnerClient.ts";
 import { startTurn } from "./startTurns.ts";
 import type {
   CreateSandboxOptions,
@@ -70,8 +71,10 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
       denoPath,
       options.logger,
     );
+    const spawner = await SpawnerClient.start(mode.kind === "main" ? mode.setprivPath : null, options.logger);
     const ready: SandboxRunContext = {
       denoPath,
+      spawner,
       launcher: lowerPriority(limits.niceness, options.nicePath ?? "/usr/bin/nice"),
       guest,
       mode,
@@ -90,6 +93,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
     const logs: string[] = [];
     const outcome = await runJob(ready, warmupOptions(logs)).outcome;
     if (outcome.status !== "completed") {
+      await spawner.close();
       throw new Error(
         `Sandbox self-test failed: ${outcome.message}${logs.length ? `\n${logs.join("\n")}` : ""}`,
       );
@@ -153,6 +157,7 @@ export function createSandbox(options: CreateSandboxOptions): Sandbox {
       const runs = [...live];
       for (const run of runs) run.kill("shutdown");
       await Promise.all(runs.map((run) => run.outcome));
+      await context?.spawner.close();
     },
   };
 }

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 
 /** Starts sampling; returns the function that stops it. */
 export function watchMemory(
-  pid: number,
+  /** Undefined until the process runs. */
+  pid: () => number | undefined,
   limitMb: number,
   everyMs: number,
   onExceeded: (rssMb: number) => void,
@@ -17,7 +18,8 @@ export function watchMemory(
   // A synchronous read: /proc is served from memory, and the async form cost four thread-pool
   // round trips per sample (~0.15 ms of the server's CPU per run when the server runs hundreds/s).
   const timer = setInterval(() => {
-    const mb = residentMb(pid);
+    const id = pid();
+    const mb = id === undefined ? 0 : residentMb(id);
     if (!stopped && mb > limitMb) onExceeded(Math.round(mb));
   }, everyMs);
   timer.unref();

@@ -2,6 +2,7 @@
 import type { GuestBundle } from "./buildGuest.ts";
 import type { CodeFiles } from "./codeFiles.ts";
 import type { RunMode } from "./runMode.ts";
+import type { SpawnerClient } from "./spawnerClient.ts";
 import type { SandboxLimits, SandboxLogger } from "./types.ts";
 
 export interface SandboxRunContext {
@@ -10,6 +11,8 @@ export interface SandboxRunContext {
   launcher: string[];
   guest: GuestBundle;
   mode: RunMode;
+  /** Starts every job process, off the server's event loop. */
+  spawner: SpawnerClient;
   codeFiles: CodeFiles;
   /** Where main-isolate runs' cancel files go. */
   cancelDir: string;

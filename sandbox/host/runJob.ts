@@ -3,12 +3,12 @@
  * environment (through `setpriv --pdeathsig KILL` in main-isolate mode, see runMode.ts), hand it its
  * input on stdin, watch it (runMonitor.ts), and settle one outcome when the process is gone.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { encodeHandshake, encodeHostMessage, type InitMessage, PROTOCOL_VERSION } from "../protocol.ts";
 import { CancelFile } from "./cancelFile.ts";
 import { buildDenoArgs, type DenoArgsInput } from "./denoArgs.ts";
+import type { GuestEvents, GuestProcess } from "./guestProcess.ts";
 import { isPassableEnvName, sanitizeJobEnv } from "./jobEnv.ts";
 import { LineSplitter } from "./lineSplitter.ts";
 import { lowerSessionGroup } from "./lowerPriority.ts";
@@ -34,81 +34,69 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
     location: origin,
     mainPath: mode.kind === "main" ? guest.inlinePath : guest.supervisorPath,
   });
-  const child = spawnGuest(ctx, args, env);
-
   let settled = false;
-  let exited = false;
   const { promise: outcome, resolve: resolveOutcome } = deferred<SandboxOutcome>();
-  const monitor = monitorRun(ctx, o, nonce, {
-    pid: child.pid,
-    killProcess() {
-      if (exited || child.pid === undefined) return;
-      killGroup(child);
-    },
-    // The guest exits right after its last frame; one that does not is not waited for.
-    onTerminal: () => setTimeout(() => monitor.kill(null), EXIT_GRACE_MS).unref(),
-  });
-  const { end } = monitor;
-
-  const stdout = new LineSplitter({
-    headBytes: monitor.prefix.length,
-    limitFor: (head) => (monitor.prefix.equals(head) ? monitor.maxFrameBytes : monitor.maxLogLineBytes),
-    onLine: monitor.stdoutLine,
-  });
-  const stderr = new LineSplitter({
-    headBytes: 1,
-    limitFor: () => monitor.maxLogLineBytes,
-    onLine: monitor.stderrLine,
-  });
-  child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
-  child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
-  // EPIPE once the child is gone is expected; the exit tells the story.
-  child.stdin!.on("error", () => {});
-
+  let stdout: LineSplitter | undefined;
+  let stderr: LineSplitter | undefined;
   const settle = (exitCode: number | null, signal: NodeJS.Signals | null) => {
     if (settled) return;
     settled = true;
-    exited = true;
     monitor.stopTimers();
-    child.stdin!.destroy();
     cancelFile?.remove();
-    stdout.end();
-    stderr.end();
+    stdout?.end();
+    stderr?.end();
     const result = monitor.outcome(exitCode, signal);
     // The run's localStorage goes with it; the outcome waits for that, so nothing outlives the run.
     removeRunStorage(ctx.denoDir, origin)
       .catch((error) => ctx.logger?.warn("sandbox: could not remove a run's storage", { error }))
       .finally(() => resolveOutcome(result));
   };
-  child.on("error", (error) => {
-    if (child.pid !== undefined) return ctx.logger?.warn("sandbox: child process error", { error });
-    end.spawnError = error;
-    settle(null, null);
+  const child = spawnGuest(ctx, args, env, {
+    stdout: (chunk) => stdout!.push(chunk),
+    stderr: (chunk) => stderr!.push(chunk),
+    failed: (error) => {
+      monitor.end.spawnError = error;
+    },
+    closed: settle,
   });
-  child.on("exit", () => {
-    exited = true;
+  const monitor = monitorRun(ctx, o, nonce, {
+    pid: () => child.pid,
+    killProcess: () => child.kill(),
+    // The guest exits right after its last frame; one that does not is not waited for.
+    onTerminal: () => setTimeout(() => monitor.kill(null), EXIT_GRACE_MS).unref(),
   });
-  child.on("close", (code, signal) => settle(code, signal));
+  stdout = new LineSplitter({
+    headBytes: monitor.prefix.length,
+    limitFor: (head) => (monitor.prefix.equals(head) ? monitor.maxFrameBytes : monitor.maxLogLineBytes),
+    onLine: monitor.stdoutLine,
+  });
+  stderr = new LineSplitter({
+    headBytes: 1,
+    limitFor: () => monitor.maxLogLineBytes,
+    onLine: monitor.stderrLine,
+  });
 
   const init: InitMessage = {
     t: "init",
     v: PROTOCOL_VERSION,
     codeUrl: pathToFileURL(codePath).href,
     ...monitor.input,
-    hostPid: process.pid,
+    hostPid: child.parentPid,
     cancelFile: cancelFile?.path ?? null,
   };
   // stdin stays open for the whole run: cancel requests follow, and its closing is how a guest whose
   // job awaits learns that this process died (a spinning one gets the parent-death signal, or has a
   // supervising thread in Worker mode).
-  child.stdin!.write(encodeHandshake(nonce, init));
+  child.write(encodeHandshake(nonce, init));
 
   return {
-    pid: child.pid ?? -1,
+    get pid() {
+      return child.pid ?? -1;
+    },
     outcome,
     requestCancel() {
-      if (exited) return;
-      if (child.stdin!.writable) child.stdin!.write(encodeHostMessage({ t: "cancel" }));
+      if (child.exited) return;
+      child.write(encodeHostMessage({ t: "cancel" }));
       try {
         cancelFile?.create();
       } catch (error) {
@@ -149,38 +137,37 @@ export function runDenoArgs(
 }
 
 /**
- * Starts Deno in its own process group (a kill takes everything the run started), with exactly this
- * environment plus what Deno itself needs. In main-isolate mode through setpriv: the parent-death
- * signal is tied to the thread that forks, and libuv spawns on Node's main thread, which lives as
- * long as the server process does.
+ * Starts Deno (through the spawner, off the server's event loop) in its own process group, so a kill
+ * takes everything the run started, with exactly this environment plus what Deno itself needs. In
+ * main-isolate mode through setpriv: the kernel kills it when the spawner dies, which dies with the
+ * server the same way.
  */
 export function spawnGuest(
   ctx: SandboxRunContext,
   args: string[],
   env: Record<string, string>,
-): ChildProcess {
+  events: GuestEvents,
+): GuestProcess {
   const { mode } = ctx;
   const [command, ...commandArgs] =
     mode.kind === "main"
       ? [mode.setprivPath, "--pdeathsig", "KILL", "--", ...ctx.launcher, ctx.denoPath, ...args]
       : [...ctx.launcher, ctx.denoPath, ...args];
-  const child = spawn(command!, commandArgs, {
-    cwd: ctx.cwd,
-    env: { ...env, HOME: ctx.homeDir, DENO_DIR: ctx.denoDir, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-    stdio: ["pipe", "pipe", "pipe"],
-    detached: true,
-  });
-  lowerSessionGroup(child.pid, ctx.limits.niceness);
-  return child;
-}
-
-/** SIGKILL to the child's process group (falling back to the child alone). */
-export function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, "SIGKILL");
-  } catch {
-    child.kill("SIGKILL");
-  }
+  return ctx.spawner.spawn(
+    {
+      command: command!,
+      args: commandArgs,
+      cwd: ctx.cwd,
+      env: { ...env, HOME: ctx.homeDir, DENO_DIR: ctx.denoDir, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    },
+    {
+      ...events,
+      started: (pid) => {
+        lowerSessionGroup(pid, ctx.limits.niceness);
+        events.started?.(pid);
+      },
+    },
+  );
 }
 
 /** Node 20 has no Promise.withResolvers. */

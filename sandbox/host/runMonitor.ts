@@ -34,7 +34,8 @@ export interface RunMonitor {
 }
 
 export interface RunMonitorHooks {
-  pid: number | undefined;
+  /** The process's pid, once it runs. */
+  pid(): number | undefined;
   /** Kills the process that serves the run. */
   killProcess(): void;
   /** A result or error frame arrived (the run is over from the guest's side). */
@@ -62,7 +63,7 @@ export function monitorRun(
     try {
       fn();
     } catch (error) {
-      ctx.logger?.warn(`sandbox: ${what} callback threw`, { error, pid });
+      ctx.logger?.warn(`sandbox: ${what} callback threw`, { error, pid: pid() });
     }
   };
   // Deno's "run again with --allow-net" becomes the annotation the job's author can add.
@@ -90,13 +91,15 @@ export function monitorRun(
     progressTimer = setTimeout(() => kill("progress_timeout"), timerMs(o.progressTimeoutMs));
   };
   armProgressTimer();
-  const stopMemoryWatch =
-    pid === undefined
-      ? () => {}
-      : watchMemory(pid, o.memoryMb + ctx.limits.rssHeadroomMb, ctx.limits.rssSampleMs, (rssMb) => {
-          end.rssMb = rssMb;
-          kill("memory");
-        });
+  const stopMemoryWatch = watchMemory(
+    pid,
+    o.memoryMb + ctx.limits.rssHeadroomMb,
+    ctx.limits.rssSampleMs,
+    (rssMb) => {
+      end.rssMb = rssMb;
+      kill("memory");
+    },
+  );
   const stopTimers = () => {
     for (const t of timers) clearTimeout(t);
     clearTimeout(progressTimer);
@@ -126,7 +129,7 @@ export function monitorRun(
   const prefix = Buffer.from(framePrefix(nonce));
   const onBadFrame = (problem: string) => {
     end.badFrame = problem;
-    ctx.logger?.warn("sandbox: unusable frame from guest", { problem, pid });
+    ctx.logger?.warn("sandbox: unusable frame from guest", { problem, pid: pid() });
   };
   const stdoutLine = frameLineHandler({ prefix, maxFrameBytes, log, onFrame, onBadFrame });
   const stderrLine = frameLineHandler({

@@ -133,7 +133,7 @@ export class WarmPools {
       proc.reusable &&
       proc.runs < this.limits.maxRuns &&
       this.pools.get(pool.key) === pool &&
-      residentMb(proc.pid) <= pool.memoryMb;
+      residentMb(proc.pid ?? -1) <= pool.memoryMb;
     if (fit) pool.idle.push(proc);
     else proc.kill();
   }

@@ -5,14 +5,14 @@
  * and its end marker on stderr, so every line it wrote is attributed to it. A kill for a run's
  * timeout, cancel or memory limit takes the whole process: the pool replaces it.
  */
-import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { type BootMessage, PROTOCOL_VERSION, type RunMessage } from "../protocol.ts";
 import { CancelFile } from "./cancelFile.ts";
+import type { GuestProcess } from "./guestProcess.ts";
 import { LineSplitter } from "./lineSplitter.ts";
 import type { SandboxRunContext } from "./runContext.ts";
-import { deferred, killGroup, spawnGuest } from "./runJob.ts";
+import { deferred, spawnGuest } from "./runJob.ts";
 import { monitorRun, type RunMonitor } from "./runMonitor.ts";
 import { removeRunStorage, runOrigin } from "./runStorage.ts";
 import { FRAME_PREFIX_BYTES } from "./stdoutChannel.ts";
@@ -42,13 +42,12 @@ interface ActiveRun {
 }
 
 export class WarmProcess {
-  readonly pid: number;
   runs = 0;
   idleSince = Date.now();
   /** False once it must serve no further run (announced exit, killed, gone). */
   reusable = true;
   gone = false;
-  private readonly child: ChildProcess;
+  private readonly child: GuestProcess;
   private readonly cancelFile: CancelFile;
   /** Its own web-storage origin, emptied after each run and removed with the process. */
   private readonly origin = runOrigin();
@@ -62,8 +61,6 @@ export class WarmProcess {
     private readonly onGone: (process: WarmProcess) => void,
   ) {
     this.cancelFile = new CancelFile(ctx.cancelDir);
-    this.child = spawnGuest(ctx, spawnSpec.args(this.cancelFile.path, this.origin), spawnSpec.env);
-    this.pid = this.child.pid ?? -1;
     const idleLimit = ctx.limits.maxLogLineBytes;
     const stdout = new LineSplitter({
       headBytes: FRAME_PREFIX_BYTES,
@@ -79,23 +76,28 @@ export class WarmProcess {
       limitFor: () => this.active?.monitor.maxLogLineBytes ?? idleLimit,
       onLine: (line, dropped) => this.active?.monitor.stderrLine(line, dropped),
     });
-    this.child.stdout!.on("data", (chunk: Buffer) => stdout.push(chunk));
-    this.child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk));
-    this.child.stdin!.on("error", () => {});
-    this.child.on("error", (error) => {
-      if (this.child.pid !== undefined) return ctx.logger?.warn("sandbox: warm process error", { error });
-      if (this.active) this.active.monitor.end.spawnError = error;
-      this.exited(null, null);
+    this.child = spawnGuest(ctx, spawnSpec.args(this.cancelFile.path, this.origin), spawnSpec.env, {
+      stdout: (chunk) => stdout.push(chunk),
+      stderr: (chunk) => stderr.push(chunk),
+      failed: (error) => {
+        ctx.logger?.warn("sandbox: could not start a warm process", { error });
+        if (this.active) this.active.monitor.end.spawnError = error;
+      },
+      closed: (code, signal) => this.exited(code, signal),
     });
-    this.child.on("close", (code, signal) => this.exited(code, signal));
     const boot: BootMessage = {
       t: "boot",
       v: PROTOCOL_VERSION,
       codeUrl: pathToFileURL(spawnSpec.codePath).href,
-      hostPid: process.pid,
+      hostPid: this.child.parentPid,
       cancelFile: this.cancelFile.path,
     };
-    this.child.stdin!.write(`${JSON.stringify(boot)}\n`);
+    this.child.write(`${JSON.stringify(boot)}\n`);
+  }
+
+  /** Known once the spawner has started it. */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   get busy(): boolean {
@@ -108,7 +110,7 @@ export class WarmProcess {
     const id = ++this.runs;
     const { promise, resolve } = deferred<SandboxOutcome>();
     const monitor = monitorRun(this.ctx, o, nonce, {
-      pid: this.child.pid,
+      pid: () => this.child.pid,
       killProcess: () => this.kill(),
       onTerminal: () => {
         run.resultIn = true;
@@ -136,13 +138,16 @@ export class WarmProcess {
       ...monitor.input,
       env: Object.fromEntries(PER_RUN_ENV.filter((n) => n in o.env).map((n) => [n, o.env[n]!])),
     };
-    this.child.stdin!.write(`${nonce}\n${JSON.stringify(message)}\n`);
+    this.child.write(`${nonce}\n${JSON.stringify(message)}\n`);
+    const child = this.child;
     return {
-      pid: this.pid,
+      get pid() {
+        return child.pid ?? -1;
+      },
       outcome: promise,
       requestCancel: () => {
         if (this.active !== run) return;
-        if (this.child.stdin!.writable) this.child.stdin!.write(`{"t":"cancel","run":${id}}\n`);
+        this.child.write(`{"t":"cancel","run":${id}}\n`);
         try {
           this.cancelFile.create();
         } catch (error) {
@@ -158,8 +163,8 @@ export class WarmProcess {
   /** Ends the process (idle or not); a run it serves fails with the reason already recorded. */
   kill(): void {
     this.reusable = false;
-    if (this.gone || this.child.pid === undefined) return;
-    killGroup(this.child);
+    if (this.gone) return;
+    this.child.kill();
   }
 
   private maybeEndRun(): void {
@@ -181,7 +186,7 @@ export class WarmProcess {
     if (this.gone) return;
     this.gone = true;
     this.reusable = false;
-    this.child.stdin!.destroy();
+    this.child.closeInput();
     const run = this.active;
     if (run) this.finish(run, run.monitor.outcome(code, signal));
     removeRunStorage(this.ctx.denoDir, this.origin).catch((error) =>

@@ -1,7 +1,8 @@
 /**
- * A job must not outlive the server: kill -9 the parent, and the Deno child goes too. In main-isolate
- * mode the kernel does it (setpriv --pdeathsig KILL), in Worker mode the guest's main thread (stdin
- * EOF); the job spins in `while (true) {}` either way.
+ * A job must not outlive the server: kill -9 the parent, and its spawner and the Deno child go too.
+ * In main-isolate mode the kernel does it, twice (setpriv --pdeathsig KILL starts both); in Worker
+ * mode the spawner kills what it started when the parent's channel closes, and the guest's main
+ * thread sees its stdin end; the job spins in `while (true) {}` either way.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -33,19 +34,18 @@ function isGone(pid: number): boolean {
   }
 }
 
-/** The processes whose parent is `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+/** The processes below `pid` (children, their children, ...), from /proc. */
+function descendantsOf(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {}
+  }
+  const below = (p: number): number[] =>
+    [...parentOf].filter(([, parent]) => parent === p).flatMap(([child]) => [child, ...below(child)]);
+  return below(pid);
 }
 
 /** Resolves with each JSON line the fixture prints, in order. */
@@ -86,8 +86,9 @@ describe.each(JOB_THREADS)("orphaned runs (job on the %s thread)", { timeout: 30
     await new Promise((r) => setTimeout(r, 300));
     expect(isGone(denoPid)).toBe(false);
 
-    // Every Deno the parent started: the run's, and with warm processes the idle spare too.
-    const all = childrenOf(parent.pid!);
+    // Every process below the parent: its spawner, the run's Deno and, with warm processes, the
+    // idle spare too.
+    const all = descendantsOf(parent.pid!);
     expect(all).toContain(denoPid);
     pids.push(...all);
     parent.kill("SIGKILL");

@@ -3,9 +3,9 @@
  * user's override the system's, what a missing or damaged secret does, that printed values are
  * masked in jobs.logs, and that no value ever reaches the Deno child's environment.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { descendants } from "../support/processes.ts";
 import {
   insertFunction,
   jobLogLines,
@@ -224,13 +224,8 @@ describe("the Deno child's environment", () => {
     const id = await submit("holds-secret", alice.token, { payload: { ms: 4000 } });
     const holding = await waitForJob(server, id, (job) => job.progress?.percent === 10);
     const runningPid = (holding.progress?.data as { pid: number }).pid;
-    const children = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], {
-      encoding: "utf8",
-    })
-      .split("\n")
-      .map((line) => line.trim().split(/\s+/))
-      .filter(([pid, comm]) => pid && comm === "deno")
-      .map(([pid]) => Number(pid));
+    // Every process of the sandbox below the server: its spawner (node) and the Deno processes.
+    const children = descendants(process.pid).filter((pid) => ["deno", "node"].includes(commandOf(pid)));
     const environs = children.map((pid) => ({
       environ: readFileSync(`/proc/${pid}/environ`, "utf8").split("\0"),
       cmdline: readFileSync(`/proc/${pid}/cmdline`, "utf8"),
@@ -256,3 +251,12 @@ describe("server logs", () => {
     for (const value of [...allValues, "damaged_value_5678"]) expect(text).not.toContain(value);
   });
 });
+
+/** A process's command name; "" once it has ended. */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
