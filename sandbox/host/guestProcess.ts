@@ -24,6 +24,7 @@ export class GuestProcess {
   exited = false;
   private stdin: Socket | null = null;
   private readonly sockets: Socket[] = [];
+  private readonly attached = new Set<StdioNumber>();
   private queued: string[] = [];
   private inputClosed = false;
   private killWanted = false;
@@ -79,7 +80,9 @@ export class GuestProcess {
   /** One of its three streams, with what arrived after the connection's first line. */
   attach(fd: StdioNumber, socket: Socket, rest: Buffer): void {
     socket.on("error", () => {});
-    if (this.done) return void socket.destroy();
+    // A second connection for one stream (a retry after a connect that seemed to fail) is refused.
+    if (this.done || this.attached.has(fd)) return void socket.destroy();
+    this.attached.add(fd);
     this.sockets.push(socket);
     if (fd === 0) {
       if (this.inputClosed) return void socket.destroy();

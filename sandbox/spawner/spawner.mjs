@@ -28,10 +28,28 @@ const send = (message) => {
   if (process.connected) process.send(message);
 };
 
+/** Starts in progress at once: each holds three connections, and the host's listen queue is finite. */
+const MAX_STARTING = 8;
+let starting = 0;
+const waiting = [];
+
 process.on("message", (message) => {
   if (message.t === "config") config = message;
-  else if (message.t === "spawn") void start(message);
+  else if (message.t === "spawn") {
+    waiting.push(message);
+    startWaiting();
+  }
 });
+
+function startWaiting() {
+  while (starting < MAX_STARTING && waiting.length > 0) {
+    starting++;
+    void start(waiting.shift()).finally(() => {
+      starting--;
+      startWaiting();
+    });
+  }
+}
 
 process.on("disconnect", () => {
   for (const child of live.values()) killGroup(child.pid);
@@ -74,14 +92,34 @@ async function start(request) {
   send({ t: "spawned", id, pid: child.pid });
 }
 
-/** A connection to the server that says which run and stream it is, once that line is written. */
-function connectStdio({ socketPath, secret }, id, fd) {
+/** Errors of a host too busy to accept at once (its listen queue full): worth another try. */
+const BUSY = new Set(["EAGAIN", "EPIPE", "ECONNRESET", "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"]);
+const CONNECT_TRIES = 50;
+
+/** A connection to the server that says which run and stream it is, retried while the host is busy. */
+async function connectStdio(config, id, fd) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(config, id, fd);
+    } catch (error) {
+      if (attempt >= CONNECT_TRIES || !BUSY.has(error.code)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, 2 ** attempt)));
+    }
+  }
+}
+
+/** Resolves once the line `<secret> <id> <fd>` is written. */
+function connectOnce({ socketPath, secret }, id, fd) {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
-    socket.once("error", reject);
+    const fail = (error) => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.once("error", fail);
     socket.write(`${secret} ${id} ${fd}\n`, (error) => {
-      if (error) return reject(error);
-      socket.off("error", reject);
+      if (error) return fail(error);
+      socket.off("error", fail);
       socket.on("error", () => {});
       resolve(socket);
     });

@@ -82,6 +82,22 @@ describe("the spawner", () => {
     expect(guest.exited).toBe(true);
   });
 
+  it("starts hundreds asked for at once while the host is too busy to accept connections", async () => {
+    const client = await startClient();
+    const runs = Array.from({ length: 300 }, (_, i) => {
+      const run = sh(client, 'read line; echo "$line"');
+      run.guest.write(`run ${i}\n`);
+      return run;
+    });
+    // The host's event loop is blocked: the spawner's connections pile up in the listen queue.
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {}
+    const ends = await Promise.all(runs.map((run) => run.seen.closed));
+    expect(ends.every((end) => end.code === 0)).toBe(true);
+    expect(runs.map((run) => run.seen.stdout)).toEqual(runs.map((_, i) => `run ${i}\n`));
+    expect(runs.filter((run) => run.seen.failed !== undefined)).toEqual([]);
+  }, 60_000);
+
   it("says why a program could not start", async () => {
     const client = await startClient();
     const guest = client.spawn(
