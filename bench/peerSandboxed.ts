@@ -3,8 +3,8 @@
  * it takes to sandbox job code there), on the same Postgres in the same run, same concurrency, rounds
  * interleaved so both see the same load (printed). Each round drains a backlog of `BENCH_SANDBOX_JOBS`
  * jobs, enqueued before the clock starts (ours into a paused queue, with the worker process already
- * up); CPU per job of the drain is split into this process (server or graphile-worker), Deno and
- * Postgres. The drain includes starting the warm processes; the same worker then drains a second
+ * up); CPU per job of the drain is split into this process (server, with its spawner's, or
+ * graphile-worker), Deno and Postgres, and the server's event-loop delay p99 is printed. The drain includes starting the warm processes; the same worker then drains a second
  * backlog with its processes warm, as a server that has been running does (printed on its own line).
  * Goal: ≥ 10× the peer. Also pickup from idle of a sandboxed job (goal p50 ≤ 5 ms, p99 ≤ 20 ms).
  */
@@ -12,6 +12,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { makeWorkerUtils } from "graphile-worker";
 import { type ProcessTreeCpu, processTreeCpu, resolveDenoPath } from "../sandbox/index.ts";
@@ -35,6 +36,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Drain {
   rate: number;
+  /** This process's event-loop delay p99 while draining, ms (timers, sockets and claims wait that long). */
+  loopDelayP99: number;
   ownMs: number;
   denoMs: number | null;
   postgresMs: number | null;
@@ -46,6 +49,8 @@ interface Drain {
  * spawner's children are counted while it lives). The server's is this process's and its spawner's.
  */
 async function measured(task: (drained: () => void) => Promise<number>): Promise<Drain> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   const own = ownCpuMs();
   const tree = processTreeCpu();
   const pg = postgresCpuMs();
@@ -56,10 +61,12 @@ async function measured(task: (drained: () => void) => Promise<number>): Promise
     ownAfter = ownCpuMs();
     treeAfter = processTreeCpu();
     pgAfter = postgresCpuMs();
+    delay.disable();
   });
   const after = treeAfter as ProcessTreeCpu | null;
   return {
     rate: jobs / seconds,
+    loopDelayP99: delay.percentile(99) / 1e6,
     ownMs: ownAfter - own + (tree && after ? after.spawnerMs - tree.spawnerMs : 0),
     denoMs: tree === null || after === null ? null : after.jobMs - tree.jobMs,
     postgresMs: pg === null || pgAfter === null ? null : pgAfter - pg,
@@ -91,7 +98,7 @@ export async function run(): Promise<void> {
         `  round ${round}: fluxbase ${a.rate.toFixed(0)} jobs/s, graphile-worker + deno ${b.rate.toFixed(1)} jobs/s, ratio ${(a.rate / b.rate).toFixed(1)}×  (load ${load()})`,
       );
       console.log(
-        `    CPU per job: server ${perJob(a.ownMs)} vs ${perJob(b.ownMs)}, Deno ${perJob(a.denoMs)} vs ${perJob(b.denoMs)}, Postgres ${perJob(a.postgresMs)} vs ${perJob(b.postgresMs)}`,
+        `    CPU per job: server ${perJob(a.ownMs)} vs ${perJob(b.ownMs)}, Deno ${perJob(a.denoMs)} vs ${perJob(b.denoMs)}, Postgres ${perJob(a.postgresMs)} vs ${perJob(b.postgresMs)}; server event-loop delay p99 ${a.loopDelayP99.toFixed(1)} ms`,
       );
       console.log(
         `    the same worker's next backlog, its processes warm: ${warm.rate.toFixed(0)} jobs/s, CPU per job: server ${perJob(warm.ownMs)} (goal ≤ 1.5 ms), Deno ${perJob(warm.denoMs)}, Postgres ${perJob(warm.postgresMs)}`,
