@@ -15,8 +15,11 @@ import { JOB_THREADS, sdkEntry } from "./helpers.ts";
 const fixture = fileURLToPath(new URL("./fixtures/orphanParent.ts", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "fluxbase-orphan-"));
 const pids: number[] = [];
+/** Parents a failed test left running. */
+const parents: ChildProcess[] = [];
 
 afterAll(() => {
+  for (const parent of parents) parent.kill("SIGKILL");
   for (const pid of pids) {
     try {
       process.kill(-pid, "SIGKILL");
@@ -77,6 +80,7 @@ describe.each(JOB_THREADS)("orphaned runs (job on the %s thread)", { timeout: 30
     const parent = spawn(process.execPath, ["--import", "tsx", fixture, dataDir, sdkEntry, jobThread], {
       stdio: ["ignore", "pipe", "inherit"],
     });
+    parents.push(parent);
     const next = lines(parent);
     const denoPid = (await next()).pid as number;
     pids.push(denoPid);
