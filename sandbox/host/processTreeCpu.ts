@@ -1,9 +1,9 @@
 /**
  * CPU used below this process, from /proc (Linux), split the way the bench reports it: the sandboxes'
- * spawners (../spawner/spawner.mjs: work the server does to start job processes) and everything else
- * (the job processes, live or reaped). Reaped processes count in their parent's cutime/cstime, so a
- * delta is right whether a job process ended in between or not — as long as the spawner still runs:
- * read before a sandbox closes.
+ * spawners (../spawner/spawner.mjs: work the server does to start job processes) and the job
+ * processes, live or reaped; other children (an embedded Postgres) count in neither. Reaped
+ * processes count in their parent's cutime/cstime, so a delta is right whether a job process ended
+ * in between or not, as long as its spawner still runs: read before a sandbox closes.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -12,11 +12,12 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 export interface ProcessTreeCpu {
   /** The spawners' own CPU, ms. */
   spawnerMs: number;
-  /** Every other process below this one (job processes, a peer's `deno run`s), ms. */
+  /** The job processes: the spawners' children and this process's Deno children (a peer's), ms. */
   jobMs: number;
 }
 
 interface ProcStat {
+  comm: string;
   ppid: number;
   /** utime + stime, ticks. */
   own: number;
@@ -47,7 +48,8 @@ export function processTreeCpu(): ProcessTreeCpu | null {
     if (isSpawner(pid)) {
       spawner += s.own;
       jobs += s.reaped + subtree(pid);
-    } else jobs += s.own + s.reaped + subtree(pid);
+    } else if (s.comm === "deno") jobs += s.own + s.reaped + subtree(pid);
+    // Anything else (an embedded Postgres and its backends) is not a job's.
   }
   const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
   return { spawnerMs: ms(spawner), jobMs: ms(jobs) };
@@ -59,6 +61,7 @@ function readStat(file: string): ProcStat | null {
     // The command name is in parentheses and may hold spaces; fields 3.. follow the last ")".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return {
+      comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
       ppid: Number(fields[1]),
       own: Number(fields[11]) + Number(fields[12]),
       reaped: Number(fields[13]) + Number(fields[14]),
