@@ -22,6 +22,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../server/auth/mintToken.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { descendants } from "../support/processes.ts";
 import { testJwtSecret } from "../support/server.ts";
 
 const run = promisify(execFile);
@@ -116,6 +117,7 @@ describe("the packed library", () => {
         "package/migrations/0001_roles_and_auth.sql",
         "package/sandbox/protocol.ts",
         "package/sandbox/guest/inline.ts",
+        "package/sandbox/spawner/spawner.mjs",
         "package/sdk/src/index.ts",
         "package/docs/examples/browser/admin/index.html",
         "package/dist/dashboard/app.js",
@@ -239,6 +241,16 @@ describe("the packed library", () => {
       status: "completed",
       result: { hello: "Ada" },
     });
+    // Its Deno process was started by the installed package's spawner, below the app's process.
+    const commandLines = descendants(child!.pid!).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+      } catch {
+        return "";
+      }
+    });
+    const spawner = path.join(app, "node_modules/fluxbase-jobs/sandbox/spawner/spawner.mjs");
+    expect(commandLines.filter((line) => line.includes(spawner))).toHaveLength(1);
   }, 120_000);
 
   it("refuses a payload its zod schema rejects with 400 VALIDATION_ERROR, and writes nothing", async () => {
