@@ -3,33 +3,15 @@
  * Processes below this one (job processes, the spawner that starts them): processTreeCpu() of the
  * sandbox.
  */
-import { readdirSync, readFileSync } from "node:fs";
-
-const ticksPerSecond = 100; // USER_HZ on Linux
+import { processStats, ticksToMs } from "../sandbox/index.ts";
 
 /** CPU milliseconds (user + system) used so far by every `postgres` process; null off Linux. */
 export function postgresCpuMs(): number | null {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return null;
-  }
+  const stats = processStats();
+  if (!stats) return null;
   let ticks = 0;
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // The command name is in parentheses and may hold spaces; fields follow the last ")".
-      const close = stat.lastIndexOf(")");
-      if (stat.slice(stat.indexOf("(") + 1, close) !== "postgres") continue;
-      const fields = stat.slice(close + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return (ticks / ticksPerSecond) * 1000;
+  for (const stat of stats.values()) if (stat.comm === "postgres") ticks += stat.own;
+  return ticksToMs(ticks);
 }
 
 /** CPU milliseconds (user + system) used so far by this process. */

@@ -3,7 +3,7 @@ export { measureRunOverhead, type OverheadReport } from "./host/benchmark.ts";
 export { createSandbox, defaultSandboxLimits, defaultWarmLimits } from "./host/createSandbox.ts";
 export { resolveDenoPath } from "./host/denoBinary.ts";
 export { buildJobEnv, isSecretEnvName, type JobEnvExtra } from "./host/jobEnv.ts";
-export { type ProcessTreeCpu, processTreeCpu } from "./host/processTreeCpu.ts";
+export { type ProcessTreeCpu, processStats, processTreeCpu, ticksToMs } from "./host/processTreeCpu.ts";
 export { withParentDeathSignal } from "./host/runMode.ts";
 export type {
   CreateSandboxOptions,

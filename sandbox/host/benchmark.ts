@@ -3,8 +3,7 @@
  * `prepare()` is already warm (prepare runs a self-test), so every sample is a steady-state run.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { processTreeCpu } from "./processTreeCpu.ts";
+import { processCpuMs, processTreeCpu } from "./processTreeCpu.ts";
 import type { Isolation, Sandbox } from "./types.ts";
 
 export interface OverheadReport {
@@ -21,17 +20,6 @@ export interface OverheadReport {
 }
 
 const TRIVIAL = "export default () => 1;\n";
-
-/** CPU milliseconds (user + system) a live process has used, from /proc; null elsewhere. */
-function processCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Runs a trivial job `runs` times, one after the other, on a prepared sandbox. "process": each run

@@ -3,7 +3,8 @@
  * spawners (../spawner/spawner.mjs: work the server does to start job processes) and the job
  * processes, live or reaped; other children (an embedded Postgres) count in neither. Reaped
  * processes count in their parent's cutime/cstime, so a delta is right whether a job process ended
- * in between or not, as long as its spawner still runs: read before a sandbox closes.
+ * in between or not, as long as its spawner still runs: read before a sandbox closes. Also the
+ * /proc readings it is made of, for the bench's other figures.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -16,7 +17,7 @@ export interface ProcessTreeCpu {
   jobMs: number;
 }
 
-interface ProcStat {
+export interface ProcStat {
   comm: string;
   ppid: number;
   /** utime + stime, ticks. */
@@ -27,18 +28,9 @@ interface ProcStat {
 
 /** Null where /proc is missing. */
 export function processTreeCpu(): ProcessTreeCpu | null {
-  const stats = new Map<number, ProcStat>();
-  try {
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = readStat(`/proc/${entry}/stat`);
-      if (stat) stats.set(Number(entry), stat);
-    }
-  } catch {
-    return null;
-  }
+  const stats = processStats();
   const self = readStat("/proc/self/stat");
-  if (!self) return null;
+  if (!stats || !self) return null;
   const childrenOf = (pid: number) => [...stats].filter(([, s]) => s.ppid === pid);
   const subtree = (pid: number): number =>
     childrenOf(pid).reduce((sum, [child, s]) => sum + s.own + s.reaped + subtree(child), 0);
@@ -51,9 +43,31 @@ export function processTreeCpu(): ProcessTreeCpu | null {
     } else if (s.comm === "deno") jobs += s.own + s.reaped + subtree(pid);
     // Anything else (an embedded Postgres and its backends) is not a job's.
   }
-  const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
-  return { spawnerMs: ms(spawner), jobMs: ms(jobs) };
+  return { spawnerMs: ticksToMs(spawner), jobMs: ticksToMs(jobs) };
 }
+
+/** Every process's stat now, by pid; null where /proc is missing. */
+export function processStats(): Map<number, ProcStat> | null {
+  const stats = new Map<number, ProcStat>();
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = readStat(`/proc/${entry}/stat`);
+      if (stat) stats.set(Number(entry), stat);
+    }
+  } catch {
+    return null;
+  }
+  return stats;
+}
+
+/** CPU milliseconds (user + system) a live process has used; null when it is gone or off Linux. */
+export function processCpuMs(pid: number): number | null {
+  const stat = readStat(`/proc/${pid}/stat`);
+  return stat ? ticksToMs(stat.own) : null;
+}
+
+export const ticksToMs = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
 
 function readStat(file: string): ProcStat | null {
   try {
@@ -67,7 +81,7 @@ function readStat(file: string): ProcStat | null {
       reaped: Number(fields[13]) + Number(fields[14]),
     };
   } catch {
-    // Ended between the listing and the read: its parent's cutime has it now.
+    // Gone (ended between a listing and the read: its parent's cutime has it now), or not Linux.
     return null;
   }
 }

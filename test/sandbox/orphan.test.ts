@@ -5,11 +5,12 @@
  * thread sees its stdin end; the job spins in `while (true) {}` either way.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { descendants } from "../support/processes.ts";
 import { JOB_THREADS, sdkEntry } from "./helpers.ts";
 
 const fixture = fileURLToPath(new URL("./fixtures/orphanParent.ts", import.meta.url));
@@ -35,20 +36,6 @@ function isGone(pid: number): boolean {
   } catch {
     return true;
   }
-}
-
-/** The processes below `pid` (children, their children, ...), from /proc. */
-function descendantsOf(pid: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {}
-  }
-  const below = (p: number): number[] =>
-    [...parentOf].filter(([, parent]) => parent === p).flatMap(([child]) => [child, ...below(child)]);
-  return below(pid);
 }
 
 /** Resolves with each JSON line the fixture prints, in order. */
@@ -92,7 +79,7 @@ describe.each(JOB_THREADS)("orphaned runs (job on the %s thread)", { timeout: 30
 
     // Every process below the parent: its spawner, the run's Deno and, with warm processes, the
     // idle spare too.
-    const all = descendantsOf(parent.pid!);
+    const all = descendants(parent.pid!);
     expect(all).toContain(denoPid);
     pids.push(...all);
     parent.kill("SIGKILL");
