@@ -34,17 +34,30 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
     location: origin,
     mainPath: mode.kind === "main" ? guest.inlinePath : guest.supervisorPath,
   });
-  let settled = false;
+  // The monitor's hooks reach the process only once it has been asked for, below.
+  const monitor = monitorRun(ctx, o, nonce, {
+    pid: () => child.pid,
+    killProcess: () => child.kill(),
+    // The guest exits right after its last frame; one that does not is not waited for.
+    onTerminal: () => setTimeout(() => monitor.kill(null), EXIT_GRACE_MS).unref(),
+  });
+  const stdout = new LineSplitter({
+    headBytes: monitor.prefix.length,
+    limitFor: (head) => (monitor.prefix.equals(head) ? monitor.maxFrameBytes : monitor.maxLogLineBytes),
+    onLine: monitor.stdoutLine,
+  });
+  const stderr = new LineSplitter({
+    headBytes: 1,
+    limitFor: () => monitor.maxLogLineBytes,
+    onLine: monitor.stderrLine,
+  });
   const { promise: outcome, resolve: resolveOutcome } = deferred<SandboxOutcome>();
-  let stdout: LineSplitter | undefined;
-  let stderr: LineSplitter | undefined;
+  // Called once: the spawner reports a process closed only once.
   const settle = (exitCode: number | null, signal: NodeJS.Signals | null) => {
-    if (settled) return;
-    settled = true;
     monitor.stopTimers();
     cancelFile?.remove();
-    stdout?.end();
-    stderr?.end();
+    stdout.end();
+    stderr.end();
     const result = monitor.outcome(exitCode, signal);
     // The run's localStorage goes with it; the outcome waits for that, so nothing outlives the run.
     removeRunStorage(ctx.denoDir, origin)
@@ -52,28 +65,12 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
       .finally(() => resolveOutcome(result));
   };
   const child = spawnGuest(ctx, args, env, {
-    stdout: (chunk) => stdout!.push(chunk),
-    stderr: (chunk) => stderr!.push(chunk),
+    stdout: (chunk) => stdout.push(chunk),
+    stderr: (chunk) => stderr.push(chunk),
     failed: (error) => {
       monitor.end.spawnError = error;
     },
     closed: settle,
-  });
-  const monitor = monitorRun(ctx, o, nonce, {
-    pid: () => child.pid,
-    killProcess: () => child.kill(),
-    // The guest exits right after its last frame; one that does not is not waited for.
-    onTerminal: () => setTimeout(() => monitor.kill(null), EXIT_GRACE_MS).unref(),
-  });
-  stdout = new LineSplitter({
-    headBytes: monitor.prefix.length,
-    limitFor: (head) => (monitor.prefix.equals(head) ? monitor.maxFrameBytes : monitor.maxLogLineBytes),
-    onLine: monitor.stdoutLine,
-  });
-  stderr = new LineSplitter({
-    headBytes: 1,
-    limitFor: () => monitor.maxLogLineBytes,
-    onLine: monitor.stderrLine,
   });
 
   const init: InitMessage = {
