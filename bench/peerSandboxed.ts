@@ -4,8 +4,9 @@
  * interleaved so both see the same load (printed). Each round drains a backlog of `BENCH_SANDBOX_JOBS`
  * jobs, enqueued before the clock starts (ours into a paused queue, with the worker process already
  * up); CPU per job of the drain is split into this process (server, with its spawner's, or
- * graphile-worker), Deno and Postgres, and the server's event-loop delay p99 is printed. The drain includes starting the warm processes; the same worker then drains a second
- * backlog with its processes warm, as a server that has been running does (printed on its own line).
+ * graphile-worker), Deno and Postgres, and the server's event-loop delay p99 is printed. The drain
+ * includes starting the warm processes; the same worker then drains a second backlog with its
+ * processes warm, as a server that has been running does (printed on its own line).
  * Goal: ≥ 10× the peer. Also pickup from idle of a sandboxed job (goal p50 ≤ 5 ms, p99 ≤ 20 ms).
  */
 import { execFile } from "node:child_process";
