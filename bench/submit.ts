@@ -3,9 +3,9 @@
  * for a few seconds through `POST /api/v1/jobs/submit` (RLS deciding every insert), and 16 callers
  * of graphile-worker's `addJob` (SQL, no HTTP) on the same Postgres, rounds interleaved, load
  * average printed. The clients share one user's token (as a backend service's clients share its
- * key: their submits that meet in the server share one insert), and then each has a user of its
- * own (no two submits share an insert). The server runs in a child process; the clients and the
- * peer's callers both run in this one. Goal: ≥ 1× the peer's rate.
+ * key: their submits that meet in the server share an insert), and then each has a user of its own
+ * (submits that meet share a transaction, a statement each). The server runs in a child process;
+ * the clients and the peer's callers both run in this one. Goal: ≥ 1× the peer's rate.
  *
  * The clients send with node:http and a keep-alive agent, not fetch: on two cores the load generator
  * shares the CPU with the server and Postgres, and fetch spent 0.6–1.3 ms of CPU per request here,

@@ -2,10 +2,11 @@
  * The one place that makes the database act as a caller: it sets the Postgres role (allow-listed) and
  * `request.jwt.claims` as transaction-local settings (SET LOCAL semantics), so row-level security
  * decides what the caller sees and nothing survives into the next use of a pooled connection, even
- * after an error. Two forms: `withClaims` runs work inside a transaction; `queryAs` pipelines one
- * statement's whole transaction (BEGIN, the settings, the statement, COMMIT) in a single round trip
- * for the hot paths (REST, realtime's per-subscriber reads). A test fails if `request.jwt.claims` is
- * set anywhere else in the server.
+ * after an error. `withClaims` runs work inside a transaction; `queryAs` pipelines one statement's
+ * whole transaction (BEGIN, the settings, the statement, COMMIT) in a single round trip for the hot
+ * paths (REST, submit); `queryAsAll` and `queryAsEach` do the same for several callers at once
+ * (submits that arrive together, realtime's per-subscriber reads). A test fails if
+ * `request.jwt.claims` is set anywhere else in the server.
  */
 import type { Sql, Tx } from "./createSql.ts";
 
@@ -106,6 +107,43 @@ export async function queryAs<T>(
     const rows = (settled[2] as PromiseFulfilledResult<unknown>).value as T[];
     if (options.commitIf) await conn.unsafe(options.commitIf(rows) ? "commit" : "rollback");
     return rows;
+  } finally {
+    conn.release();
+  }
+}
+
+export interface CallerStatement {
+  identity: DbIdentity;
+  text: string;
+  params: readonly unknown[];
+}
+
+/**
+ * Several callers' statements in one transaction, one round trip and one commit: each statement runs
+ * right after its own caller's role and claims are set, so RLS decides it as that caller. All or
+ * nothing: if one statement fails, nothing is written and its error is thrown (callers that need
+ * their own answers then send their statements apart). Per statement: its rows. Submits that arrive
+ * together share a transaction this way.
+ */
+export async function queryAsAll<T>(sql: Sql, statements: readonly CallerStatement[]): Promise<T[][]> {
+  const settings = statements.map((statement) => checkedSettings(statement.identity));
+  const conn = await sql.reserve();
+  try {
+    // Every query in the order it is sent, so the first failure is the cause of the ones after it.
+    const sent = [conn.unsafe("begin")];
+    for (const [i, statement] of statements.entries()) {
+      sent.push(
+        conn.unsafe(setClaimsText, settings[i]!, { prepare: true }),
+        conn.unsafe(statement.text, statement.params as never[], { prepare: true }),
+      );
+    }
+    // After a failure the transaction is aborted, and this COMMIT ends it as a rollback.
+    sent.push(conn.unsafe("commit"));
+    for (const query of sent) query.execute();
+    const settled = await Promise.allSettled(sent);
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return statements.map((_, i) => (settled[2 + 2 * i] as PromiseFulfilledResult<unknown>).value as T[]);
   } finally {
     conn.release();
   }

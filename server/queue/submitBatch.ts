@@ -1,25 +1,26 @@
 /**
- * Submits that arrive in the same event-loop turn with the same credentials share one insert: one
- * transaction, one statement, one round trip, one commit. Row-level security still checks every row
- * against the callers' claims, which are the same for the whole batch by construction. A transaction
- * per job costs Postgres about four times the CPU of a row in a batch of eight, which is what lets
- * the HTTP API keep up with a backend service submitting from many connections with one key.
+ * Submits that arrive in the same event-loop turn share one transaction, one round trip and one
+ * commit (queryAsAll), and those with the same credentials share one insert statement. Each
+ * statement runs as its own caller, so row-level security checks every row against its submitter's
+ * claims. A transaction per job costs Postgres about four times the CPU of a row in a batch of
+ * eight, and a statement per job in one transaction about two and a half times: this is what lets
+ * the HTTP API keep up with many clients.
  *
- * A row the statement does not insert (a refused check, a key that met another job) is answered
- * with `undefined` and its caller takes the long way, as a lone submit does. If Postgres refuses the
- * statement as a whole, nothing was written, and every caller of the batch takes the long way, where
- * each meets its own error: one bad submit never fails the others.
+ * A row a statement does not insert (a refused check, a key that met another job) is answered with
+ * `undefined` and its caller takes the long way, as a lone submit does. If Postgres refuses any
+ * statement, nothing of the transaction was written, and every submit in it takes the long way,
+ * where each meets its own answer: one bad submit never fails the others.
  */
 import { randomUUID } from "node:crypto";
 import type { Identity } from "../auth/identity.ts";
 import { rolesMet } from "../auth/roles.ts";
 import type { Sql } from "../db/createSql.ts";
 import { isPgError } from "../db/pgErrors.ts";
-import { queryAs } from "../db/withClaims.ts";
+import { queryAsAll } from "../db/withClaims.ts";
 import { type JobRow, jobColumnsWithResult } from "./jobRow.ts";
 import { resolveOwner, type SubmitJobInput } from "./submitJob.ts";
 
-/** At most this many jobs, and this many characters of payload, in one statement. */
+/** At most this many jobs, and this many characters of payload, in one transaction. */
 const maxRows = 64;
 const maxPayloadChars = 1_000_000;
 
@@ -66,6 +67,12 @@ interface QueuedSubmit {
   fail: (error: unknown) => void;
 }
 
+/** One caller's submits in a transaction: one statement. */
+interface Part {
+  batch: Batch;
+  submits: QueuedSubmit[];
+}
+
 interface Batch {
   identity: Identity;
   /** Whether the caller meets every function's roles, or the roles it has. */
@@ -101,40 +108,57 @@ export class SubmitBatcher {
   #flush(): void {
     const batches = [...this.#batches.values()];
     this.#batches.clear();
+    let parts: Part[] = [];
+    let rows = 0;
+    let chars = 0;
     for (const batch of batches) {
-      let chunk: QueuedSubmit[] = [];
-      let chars = 0;
+      let part: Part | undefined;
       for (const submit of batch.submits) {
-        if (
-          chunk.length === maxRows ||
-          (chunk.length > 0 && chars + submit.payload.length > maxPayloadChars)
-        ) {
-          void this.#insert(batch, chunk);
-          chunk = [];
+        if (rows === maxRows || (rows > 0 && chars + submit.payload.length > maxPayloadChars)) {
+          void this.#insert(parts);
+          parts = [];
+          part = undefined;
+          rows = 0;
           chars = 0;
         }
-        chunk.push(submit);
+        if (!part) {
+          part = { batch, submits: [] };
+          parts.push(part);
+        }
+        part.submits.push(submit);
+        rows++;
         chars += submit.payload.length;
       }
-      void this.#insert(batch, chunk);
     }
+    void this.#insert(parts);
   }
 
-  async #insert(batch: Batch, submits: QueuedSubmit[]): Promise<void> {
-    let rows: JobRow[];
+  async #insert(parts: Part[]): Promise<void> {
+    let results: JobRow[][];
     try {
-      rows = await queryAs<JobRow>(this.#sql, batch.identity, insertText, statementParams(batch, submits), {
-        readOnly: false,
-      });
+      results = await queryAsAll<JobRow>(
+        this.#sql,
+        parts.map((part) => ({
+          identity: part.batch.identity,
+          text: insertText,
+          params: statementParams(part.batch, part.submits),
+        })),
+      );
     } catch (error) {
-      // Postgres refused it, so the transaction wrote nothing: each submit finds its own answer.
-      // Anything else (the connection lost) may have come after the commit, and is reported as is.
-      if (isPgError(error)) for (const submit of submits) submit.done(undefined);
-      else for (const submit of submits) submit.fail(error);
+      // Postgres refused a statement, so the transaction wrote nothing: each submit finds its own
+      // answer. Anything else (the connection lost) may have come after the commit: reported as is.
+      for (const part of parts) {
+        for (const submit of part.submits) {
+          if (isPgError(error)) submit.done(undefined);
+          else submit.fail(error);
+        }
+      }
       return;
     }
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    for (const submit of submits) submit.done(byId.get(submit.id));
+    for (const [i, part] of parts.entries()) {
+      const byId = new Map(results[i]!.map((row) => [row.id, row]));
+      for (const submit of part.submits) submit.done(byId.get(submit.id));
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 /**
- * Submits of one caller in the same event-loop turn share one insert in one transaction (its rows
- * share their xmin), with row-level security deciding every row; a submit that statement does not
- * insert takes the long way and gets its own answer, and one that makes Postgres refuse the
- * statement fails alone.
+ * Submits in the same event-loop turn share one transaction (their rows share an xmin), those of one
+ * caller one insert, with row-level security deciding every row as its own caller; a submit the
+ * statements do not insert takes the long way and gets its own answer, and one that makes Postgres
+ * refuse the transaction fails alone.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -82,7 +82,7 @@ describe("submits batched by caller", () => {
     expect(count).toBe(13);
   });
 
-  it("two callers in one turn get a statement each, and each row belongs to its own caller", async () => {
+  it("two callers in one turn share the transaction, each row checked as and owned by its own caller", async () => {
     const [a, b] = [await user(), await user()];
     const results = await Promise.all(
       [a, b, a, b, a, b].map((caller, i) => submitAsCaller(sql, caller.identity, job({ payload: { i } }))),
@@ -91,7 +91,7 @@ describe("submits batched by caller", () => {
     const [{ transactions }] = await db.sql<{ transactions: number }[]>`
       select count(distinct xmin::text)::int as transactions from jobs.queue
       where id = any(${results.map((r) => r.job.id)}::uuid[])`;
-    expect(transactions).toBe(2);
+    expect(transactions).toBe(1);
   });
 
   it("a submit the statement does not insert gets its own answer; the rest of its batch is inserted", async () => {
@@ -121,16 +121,21 @@ describe("submits batched by caller", () => {
     expect(rows.map((r) => r.payload)).toEqual([{ first: true }, { n: 1 }, { n: 2 }, {}]);
   });
 
-  it("a submit that makes Postgres refuse the statement fails alone, and nothing of it is written", async () => {
+  it("a submit that makes Postgres refuse the transaction fails alone, and nothing of it is written", async () => {
     const service = await verify(await token({ role: "service_role" }));
+    const other = await user();
     const owner = crypto.randomUUID();
     const onBehalf = (email: string) => job({ on_behalf_of: { user_id: owner, user_email: email } });
     const results = await Promise.allSettled([
       submitAsCaller(sql, service, onBehalf("a@example.com")),
       submitAsCaller(sql, service, onBehalf("b\u0000@example.com")),
       submitAsCaller(sql, service, onBehalf("c@example.com")),
+      submitAsCaller(sql, other.identity, job()),
     ]);
-    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect((results[3] as PromiseFulfilledResult<{ job: { created_by: string } }>).value.job.created_by).toBe(
+      other.id,
+    );
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "22021" });
     const rows =
       await db.sql`select user_email from jobs.queue where created_by = ${owner} order by user_email`;
