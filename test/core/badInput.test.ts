@@ -42,6 +42,8 @@ describe("submit bodies", () => {
     ["a NUL in a payload key", '{"job_name": "work", "payload": {"a\\u0000": 1}}', 400, "INVALID_PAYLOAD"],
     ["a NUL in job_name", '{"job_name": "wo\\u0000rk"}', 400, "VALIDATION_ERROR"],
     ["a lone surrogate", '{"job_name": "work", "payload": {"a": "\\ud800"}}', 400, "INVALID_PAYLOAD"],
+    ["a NUL in dedupe_key", '{"job_name": "work", "dedupe_key": "k\\u0000"}', 400, "INVALID_TEXT"],
+    ["a lone surrogate in dedupe_key", '{"job_name": "work", "dedupe_key": "\\udfff"}', 400, "INVALID_TEXT"],
   ])("refuses %s", async (_name, body, status, code) => {
     const before = await countJobs();
     const res = await submitRaw(body);

@@ -47,6 +47,10 @@ export function jobsRoutes(deps: HttpDeps) {
           "INVALID_PAYLOAD",
           "The payload may not contain NUL characters or unpaired surrogates",
         );
+      // Refused here rather than by Postgres, which would fail the transaction this submit shares.
+      const { payload: _payload, ...options } = body;
+      if (hasUnstorableText(options))
+        throw badRequest("INVALID_TEXT", "Text may not contain NUL characters or unpaired surrogates");
       if (body.notify)
         assertCanNotify(
           deps.config.notify,
