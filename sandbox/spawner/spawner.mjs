@@ -51,6 +51,12 @@ function startWaiting() {
   }
 }
 
+// A terminal's Ctrl-C (SIGINT) reaches every process of the server's group, and a service manager's
+// SIGTERM often every process of the service: the server then drains its running jobs, which this
+// process must keep running, and closes the channel when done.
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => {});
+
 process.on("disconnect", () => {
   for (const child of live.values()) killGroup(child.pid);
   process.exit(0);

@@ -158,6 +158,21 @@ describe("the spawner", () => {
     expect(client.spawnerPid).not.toBe(first);
   });
 
+  it("keeps running, and keeps what it runs, on SIGINT and SIGTERM (a Ctrl-C reaches the whole group)", async () => {
+    const client = await startClient();
+    const { guest, seen } = sh(client, 'read line; echo "got:$line"');
+    await waitFor(() => seen.pid !== undefined);
+    const spawner = client.spawnerPid!;
+    process.kill(spawner, "SIGINT");
+    process.kill(spawner, "SIGTERM");
+    await new Promise((r) => setTimeout(r, 200)); // signals are handled within a turn of its loop
+    expect(alive(spawner)).toBe(true);
+    guest.write("after the signals\n");
+    expect(await seen.closed).toEqual({ code: 0, signal: null });
+    expect(seen.stdout).toBe("got:after the signals\n");
+    expect(client.spawnerPid).toBe(spawner);
+  });
+
   it("close() ends the spawner and what it still runs, and removes its socket", async () => {
     const client = await startClient();
     const { seen } = sh(client, "sleep 30");
