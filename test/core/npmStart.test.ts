@@ -1,8 +1,9 @@
 /**
  * `npm start` the way a person or a process manager runs it: from an app cloned into a folder the
  * `postgres` user cannot enter (as root, the embedded cluster and its binaries then live where it
- * can, and the banner says where), and stopped with SIGTERM sent to the npm process, which must
- * drain and take the server and its Postgres down with it.
+ * can, and the banner says where), and stopped with SIGTERM sent to the npm process, or with Ctrl-C
+ * in a terminal (SIGINT to npm, the server and its helpers at once, as one process group): either
+ * way it must drain the running job and take the server and its Postgres down with it.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -27,10 +28,10 @@ import { testJwtSecret } from "../support/server.ts";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const isRoot = process.getuid?.() === 0;
 const scratch = mkdtempSync(path.join(tmpdir(), "fluxbase-npm-start-"));
-let relocated: string | undefined;
+const relocatedDirs: string[] = [];
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
-  if (relocated) rmSync(relocated, { recursive: true, force: true });
+  for (const dir of relocatedDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A copy of the app (hard links where the file system allows: quick, and nothing is written through them). */
@@ -59,8 +60,11 @@ function cloneApp(into: string): string {
 }
 
 describe("npm start", { timeout: 120_000 }, () => {
-  it("runs from a private folder and stops gracefully when npm gets SIGTERM", async () => {
-    const home = path.join(scratch, "home");
+  it.each([
+    ["npm gets SIGTERM", "SIGTERM", false],
+    ["Ctrl-C sends SIGINT to its whole process group", "SIGINT", true],
+  ] as const)("runs from a private folder and stops gracefully when %s", async (_how, signal, group) => {
+    const home = path.join(scratch, `home-${signal}`);
     mkdirSync(home);
     chmodSync(home, 0o700); // like /root
     const app = cloneApp(home);
@@ -81,7 +85,9 @@ describe("npm start", { timeout: 120_000 }, () => {
         FLUXBASE_LOG_LEVEL: "info",
       },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: group, // a process group of its own, as a terminal's foreground job has
     });
+    let relocated: string | undefined;
     let output = "";
     child.stdout.on("data", (chunk) => {
       output += chunk;
@@ -104,6 +110,7 @@ describe("npm start", { timeout: 120_000 }, () => {
         expect(banner![2]).toBe(dataDir);
         expect(banner![1]).toMatch(/^\/var\/lib\/fluxbase\/[0-9a-f]{16}\/postgres$/);
         relocated = path.dirname(banner![1]!);
+        relocatedDirs.push(relocated);
         expect(readFileSync(path.join(relocated, "DATA_DIR"), "utf8").trim()).toBe(dataDir);
       }
       expect((await fetch(`${url}/health`)).status).toBe(200);
@@ -136,12 +143,15 @@ describe("npm start", { timeout: 120_000 }, () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
 
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(output).toContain("received SIGTERM, shutting down");
+      if (group) process.kill(-child.pid!, signal);
+      else child.kill(signal);
+      expect(await exited, output).toBe(0);
+      expect(output).toContain(`received ${signal}, shutting down`);
       expect(output).toContain(`draining: waiting for 1 running job to finish`);
       expect(output).toContain(`slow-drain ${id}`);
       expect(output).not.toContain("shutdown timeout reached");
+      // Nothing the job and the server need was stopped under them: no warning, no error.
+      expect(output).not.toMatch(/ (WARN|ERROR) /);
       expect(output).toMatch(/INFO .*stopped/);
       for (let i = 0; i < 100 && (alive(server!) || alive(postmaster)); i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
