@@ -49,6 +49,11 @@ export async function startEmbeddedPostgres(
   }
   const port = await freePort();
   const lines: string[] = [];
+  /** Postgres's last 50 chunks of output, from initdb and the server alike. */
+  const remember = (message: string) => {
+    lines.push(message);
+    if (lines.length > 50) lines.shift();
+  };
   const binaries = reachableBinaries(options.fallbackRoot);
   if (binaries)
     logger.info(`using a copy of the PostgreSQL binaries in ${binaries}, which the postgres user can reach`);
@@ -75,10 +80,7 @@ export async function startEmbeddedPostgres(
     createPostgresUser: isRoot(),
     // The package asks initdb for en_US.UTF-8, which minimal machines lack; C.UTF-8 is always there.
     initdbFlags: ["--lc-messages=C", "--locale=C.UTF-8", "--encoding=UTF8"],
-    onLog: (message) => {
-      lines.push(String(message));
-      if (lines.length > 50) lines.shift();
-    },
+    onLog: (message) => remember(String(message)),
     onError: (error) => lines.push(String(error)),
   });
   if (!existsSync(path.join(pgDir, "PG_VERSION"))) {
@@ -101,10 +103,7 @@ export async function startEmbeddedPostgres(
       "-c",
       "unix_socket_directories=",
     ],
-    onLog: (message) => {
-      lines.push(message);
-      if (lines.length > 50) lines.shift();
-    },
+    onLog: remember,
   }).catch((error) => {
     throw failedTo("start", error);
   });
