@@ -4,9 +4,10 @@
  * decides what the caller sees and nothing survives into the next use of a pooled connection, even
  * after an error. `withClaims` runs work inside a transaction; `queryAs` pipelines one statement's
  * whole transaction (BEGIN, the settings, the statement, COMMIT) in a single round trip for the hot
- * paths (REST, submit); `queryAsAll` and `queryAsEach` do the same for several callers at once
- * (submits that arrive together, realtime's per-subscriber reads). A test fails if
- * `request.jwt.claims` is set anywhere else in the server.
+ * paths (REST, submit); `queryAsAll` does the same for several callers at once (submits that
+ * arrive together); `readRowAsEach` reads one row as each of several identities (realtime) through
+ * the database function that is this module's other half (migration 0030). A test fails if
+ * `request.jwt.claims` is set anywhere else in the server or the migrations.
  */
 import type { Sql, Tx } from "./createSql.ts";
 
@@ -149,47 +150,48 @@ export async function queryAsAll<T>(sql: Sql, statements: readonly CallerStateme
   }
 }
 
+export interface RowAsEach {
+  /** Per identity, in the order given: whether its role and claims see the row. */
+  visible: boolean[];
+  /** The row as those who see it see it (the same for all: policies choose rows, not values). */
+  row: Record<string, unknown> | null;
+}
+
+const readRowText =
+  "select visible, row_data from jobs.read_row_as_each($1::text, $2::text, $3::text[], $4::text[], $5::text[])";
+
 /**
- * One statement as each of several callers, in a single round trip on one connection: inside one
- * read-only transaction, each caller's settings and statement run in a savepoint that is rolled back
- * at once, so no caller's role or claims reach the next, and a caller whose statement fails (a role
- * without SELECT on the table) does not abort the others. Per caller: its rows, or its error.
- * Realtime reads a changed row this way for every identity listening, instead of taking a
- * connection and a round trip per identity.
+ * One row of a realtime table as each of several identities, in one statement and one round trip:
+ * `jobs.read_row_as_each` (migration 0030) sets each identity's role and claims in turn inside
+ * Postgres and rolls them back before the next, as a savepoint would, so RLS decides for each. One
+ * snapshot (REPEATABLE READ) for all, so every identity judges the same version of the row. A role
+ * without SELECT on the table sees nothing; any other error fails the read for all.
  */
-export async function queryAsEach<T>(
+export async function readRowAsEach(
   sql: Sql,
   identities: readonly DbIdentity[],
-  text: string,
-  params: readonly unknown[],
-): Promise<(T[] | Error)[]> {
+  table: string,
+  id: string | number,
+  hidden: readonly string[],
+): Promise<RowAsEach> {
   const settings = identities.map(checkedSettings);
+  const params = [table, String(id), settings.map((s) => s[0]), settings.map((s) => s[1]), [...hidden]];
   const conn = await sql.reserve();
   try {
-    // Each statement is sent as it is made, so they reach the server in this order; `steps` are
-    // all but the callers' own reads.
-    const send = (query: ReturnType<typeof conn.unsafe>) => query.execute();
-    const steps = [send(conn.unsafe("begin read only"))];
-    const reads = settings.map((setting) => {
-      steps.push(
-        send(conn.unsafe("savepoint caller")),
-        send(conn.unsafe(setClaimsText, setting, { prepare: true })),
-      );
-      const read = send(conn.unsafe(text, params as never[], { prepare: true }));
-      steps.push(send(conn.unsafe("rollback to savepoint caller")));
-      return read;
-    });
-    steps.push(send(conn.unsafe("commit")));
-    const [stepResults, readResults] = await Promise.all([
-      Promise.allSettled(steps),
-      Promise.allSettled(reads),
-    ]);
-    // A failed step (begin, a savepoint, the settings) fails every caller.
-    const failed = stepResults.find((result) => result.status === "rejected");
+    const queries = [
+      conn.unsafe("begin isolation level repeatable read read only"),
+      conn.unsafe(readRowText, params as never[], { prepare: true }),
+      conn.unsafe("commit"),
+    ];
+    for (const query of queries) query.execute();
+    const settled = await Promise.allSettled(queries);
+    const failed = settled.find((result) => result.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    return readResults.map((result) =>
-      result.status === "fulfilled" ? (result.value as unknown as T[]) : (result.reason as Error),
-    );
+    const [found] = (settled[1] as PromiseFulfilledResult<unknown>).value as {
+      visible: boolean[];
+      row_data: Record<string, unknown> | null;
+    }[];
+    return { visible: found!.visible, row: found!.row_data };
   } finally {
     conn.release();
   }

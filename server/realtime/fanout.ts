@@ -77,8 +77,9 @@ export function createFanout(deps: FanoutDeps): Fanout {
       rows = await deps.limiter.run(() => readVisibleRows(deps.sql, identities, table, change.id));
     }
     const deliveries: Delivery[] = [];
+    // Every identity that sees the change sees the same row, so its JSON is made once.
+    let dataJson: string | undefined;
     for (const [key, row] of rows) {
-      let dataJson: string | undefined;
       for (const channel of groups.get(key)!.channels) {
         // DELETE filters see what the NOTIFY told about the old row; a column it did not carry never matches.
         const ids = channel.matchingIds(table, change.type, row);

@@ -19,8 +19,6 @@ export interface TableSpec {
   hidden: ReadonlySet<string>;
   /** The row as the transaction's role and claims may see it; null when RLS hides it or it is gone. */
   read(tx: Tx, id: string | number): Promise<Row | null>;
-  /** The same read as one statement (`$1` = id), for the one-round-trip visibility check. */
-  readSql: string;
   /** What `old` holds for UPDATE and DELETE: all the NOTIFY tells about the previous row. */
   oldRecord(change: ChangeNotification): Row;
   /**
@@ -45,7 +43,6 @@ const queue: TableSpec = {
   table: "queue",
   key: "jobs.queue",
   hidden: queueHidden,
-  readSql: queueReadSql,
   async read(tx, id) {
     const [found] = await tx.unsafe<{ row: Row }[]>(queueReadSql, [id]);
     return strip(found?.row, queueHidden);
@@ -78,7 +75,6 @@ const logs: TableSpec = {
   table: "logs",
   key: "jobs.logs",
   hidden: none,
-  readSql: "select to_jsonb(t) as row from jobs.logs t where t.id = $1",
   async read(tx, id) {
     const [found] = await tx<{ row: Row }[]>`select to_jsonb(t) as row from jobs.logs t where t.id = ${id}`;
     return found?.row ?? null;
@@ -94,7 +90,6 @@ const workers: TableSpec = {
   table: "workers",
   key: "jobs.workers",
   hidden: none,
-  readSql: "select to_jsonb(t) as row from jobs.workers t where t.id = $1",
   async read(tx, id) {
     const [found] = await tx<
       { row: Row }[]

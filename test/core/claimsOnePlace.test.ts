@@ -31,4 +31,15 @@ describe("run as the caller", () => {
     expect(offenders).toEqual([]);
     expect(readFileSync(path.join(root, onePlace), "utf8")).toMatch(settingClaims);
   });
+
+  it("in the database, only the function behind readRowAsEach sets them (the module's other half)", () => {
+    const migrations = readdirSync(path.join(root, "migrations")).filter((name) => name.endsWith(".sql"));
+    const setting = /set_config\(\s*'(role|request\.jwt\.claims)'|\bset\s+(local\s+)?role\b/i;
+    // Comments may speak of it ("the login user must be able to SET ROLE"); statements may not.
+    const statements = (name: string) =>
+      readFileSync(path.join(root, "migrations", name), "utf8").replace(/--.*$/gm, "");
+    const setters = migrations.filter((name) => setting.test(statements(name)));
+    expect(setters).toEqual(["0030_read_row_as_each.sql"]);
+    expect(readFileSync(path.join(root, onePlace), "utf8")).toMatch(/jobs\.read_row_as_each\(/);
+  });
 });

@@ -1,7 +1,7 @@
 /** Who may see and change which job: at the database level (as each role) and through HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSql, type Tx } from "../../server/db/createSql.ts";
-import { type DbIdentity, queryAsEach, withClaims } from "../../server/db/withClaims.ts";
+import { type DbIdentity, readRowAsEach, withClaims } from "../../server/db/withClaims.ts";
 import { insertFunction, startTestServer, type TestServer, type TestUser } from "../support/server.ts";
 
 let server: TestServer;
@@ -56,36 +56,63 @@ describe("RLS at the database", () => {
     expect(await logs(admin)).toHaveLength(1);
   });
 
-  it("one round trip reads as each of several callers, each under its own role and claims", async () => {
-    const callers = [as(alice), as(bob), as("anon"), as(admin), as(alice)];
-    const text = "select id from jobs.queue order by id";
+  it("one statement reads a row as each of several callers, each under its own role and claims", async () => {
+    const hidden = ["lease_token", "idempotency_key"];
+    const callers = [as(alice), as(bob), as("anon"), as(admin), as(alice), as("service")];
     // One connection, so the check at the end looks at the connection the reads used.
     const one = createSql(server.db.url, { max: 1 });
-    const results = await queryAsEach<{ id: string }>(one, callers, text, []);
-    const ids = results.map((rows) => (rows instanceof Error ? rows : rows.map((r) => r.id)));
-    expect(ids).toEqual([
-      [aliceJob, aliceFailedJob].sort(),
-      [bobJob],
-      [],
-      [aliceJob, aliceFailedJob, bobJob].sort(),
-      [aliceJob, aliceFailedJob].sort(),
-    ]);
-    // A caller whose read fails (anon may not read jobs.logs at all) fails alone; the next still reads.
-    const logs = await queryAsEach<{ message: string }>(
+    const alices = await readRowAsEach(one, callers, "jobs.queue", aliceJob, hidden);
+    expect(alices.visible).toEqual([true, false, false, true, true, true]);
+    expect(alices.row).toMatchObject({ id: aliceJob, created_by: alice.id });
+    expect(Object.keys(alices.row!)).not.toContain("lease_token");
+    expect(Object.keys(alices.row!)).not.toContain("idempotency_key");
+    // Claims do not carry over: bob after alice sees his own job, alice after bob does not.
+    const bobs = await readRowAsEach(one, [as(bob), as(alice), as(bob)], "jobs.queue", bobJob, hidden);
+    expect(bobs.visible).toEqual([true, false, true]);
+    expect(bobs.row).toMatchObject({ id: bobJob });
+    // Nobody sees it: no row at all.
+    expect(await readRowAsEach(one, [as(bob), as("anon")], "jobs.queue", aliceJob, hidden)).toEqual({
+      visible: [false, false],
+      row: null,
+    });
+    // A caller whose role may not read the table (anon on jobs.logs) sees nothing; the next still reads.
+    const [log] = await one<{ id: string }[]>`select id from jobs.logs where job_id = ${aliceJob}`;
+    const logs = await readRowAsEach(
       one,
-      [as(alice), as("anon"), as(admin)],
-      "select message from jobs.logs",
+      [as("anon"), as(bob), as(alice), as(admin)],
+      "jobs.logs",
+      log!.id,
       [],
     );
-    expect(logs[0]).toEqual([{ message: "alice secret log" }]);
-    expect(logs[1]).toMatchObject({ code: "42501" });
-    expect(logs[2]).toEqual([{ message: "alice secret log" }]);
+    expect(logs.visible).toEqual([false, false, true, true]);
+    expect(logs.row).toMatchObject({ message: "alice secret log" });
     // Nothing of any caller stays on the connection afterwards.
     const [after] = await one`
       select current_user as role, coalesce(current_setting('request.jwt.claims', true), '') as claims`;
-    await one.end();
     expect(after!.role).not.toMatch(/^(anon|authenticated|service_role)$/);
     expect(after!.claims).toBe("");
+    // Roles outside the allow-list and tables realtime does not serve are refused, in Postgres too.
+    const outside = { dbRole: "postgres", claims: {} } as unknown as DbIdentity;
+    await expect(readRowAsEach(one, [outside], "jobs.queue", aliceJob, hidden)).rejects.toThrow(/refusing/);
+    await expect(
+      one`select * from jobs.read_row_as_each('jobs.queue', ${aliceJob}, '{postgres}', '{"{}"}', '{}')`,
+    ).rejects.toThrow(/refusing to run as role postgres/);
+    await expect(readRowAsEach(one, [as(alice)], "auth.users", aliceJob, [])).rejects.toThrow(
+      /not a realtime table/,
+    );
+    await one.end();
+  });
+
+  it("only the server may call the read-as-each function: a caller could otherwise forge claims", async () => {
+    for (const who of [alice, "anon", "service"] as const) {
+      await expect(
+        run(
+          who,
+          (tx) =>
+            tx`select * from jobs.read_row_as_each('jobs.queue', ${bobJob}, '{authenticated}', ${[JSON.stringify({ sub: bob.id })]}, '{}')`,
+        ),
+      ).rejects.toMatchObject({ code: "42501" });
+    }
   });
 
   it("a user cannot plant a job owned by someone else", async () => {
