@@ -44,6 +44,8 @@ export interface RunMonitorHooks {
   onExiting?(): void;
   /** The run's end marker arrived on stderr: all it wrote there is in (warm mode). */
   onStderrEnd?(): void;
+  /** The job's module is loaded and its handler called (warm mode: the process is up). */
+  onReady?(): void;
 }
 
 export function monitorRun(
@@ -114,7 +116,8 @@ export function monitorRun(
       const message = frame.message === undefined ? undefined : masker.mask(frame.message);
       return guard("onProgress", () => o.onProgress({ percent: frame.percent, message, data: frame.data }));
     }
-    if (frame.t === "ready" || frame.t === "end") return;
+    if (frame.t === "ready") return hooks.onReady?.();
+    if (frame.t === "end") return;
     if (frame.t === "exiting") return hooks.onExiting?.();
     if (frame.t === "error") {
       if (frame.stack) log.entry(frame.stack, "error");

@@ -1,12 +1,19 @@
 /**
  * Warm processes, pooled by what a process is started with: the function version (code hash), its
  * permissions, its environment (less the per-run variables) and memory limit, the server URL and
- * denied hosts. A pool grows to the runs it serves at once, keeps one spare started ahead of demand,
- * and shrinks when idle. A process is retired after `maxRuns` runs, when its resident memory passes
- * the function's memory limit, when a newer version of its function runs, or when it may not be
- * reused (it was killed, or its run ended in a way that leaves it unclean).
+ * denied hosts. A pool keeps one spare started ahead of demand and shrinks when idle. A process is
+ * retired after `maxRuns` runs, when its resident memory passes the function's memory limit, when a
+ * newer version of its function runs, or when it may not be reused (it was killed, or its run ended
+ * in a way that leaves it unclean).
+ *
+ * A pool grows only as far as runs wait. A run that finds no idle process waits for the first one
+ * free: one that finishes its run, or one started for it once the run has waited `growAfterMs`, with
+ * at most `maxStartingPerPool` starting at a time. A start costs ~30 ms of CPU (Deno and the
+ * spawner) and longer than that on the clock: a burst of short runs is served by the first processes
+ * up instead of starting one per slot, and runs that last get a process each after a short wait.
  */
 import { residentMb } from "./memoryWatch.ts";
+import { QueuedRun } from "./queuedRun.ts";
 import type { SandboxRunContext } from "./runContext.ts";
 import { runDenoArgs, runEnv } from "./runJob.ts";
 import { startLater } from "./startTurns.ts";
@@ -22,7 +29,16 @@ interface Pool {
   memoryMb: number;
   /** A spare is queued to start (startTurns.ts). */
   sparePending: boolean;
+  /** Runs waiting for a process, oldest first. */
+  waiting: QueuedRun[];
+  /** Fires when the oldest waiting run's wait is up. */
+  growTimer: NodeJS.Timeout | undefined;
 }
+
+/** How long a run waits for a busy process to free before one is started for it. */
+export const growAfterMs = 25;
+/** Processes of one pool starting at once (serving a first run whose module has not loaded yet). */
+export const maxStartingPerPool = 4;
 
 export class WarmPools {
   private readonly pools = new Map<string, Pool>();
@@ -43,19 +59,60 @@ export class WarmPools {
     const pool = this.poolFor(o);
     let proc = pool.idle.pop();
     while (proc && !proc.reusable) proc = pool.idle.pop();
-    proc ??= this.start(pool);
-    const run = proc.run(o);
-    // The next run of this function finds a process that has already paid Deno's start-up. Started
-    // on a turn of its own, so a burst of runs does not also spawn a burst of spares.
-    if (pool.idle.length === 0 && !pool.sparePending) {
+    if (!proc && pool.all.size === 0) proc = this.start(pool);
+    const run = proc ? proc.run(o) : this.queue(pool, o);
+    // The next run of this function finds a process that has already paid Deno's start-up, even
+    // while this one runs. Started on a turn of its own; past two processes, a pool grows by grow().
+    if (pool.idle.length === 0 && pool.all.size < 2 && !pool.sparePending) {
       pool.sparePending = true;
       startLater(() => {
         pool.sparePending = false;
         if (this.closed || this.pools.get(pool.key) !== pool || pool.idle.length > 0) return;
-        pool.idle.push(this.start(pool));
+        if (pool.waiting.length === 0) pool.idle.push(this.start(pool));
       });
     }
     return run;
+  }
+
+  private queue(pool: Pool, o: SandboxRunOptions): QueuedRun {
+    const run = new QueuedRun(o, performance.now() + growAfterMs, (ended) => {
+      const at = pool.waiting.indexOf(ended);
+      if (at !== -1) pool.waiting.splice(at, 1);
+    });
+    pool.waiting.push(run);
+    this.grow(pool);
+    return run;
+  }
+
+  /**
+   * Starts a process for the oldest waiting run once its wait is up, if fewer than
+   * `maxStartingPerPool` are starting; one start per event-loop turn (startTurns.ts).
+   */
+  private grow(pool: Pool): void {
+    clearTimeout(pool.growTimer);
+    pool.growTimer = undefined;
+    const next = pool.waiting[0];
+    if (this.closed || !next) return;
+    const left = next.dueAt - performance.now();
+    if (left > 0) {
+      pool.growTimer = setTimeout(() => this.grow(pool), Math.ceil(left));
+      pool.growTimer.unref();
+      return;
+    }
+    let starting = 0;
+    for (const p of pool.all) if (p.busy && !p.started) starting++;
+    // At the limit, a process that starts or goes calls this again.
+    if (starting >= maxStartingPerPool) return;
+    pool.waiting.shift();
+    next.bind(this.start(pool));
+    if (pool.waiting.length > 0) startLater(() => this.grow(pool));
+  }
+
+  /** Hands a free process the oldest waiting run, or keeps it idle. */
+  private serveNext(pool: Pool, proc: WarmProcess): void {
+    const next = pool.waiting.shift();
+    if (next) next.bind(proc);
+    else pool.idle.push(proc);
   }
 
   /** Every warm process, idle or serving a run (for tests and metrics). */
@@ -68,7 +125,10 @@ export class WarmPools {
   close(): void {
     this.closed = true;
     clearInterval(this.sweeper);
-    for (const pool of this.pools.values()) for (const p of pool.all) p.kill();
+    for (const pool of this.pools.values()) {
+      clearTimeout(pool.growTimer);
+      for (const p of pool.all) p.kill();
+    }
   }
 
   private poolFor(o: SandboxRunOptions): Pool {
@@ -97,6 +157,8 @@ export class WarmPools {
       key,
       memoryMb: o.memoryMb,
       sparePending: false,
+      waiting: [],
+      growTimer: undefined,
       idle: [],
       all: new Set(),
       spawn: {
@@ -117,12 +179,11 @@ export class WarmPools {
   }
 
   private start(pool: Pool): WarmProcess {
-    const proc = new WarmProcess(
-      this.ctx,
-      pool.spawn,
-      (p) => this.free(pool, p),
-      (p) => this.gone(pool, p),
-    );
+    const proc = new WarmProcess(this.ctx, pool.spawn, {
+      free: (p) => this.free(pool, p),
+      gone: (p) => this.gone(pool, p),
+      started: () => this.grow(pool),
+    });
     pool.all.add(proc);
     return proc;
   }
@@ -134,15 +195,20 @@ export class WarmPools {
       proc.runs < this.limits.maxRuns &&
       this.pools.get(pool.key) === pool &&
       residentMb(proc.pid ?? -1) <= pool.memoryMb;
-    if (fit) pool.idle.push(proc);
-    else proc.kill();
+    if (fit) {
+      this.serveNext(pool, proc);
+      return;
+    }
+    proc.kill();
   }
 
   private gone(pool: Pool, proc: WarmProcess): void {
     pool.all.delete(proc);
+    this.grow(pool);
     const at = pool.idle.indexOf(proc);
     if (at !== -1) pool.idle.splice(at, 1);
-    if (pool.all.size === 0 && this.pools.get(pool.key) === pool && pool.idle.length === 0) {
+    const unused = pool.all.size === 0 && pool.idle.length === 0 && pool.waiting.length === 0;
+    if (unused && this.pools.get(pool.key) === pool) {
       this.pools.delete(pool.key);
     }
   }

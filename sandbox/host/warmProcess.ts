@@ -46,6 +46,8 @@ export class WarmProcess {
   idleSince = Date.now();
   /** False once it must serve no further run (announced exit, killed, gone). */
   reusable = true;
+  /** Its first run has loaded the job's module. */
+  started = false;
   gone = false;
   private readonly child: GuestProcess;
   private readonly cancelFile: CancelFile;
@@ -56,9 +58,13 @@ export class WarmProcess {
   constructor(
     private readonly ctx: SandboxRunContext,
     readonly spawnSpec: WarmSpawn,
-    /** The process is free again after a run (it may still be unfit for another, see `reusable`). */
-    private readonly onFree: (process: WarmProcess) => void,
-    private readonly onGone: (process: WarmProcess) => void,
+    private readonly events: {
+      /** Free again after a run (it may still be unfit for another, see `reusable`). */
+      free(process: WarmProcess): void;
+      gone(process: WarmProcess): void;
+      /** Its first run's module is loaded: the process has started. */
+      started(process: WarmProcess): void;
+    },
   ) {
     this.cancelFile = new CancelFile(ctx.cancelDir);
     const idleLimit = ctx.limits.maxLogLineBytes;
@@ -123,6 +129,11 @@ export class WarmProcess {
         run.stderrIn = true;
         this.maybeEndRun();
       },
+      onReady: () => {
+        if (this.started) return;
+        this.started = true;
+        this.events.started(this);
+      },
     });
     const run: ActiveRun = {
       id,
@@ -172,7 +183,7 @@ export class WarmProcess {
     if (!run || !run.resultIn || !run.stderrIn) return;
     this.finish(run, run.monitor.outcome(null, null));
     this.idleSince = Date.now();
-    this.onFree(this);
+    this.events.free(this);
   }
 
   private finish(run: ActiveRun, outcome: SandboxOutcome): void {
@@ -192,6 +203,6 @@ export class WarmProcess {
     removeRunStorage(this.ctx.denoDir, this.origin).catch((error) =>
       this.ctx.logger?.warn("sandbox: could not remove a warm process's storage", { error }),
     );
-    this.onGone(this);
+    this.events.gone(this);
   }
 }
