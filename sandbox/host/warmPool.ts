@@ -7,10 +7,12 @@
  * in a way that leaves it unclean).
  *
  * A pool grows only as far as runs wait. A run that finds no idle process waits for the first one
- * free: one that finishes its run, or one started for it once the run has waited `growAfterMs`, with
- * at most `maxStartingPerPool` starting at a time. A start costs ~30 ms of CPU (Deno and the
- * spawner) and longer than that on the clock: a burst of short runs is served by the first processes
- * up instead of starting one per slot, and runs that last get a process each after a short wait.
+ * free: one that finishes its run, or one started for it once the run has waited as long as a start
+ * of the pool's processes has been taking (at least `growAfterMs`, at most `maxGrowWaitMs`), with at
+ * most `maxStartingPerPool` starting at a time. Waiting that long first never more than doubles a
+ * run's wait for a process, and a start costs ~30 ms of CPU (Deno and the spawner): a burst of short
+ * runs is served by the first processes up instead of starting one per slot, the more so on a busy
+ * machine where starts are slow, and runs that last get a process each after that wait.
  */
 import { residentMb } from "./memoryWatch.ts";
 import { QueuedRun } from "./queuedRun.ts";
@@ -33,10 +35,14 @@ interface Pool {
   waiting: QueuedRun[];
   /** Fires when the oldest waiting run's wait is up. */
   growTimer: NodeJS.Timeout | undefined;
+  /** Moving average of how long its processes took to start and load the module (ms). */
+  startMs: number | null;
 }
 
-/** How long a run waits for a busy process to free before one is started for it. */
+/** The least a run waits for a busy process to free before one is started for it. */
 export const growAfterMs = 25;
+/** The most it waits, however slow starts have been. */
+export const maxGrowWaitMs = 500;
 /** Processes of one pool starting at once (serving a first run whose module has not loaded yet). */
 export const maxStartingPerPool = 4;
 
@@ -62,20 +68,22 @@ export class WarmPools {
     if (!proc && pool.all.size === 0) proc = this.start(pool);
     const run = proc ? proc.run(o) : this.queue(pool, o);
     // The next run of this function finds a process that has already paid Deno's start-up, even
-    // while this one runs. Started on a turn of its own; past two processes, a pool grows by grow().
+    // while this one runs (or a run that waits by then takes it). Started on a turn of its own;
+    // past two processes, a pool grows by grow().
     if (pool.idle.length === 0 && pool.all.size < 2 && !pool.sparePending) {
       pool.sparePending = true;
       startLater(() => {
         pool.sparePending = false;
         if (this.closed || this.pools.get(pool.key) !== pool || pool.idle.length > 0) return;
-        if (pool.waiting.length === 0) pool.idle.push(this.start(pool));
+        if (pool.all.size < 2) this.serveNext(pool, this.start(pool));
       });
     }
     return run;
   }
 
   private queue(pool: Pool, o: SandboxRunOptions): QueuedRun {
-    const run = new QueuedRun(o, performance.now() + growAfterMs, (ended) => {
+    const wait = Math.min(maxGrowWaitMs, Math.max(growAfterMs, pool.startMs ?? 0));
+    const run = new QueuedRun(o, performance.now() + wait, (ended) => {
       const at = pool.waiting.indexOf(ended);
       if (at !== -1) pool.waiting.splice(at, 1);
     });
@@ -159,6 +167,7 @@ export class WarmPools {
       sparePending: false,
       waiting: [],
       growTimer: undefined,
+      startMs: null,
       idle: [],
       all: new Set(),
       spawn: {
@@ -182,10 +191,19 @@ export class WarmPools {
     const proc = new WarmProcess(this.ctx, pool.spawn, {
       free: (p) => this.free(pool, p),
       gone: (p) => this.gone(pool, p),
-      started: () => this.grow(pool),
+      started: (p) => this.started(pool, p),
     });
     pool.all.add(proc);
     return proc;
+  }
+
+  private started(pool: Pool, proc: WarmProcess): void {
+    // Timed only when the process had its run from the start: a spare's includes its idle time.
+    if (proc.firstRunAt !== null && proc.firstRunAt - proc.createdAt < 5) {
+      const ms = performance.now() - proc.createdAt;
+      pool.startMs = pool.startMs === null ? ms : pool.startMs * 0.7 + ms * 0.3;
+    }
+    this.grow(pool);
   }
 
   private free(pool: Pool, proc: WarmProcess): void {

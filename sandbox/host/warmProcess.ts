@@ -48,6 +48,9 @@ export class WarmProcess {
   reusable = true;
   /** Its first run has loaded the job's module. */
   started = false;
+  readonly createdAt = performance.now();
+  /** When its first run was handed to it (performance.now()). */
+  firstRunAt: number | null = null;
   gone = false;
   private readonly child: GuestProcess;
   private readonly cancelFile: CancelFile;
@@ -114,6 +117,7 @@ export class WarmProcess {
     if (this.active || !this.reusable) throw new Error("warm process is not free");
     const nonce = randomBytes(32).toString("hex");
     const id = ++this.runs;
+    this.firstRunAt ??= performance.now();
     const { promise, resolve } = deferred<SandboxOutcome>();
     const monitor = monitorRun(this.ctx, o, nonce, {
       pid: () => this.child.pid,

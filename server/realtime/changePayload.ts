@@ -12,7 +12,7 @@ export function commitTimestamp(ts: string): string {
   return new Date(Number.isNaN(ms) ? Date.now() : ms).toISOString();
 }
 
-/** The `data` object as JSON text, built once and shared by every channel of one identity. */
+/** The `data` object as JSON text, built once per change and shared by every channel told of it. */
 export function changeDataJson(
   table: TableSpec,
   columns: readonly Column[],
