@@ -65,7 +65,7 @@ export class WarmPools {
     const pool = this.poolFor(o);
     let proc = pool.idle.pop();
     while (proc && !proc.reusable) proc = pool.idle.pop();
-    if (!proc && pool.all.size === 0) proc = this.start(pool);
+    if (!proc && pool.all.size === 0 && pool.waiting.length === 0) proc = this.start(pool);
     const run = proc ? proc.run(o) : this.queue(pool, o);
     // The next run of this function finds a process that has already paid Deno's start-up, even
     // while this one runs (or a run that waits by then takes it). Started on a turn of its own;
@@ -101,7 +101,8 @@ export class WarmPools {
     pool.growTimer = undefined;
     const next = pool.waiting[0];
     if (this.closed || !next) return;
-    const left = next.dueAt - performance.now();
+    // With no process left to free, waiting serves nothing.
+    const left = pool.all.size === 0 ? 0 : next.dueAt - performance.now();
     if (left > 0) {
       pool.growTimer = setTimeout(() => this.grow(pool), Math.ceil(left));
       pool.growTimer.unref();
