@@ -214,11 +214,8 @@ export class WarmPools {
       proc.runs < this.limits.maxRuns &&
       this.pools.get(pool.key) === pool &&
       residentMb(proc.pid ?? -1) <= pool.memoryMb;
-    if (fit) {
-      this.serveNext(pool, proc);
-      return;
-    }
-    proc.kill();
+    if (fit) this.serveNext(pool, proc);
+    else proc.kill();
   }
 
   private gone(pool: Pool, proc: WarmProcess): void {

