@@ -136,6 +136,58 @@ describe("client.jobs.waitFor", () => {
     expect(client.realtime.getChannels()).toEqual([]);
   });
 
+  it("ignores a read that answers after a newer realtime update, so progress is reported once", async () => {
+    // The first read is held until realtime has shown newer progress; its (older) answer must not
+    // count as "no progress", or the next read would report 50 a second time.
+    let releaseFirst: () => void = () => {};
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const at = (ms: number) => `2026-12-05T12:00:00.${String(ms).padStart(3, "0")}412+00:00`;
+    let state: Partial<Job> = { ...job("running"), updated_at: at(100) };
+    let reads = 0;
+    server = await startFakeServer(async () => {
+      const seen = state;
+      if (++reads === 1) await firstHeld;
+      return { json: seen };
+    });
+    const s = server;
+    const client = createClient(s.url, "k", { realtime: { reconnectAfterMs: () => 50 } });
+    const progress: number[] = [];
+    const updates: (string | undefined)[] = [];
+    const waiting = client.jobs.waitFor("j1", {
+      pollIntervalMs: 60_000,
+      onProgress: (p) => progress.push(p.percent),
+      onUpdate: (j) => updates.push(j.updated_at),
+    });
+    const join = await s.waitForMessage(
+      (m) => m.event === "phx_join" && m.topic.startsWith("realtime:jobs:wait:j1"),
+    );
+    const change = (record: Partial<Job>) =>
+      s.pushChange(join.topic, {
+        schema: "jobs",
+        table: "queue",
+        commit_timestamp: "t",
+        type: "UPDATE",
+        record,
+      });
+    await eventually(() => s.requests.length >= 1);
+    state = {
+      ...job("running", { percent: 50, message: "half" }),
+      updated_at: at(100).replace("412+", "907+"),
+    };
+    change(state);
+    await eventually(() => progress.length === 1);
+    releaseFirst();
+    await eventually(() => reads >= 2); // the read asked for while the first was out
+    state = { ...job("completed", { percent: 100 }), updated_at: at(300) };
+    change(state);
+    const { data } = await waiting;
+    expect(data).toMatchObject({ status: "completed" });
+    expect(progress).toEqual([50, 100]);
+    expect(updates).not.toContain(at(100));
+  });
+
   it("falls back to polling when the realtime endpoint refuses WebSockets, and cleans up", async () => {
     const s = await serve([{ json: job("running") }, { json: job("completed") }], { realtime: false });
     const client = createClient(s.url, "k", { realtime: { reconnectAfterMs: () => 20 } });

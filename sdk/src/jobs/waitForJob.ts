@@ -13,7 +13,7 @@ import { type Job, type JobProgress, TERMINAL_JOB_STATUSES } from "./types.ts";
 export interface WaitForJobOptions {
   /** Called with each new progress the job reports (repeats are skipped) and the job it came with. */
   onProgress?: (progress: JobProgress, job: Job) => void;
-  /** Called with every state of the job seen (each read and each realtime update), e.g. to see retries. */
+  /** Called with every state of the job seen (each read and each realtime update; an older state that arrives late is skipped), e.g. to see retries. */
   onUpdate?: (job: Job) => void;
   /** Give up after this many milliseconds with a `TIMEOUT` error; `0` waits without limit. @default 300000 */
   timeoutMs?: number;
@@ -54,6 +54,7 @@ export function waitForJob(
     let done = false;
     let last: Job | null = null;
     let lastProgress = "";
+    let lastAt: number | null = null;
     let pollTimer: ReturnType<typeof setTimeout> | undefined;
     let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
     let channel: FluxbaseChannel | null = null;
@@ -71,13 +72,18 @@ export function waitForJob(
     };
 
     const see = (job: Job) => {
+      // A read sent before a realtime update can answer after it; its older state must not undo what
+      // was seen (or the same progress would be reported again once a fresh read shows it).
+      const at = timestampMicros(job.updated_at);
+      if (at !== null && lastAt !== null && at < lastAt) return;
+      if (at !== null) lastAt = at;
       last = job;
       try {
         options.onUpdate?.(job);
       } catch (error) {
         console.error("[fluxbase] waitFor onUpdate threw:", error);
       }
-      const progress = job.progress ? JSON.stringify(job.progress) : "";
+      const progress = job.progress ? progressKey(job.progress) : "";
       if (job.progress && progress !== lastProgress && onProgress) {
         try {
           onProgress(job.progress, job);
@@ -158,6 +164,20 @@ function listen(
   } catch {
     return null; // Realtime is an accelerator; polling alone still finishes the wait.
   }
+}
+
+/** Progress compared by value: the same progress read over HTTP and pushed by realtime is one report. */
+function progressKey(progress: JobProgress): string {
+  return JSON.stringify([progress.percent, progress.message ?? null, progress.data ?? null]);
+}
+
+/** Microseconds since the epoch: updates of one job can be less than a millisecond apart. */
+function timestampMicros(value: string | undefined): number | null {
+  const parts = typeof value === "string" ? /^([^.]+?)(?:\.(\d+))?([zZ]|[+-][\d:]+)?$/.exec(value) : null;
+  if (!parts) return null;
+  const seconds = Date.parse(`${parts[1]}${parts[3] ?? ""}`);
+  if (Number.isNaN(seconds)) return null;
+  return seconds * 1000 + Number((parts[2] ?? "").padEnd(6, "0").slice(0, 6));
 }
 
 function timeoutError(id: string, timeoutMs: number, last: Job | null): FluxbaseError {
