@@ -10,18 +10,13 @@ export interface Lease {
   lease_token: string;
 }
 
-/**
- * The times queue_before_update would set on completion (migration 0032): stamped by the statement, the
- * trigger is not called for its rows.
- */
-const stampCompleted = (sql: Sql) =>
-  sql`updated_at = greatest(clock_timestamp(), updated_at), completed_at = coalesce(completed_at, now())`;
-
 export async function completeJob(sql: Sql, lease: Lease, result: unknown): Promise<boolean> {
   const rows = await sql`
     update jobs.queue set status = 'completed', result = ${sql.json(result as never)}, error_message = null,
       progress = jsonb_build_object('percent', 100) || (coalesce(progress, '{}'::jsonb) - 'percent'),
-      last_progress_at = now(), lease_token = null, ${stampCompleted(sql)}
+      last_progress_at = now(), lease_token = null,
+      -- The times queue_before_update would set (it is not called when a write sets them, 0032).
+      updated_at = greatest(clock_timestamp(), updated_at), completed_at = coalesce(completed_at, now())
     where id = ${lease.id} and lease_token = ${lease.lease_token} and status = 'running'`;
   return rows.count === 1;
 }
@@ -74,7 +69,8 @@ export async function completeJobs(
   const rows = await sql<{ id: string }[]>`
     update jobs.queue q set status = 'completed', result = r.result, error_message = null,
       progress = jsonb_build_object('percent', 100) || (coalesce(q.progress, '{}'::jsonb) - 'percent'),
-      last_progress_at = now(), lease_token = null, ${stampCompleted(sql)}
+      last_progress_at = now(), lease_token = null,
+      updated_at = greatest(clock_timestamp(), q.updated_at), completed_at = coalesce(q.completed_at, now())
     from jsonb_to_recordset(${sql.json(
       runs.map(({ lease, result }) => ({
         id: lease.id,
