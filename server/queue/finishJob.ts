@@ -36,7 +36,9 @@ export async function failJob(
       status = case when ${options.retryable} and attempt <= max_retries then 'pending' else 'failed' end,
       scheduled_at = case when ${options.retryable} and attempt <= max_retries
         then now() + make_interval(secs => ${options.retryDelayMs / 1000}) else scheduled_at end,
-      error_message = ${message}, worker_id = null, lease_token = null
+      -- A job that ends keeps its worker: its row is the record of its last attempt (migration 0033).
+      worker_id = case when ${options.retryable} and attempt <= max_retries then null else worker_id end,
+      error_message = ${message}, lease_token = null
     where id = ${lease.id} and lease_token = ${lease.lease_token} and status = 'running'
     returning status`;
   if (!row) return "lost";

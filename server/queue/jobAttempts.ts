@@ -1,6 +1,6 @@
 /**
- * A job's attempts in the order they started: the ended ones from jobs.attempts (migrations 0015,
- * 0017), then the one running now, read from the job's row. The job must be visible to the caller.
+ * A job's attempts in the order they started: those it went on after (jobs.attempts), then the one its
+ * row holds, running or final (jobs.job_attempts, migration 0033). The job must be visible to the caller.
  */
 import type { Tx } from "../db/createSql.ts";
 import { getJob } from "./findJob.ts";
@@ -18,12 +18,5 @@ export interface AttemptRow {
 export async function jobAttempts(tx: Tx, jobId: string): Promise<AttemptRow[]> {
   await getJob(tx, jobId);
   return tx<AttemptRow[]>`
-    select attempt, worker_id, started_at, finished_at, outcome, error_message from (
-      select attempt, worker_id, started_at, finished_at, outcome, error_message, id as position
-      from jobs.attempts where job_id = ${jobId}
-      union all
-      select attempt, worker_id, started_at, null, null, null, null
-      from jobs.queue where id = ${jobId} and status = 'running'
-    ) a
-    order by position nulls last`;
+    select attempt, worker_id, started_at, finished_at, outcome, error_message from jobs.job_attempts(${jobId})`;
 }

@@ -35,7 +35,9 @@ export async function recoverJobs(
     ), recovered as (
       update jobs.queue q set
         status = case when q.attempt <= q.max_retries then 'pending' else 'failed' end,
-        error_message = ${workerLostMessage}, worker_id = null, lease_token = null, lease_expires_at = null
+        error_message = ${workerLostMessage}, lease_token = null, lease_expires_at = null,
+        -- A job that ends keeps its worker: its row is the record of its last attempt (migration 0033).
+        worker_id = case when q.attempt <= q.max_retries then null else q.worker_id end
       from expired
       where q.id = expired.id and q.status = 'running'
       returning q.status

@@ -2,7 +2,7 @@
  * Every attempt of a job leaves a row, written in the same transaction as the status change:
  * a failed attempt that is retried, the completing one, a cancelled run. Real workers and Deno.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   insertFunction,
   startTestServer,
@@ -105,4 +105,74 @@ it("a job waiting for its retry shows when the next attempt starts, and the last
   await server.request("POST", `/api/v1/jobs/${id}/cancel`, { token: alice.token });
   const cancelled = await (await server.request("GET", `/api/v1/jobs/${id}`, { token: alice.token })).json();
   expect(cancelled.next_attempt_at).toBeNull();
+});
+
+describe("the attempt a job ends with, held by its row", () => {
+  const worker = "7b1e9a52-4a4e-4c1e-9a4f-0c7d5e3b2a10";
+  // The server's workers must not run these jobs when they turn pending: their namespace is paused.
+  beforeAll(async () => {
+    await server.db.sql`insert into jobs.paused_queues (namespace, job_name) values ('held', '*')`;
+  });
+  /** A job of alice's that is running its `attempt`-th attempt on `worker`, as a claim leaves it. */
+  async function running(attempt = 1): Promise<string> {
+    const [row] = await server.db.sql<{ id: string }[]>`
+      insert into jobs.queue (namespace, job_name, status, attempt, worker_id, lease_token, started_at, created_by)
+      values ('held', 'long', 'running', ${attempt}, ${worker}, gen_random_uuid(), now(), ${alice.id})
+      returning id`;
+    return row!.id;
+  }
+  const list = async (id: string) =>
+    (await (await attempts(id)).json()).attempts as Record<string, unknown>[];
+  const rows = async (id: string) =>
+    (await server.db.sql`select count(*)::int as n from jobs.attempts where job_id = ${id}`)[0]!.n as number;
+
+  it("a failed job keeps its worker and last error, and a manual retry keeps that attempt in the list", async () => {
+    const id = await running();
+    await server.db.sql`update jobs.queue set status = 'failed', error_message = 'boom', lease_token = null
+      where id = ${id}`;
+    expect(await rows(id)).toBe(0); // the row itself holds it
+    const failed = await list(id);
+    expect(failed).toEqual([
+      expect.objectContaining({ attempt: 1, worker_id: worker, outcome: "failed", error_message: "boom" }),
+    ]);
+    expect(failed[0]!.finished_at).toEqual(expect.any(String));
+
+    const retried = await server.request("POST", `/api/v1/jobs/${id}/retry`, { token: alice.token });
+    expect(retried.status).toBe(200);
+    expect(await list(id)).toEqual(failed); // written out before the row was reset
+    await server.db.sql`update jobs.queue set status = 'running', attempt = 1, worker_id = ${worker},
+      started_at = clock_timestamp() where id = ${id}`;
+    await server.db.sql`update jobs.queue set status = 'completed' where id = ${id}`;
+    expect((await list(id)).map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, "failed"],
+      [1, "completed"],
+    ]);
+  });
+
+  it("a job cancelled while it waits for its retry ends with the attempt already listed, not a copy", async () => {
+    const id = await running();
+    await server.db.sql`update jobs.queue set status = 'pending', error_message = 'first try fails',
+      worker_id = null, lease_token = null where id = ${id}`;
+    await server.request("POST", `/api/v1/jobs/${id}/cancel`, { token: alice.token });
+    expect((await list(id)).map((a) => [a.attempt, a.outcome])).toEqual([[1, "retry"]]);
+  });
+
+  it("a job whose worker died with no attempts left shows the attempt as recovered, on that worker", async () => {
+    const id = await running(4);
+    await server.db
+      .sql`update jobs.queue set status = 'failed', error_message = 'Worker lost during execution',
+      lease_token = null where id = ${id}`;
+    expect(await list(id)).toEqual([
+      expect.objectContaining({ attempt: 4, worker_id: worker, outcome: "recovered" }),
+    ]);
+  });
+
+  it("a job finished before this change, whose final attempt was written as a row, lists it once", async () => {
+    const id = await running();
+    await server.db.sql`update jobs.queue set status = 'completed', lease_token = null where id = ${id}`;
+    await server.db
+      .sql`insert into jobs.attempts (job_id, attempt, worker_id, started_at, finished_at, outcome)
+      select id, attempt, worker_id, started_at, completed_at, 'completed' from jobs.queue where id = ${id}`;
+    expect((await list(id)).map((a) => a.outcome)).toEqual(["completed"]);
+  });
 });
