@@ -23,6 +23,22 @@ async function serve(replies: Reply[], options?: { realtime?: boolean }) {
   return server;
 }
 
+/** Waits for waitFor's channel to join; `change` pushes an update of the job to it. */
+async function joined(s: FakeServer) {
+  const join = await s.waitForMessage(
+    (m) => m.event === "phx_join" && m.topic.startsWith("realtime:jobs:wait:j1"),
+  );
+  const change = (record: Partial<Job>) =>
+    s.pushChange(join.topic, {
+      schema: "jobs",
+      table: "queue",
+      commit_timestamp: "t",
+      type: "UPDATE",
+      record,
+    });
+  return { join, change };
+}
+
 describe("client.jobs.waitFor", () => {
   it("polls until the job finishes and reports each new progress once", async () => {
     const s = await serve([
@@ -108,21 +124,11 @@ describe("client.jobs.waitFor", () => {
       pollIntervalMs: 60_000,
       onProgress: (p) => progress.push(p.message ?? ""),
     });
-    const join = await s.waitForMessage(
-      (m) => m.event === "phx_join" && m.topic.startsWith("realtime:jobs:wait:j1"),
-    );
+    const { join, change } = await joined(s);
     expect(join.payload.config.postgres_changes).toEqual([
       { event: "UPDATE", schema: "jobs", table: "queue", filter: "id=eq.j1" },
     ]);
     await eventually(() => s.requests.length >= 2); // the first read, and the one after SUBSCRIBED
-    const change = (record: Partial<Job>) =>
-      s.pushChange(join.topic, {
-        schema: "jobs",
-        table: "queue",
-        commit_timestamp: "t",
-        type: "UPDATE",
-        record,
-      });
     change(job("running", { percent: 50, message: "halfway" }));
     await eventually(() => progress.length === 1);
     finished = true;
@@ -160,17 +166,7 @@ describe("client.jobs.waitFor", () => {
       onProgress: (p) => progress.push(p.percent),
       onUpdate: (j) => updates.push(j.updated_at),
     });
-    const join = await s.waitForMessage(
-      (m) => m.event === "phx_join" && m.topic.startsWith("realtime:jobs:wait:j1"),
-    );
-    const change = (record: Partial<Job>) =>
-      s.pushChange(join.topic, {
-        schema: "jobs",
-        table: "queue",
-        commit_timestamp: "t",
-        type: "UPDATE",
-        record,
-      });
+    const { change } = await joined(s);
     await eventually(() => s.requests.length >= 1);
     state = {
       ...job("running", { percent: 50, message: "half" }),
