@@ -12,7 +12,7 @@ import { makeWorkerUtils } from "graphile-worker";
 import { createFluxbase } from "../server/app.ts";
 import { defineJob } from "../server/handlers/defineJob.ts";
 import { createLogger } from "../server/log.ts";
-import { fmt, percentile, startBenchServer } from "./benchServer.ts";
+import { fmt, percentile, startBenchServer, untilDrained } from "./benchServer.ts";
 import { drainWithGraphile, enqueueGraphileJobs, type GraphileUtils, quietLogger } from "./graphileDrain.ts";
 import { cpuOf, ownCpuMs, postgresCpuMs } from "./procCpu.ts";
 import { markWrites, type WriteCost, writesSince } from "./writeCost.ts";
@@ -114,15 +114,7 @@ async function drainOurs(enqueuer: Enqueuer, url: string, dataDir: string): Prom
   const worker = workerProcess(url, dataDir);
   const cost = await cpuOf(async () => {
     await worker.start();
-    // Watched through the partial indexes of pending and running rows, and seldom: a count over the
-    // whole table every 20 ms cost Postgres ~0.06 ms per job, charged to our drain and not the peer's.
-    // The rate comes from the rows' own timestamps, so how soon the end is seen does not change it.
-    for (;;) {
-      const [{ busy }] = await sql<{ busy: boolean }[]>`
-        select exists (select 1 from jobs.queue where status in ('pending', 'running')) as busy`;
-      if (!busy) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await untilDrained(sql, 100);
   });
   await worker.stop();
   const writes = await writesSince(sql, mark);

@@ -19,7 +19,7 @@ import { makeWorkerUtils } from "graphile-worker";
 import { type ProcessTreeCpu, processTreeCpu, resolveDenoPath } from "../sandbox/index.ts";
 import { createFluxbase } from "../server/app.ts";
 import { createLogger } from "../server/log.ts";
-import { type BenchServer, fmt, percentile, startBenchServer } from "./benchServer.ts";
+import { type BenchServer, fmt, percentile, startBenchServer, untilDrained } from "./benchServer.ts";
 import { drainWithGraphile, enqueueGraphileJobs, type GraphileUtils, quietLogger } from "./graphileDrain.ts";
 import { ownCpuMs, postgresCpuMs } from "./procCpu.ts";
 
@@ -160,14 +160,7 @@ async function drainBacklog(server: BenchServer): Promise<Drain> {
   }
   return measured(async (drained) => {
     await sql`delete from jobs.paused_queues where namespace = 'default' and job_name = 'trivial'`;
-    // Through the partial indexes of pending and running rows: a count over the whole table every
-    // 20 ms cost Postgres CPU charged to our drain and not the peer's (as in bench/peer.ts).
-    for (;;) {
-      const [{ busy }] = await sql<{ busy: boolean }[]>`
-        select exists (select 1 from jobs.queue where status in ('pending', 'running') and job_name = 'trivial') as busy`;
-      if (!busy) break;
-      await sleep(20);
-    }
+    await untilDrained(sql, 20, "trivial");
     drained();
     const [{ seconds, failed }] = await sql<{ seconds: number; failed: number }[]>`
       select extract(epoch from max(completed_at) - min(started_at))::float8 as seconds,
