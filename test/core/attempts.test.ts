@@ -113,11 +113,16 @@ describe("the attempt a job ends with, held by its row", () => {
   beforeAll(async () => {
     await server.db.sql`insert into jobs.paused_queues (namespace, job_name) values ('held', '*')`;
   });
-  /** A job of alice's that is running its `attempt`-th attempt on `worker`, as a claim leaves it. */
+  /**
+   * A job of alice's that is running its `attempt`-th attempt on `worker`, as a claim leaves it —
+   * with a lease an hour long, so the server's reaper does not take it back while a test runs.
+   */
   async function running(attempt = 1): Promise<string> {
     const [row] = await server.db.sql<{ id: string }[]>`
-      insert into jobs.queue (namespace, job_name, status, attempt, worker_id, lease_token, started_at, created_by)
-      values ('held', 'long', 'running', ${attempt}, ${worker}, gen_random_uuid(), now(), ${alice.id})
+      insert into jobs.queue (namespace, job_name, status, attempt, worker_id, lease_token, lease_expires_at,
+        started_at, created_by)
+      values ('held', 'long', 'running', ${attempt}, ${worker}, gen_random_uuid(), now() + interval '1 hour',
+        now(), ${alice.id})
       returning id`;
     return row!.id;
   }
@@ -141,6 +146,7 @@ describe("the attempt a job ends with, held by its row", () => {
     expect(retried.status).toBe(200);
     expect(await list(id)).toEqual(failed); // written out before the row was reset
     await server.db.sql`update jobs.queue set status = 'running', attempt = 1, worker_id = ${worker},
+      lease_token = gen_random_uuid(), lease_expires_at = now() + interval '1 hour',
       started_at = clock_timestamp() where id = ${id}`;
     await server.db.sql`update jobs.queue set status = 'completed' where id = ${id}`;
     expect((await list(id)).map((a) => [a.attempt, a.outcome])).toEqual([
