@@ -300,6 +300,7 @@ export function createFluxbase(input: CreateFluxbaseInput = {}): Fluxbase {
           logger: logger.child("worker"),
           executors: { sandboxed, handler },
           leaseSql,
+          listenSql: db,
           metrics,
         },
         shape,

@@ -37,14 +37,21 @@ export interface PoolShape {
 
 export function createWorkerPool(
   ctx: WorkerContext & {
-    logger: Logger /** Heartbeats and lease renewal; default: ctx.sql. */;
+    logger: Logger;
+    /** Heartbeats and lease renewal; default: ctx.sql. */
     leaseSql?: Sql;
+    /**
+     * Where the pool LISTENs for changes; default: ctx.sql. Every listening connection wakes for
+     * every NOTIFY in the database, so a process shares one (the server passes its main pool's).
+     */
+    listenSql?: Sql;
   },
   shape: PoolShape,
   hostname = osHostname(),
 ): WorkerPool {
   const { sql, jobs, logger } = ctx;
   const leaseSql = ctx.leaseSql ?? sql;
+  const listenSql = ctx.listenSql ?? sql;
   const onError = (error: unknown) =>
     logger.error("worker error", { error: String((error as Error)?.stack ?? error) });
   // During a database outage every loop fails the same way; one line each, not a stack each.
@@ -165,7 +172,7 @@ export function createWorkerPool(
       if (recovered.requeued + recovered.failed > 0)
         logger.warn("recovered runs of dead workers", { ...recovered });
       for (const worker of workers) await worker.register({ pool_size: workers.length });
-      const listener = await sql.listen(changesChannel, onNotify, wake);
+      const listener = await listenSql.listen(changesChannel, onNotify, wake);
       unlisten = () => listener.unlisten();
       every(jobs.pollInterval, async () => {
         wake();
