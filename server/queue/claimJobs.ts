@@ -55,7 +55,13 @@ export async function claimJobs(
   filter: ClaimFilter,
 ): Promise<ClaimedJob[]> {
   if (slots.length === 0) return [];
+  // The claim's commit does not wait for its WAL flush (the setting ends with its transaction). Claims
+  // run one after another under the claim lock, and each waited for the last one's flush: trusted no-op
+  // jobs drained 18 % faster without it. A database crash can lose only the last claims, never a
+  // submit or an outcome: theirs stay synchronous, and their flush covers every claim before them (WAL
+  // is written in order). A lost claim leaves its job pending, to run again as after a worker's crash.
   return sql<ClaimedJob[]>`
-    select * from jobs.claim_jobs_for(${slots as string[]}::uuid[], ${maxPerNamespace}, ${Math.round(leaseMs)},
-      ${filter.lane}, ${filter.handlerKeys as string[]}::text[])`;
+    select c.* from jobs.claim_jobs_for(${slots as string[]}::uuid[], ${maxPerNamespace}, ${Math.round(leaseMs)},
+      ${filter.lane}, ${filter.handlerKeys as string[]}::text[]) c,
+      set_config('synchronous_commit', 'off', true)`;
 }

@@ -1,5 +1,5 @@
 /**
- * A claim's transaction commits without waiting for its WAL flush (migration 0034), and only it:
+ * A claim's transaction commits without waiting for its WAL flush (server/queue/claimJobs.ts), and only it:
  * the setting ends with the claim's transaction, so the submits and outcomes written next on the same
  * connection still commit durably.
  */
