@@ -11,6 +11,7 @@ import type { Identity } from "../auth/identity.ts";
 import type { TokenVerifier } from "../auth/verifyToken.ts";
 import type { Sql } from "../db/createSql.ts";
 import type { Logger } from "../log.ts";
+import { createChangeWatch } from "./changeWatch.ts";
 import { type ColumnCatalog, loadColumns } from "./columns.ts";
 import { Connection } from "./connection.ts";
 import { createFanout } from "./fanout.ts";
@@ -92,6 +93,16 @@ export function createRealtimeServer(input: CreateRealtimeServerInput): Realtime
     counters,
     logger,
   });
+  const watch = createChangeWatch({
+    sql,
+    ttlMs: options.watchTtlMs,
+    wanted: () => registry.size > 0,
+    onLapsed: () => {
+      logger.warn("the watch on job changes had lapsed; replaying missed changes");
+      void listener.replay();
+    },
+    logger,
+  });
   const ready = listener.ready.then(() => loadCatalog().catch(() => {}));
 
   async function whenListening(timeoutMs: number): Promise<boolean> {
@@ -103,7 +114,15 @@ export function createRealtimeServer(input: CreateRealtimeServerInput): Realtime
     clearTimeout(timer);
     if (!ok || closing) return false;
     if (!columns) await loadCatalog().catch((error) => logger.warn("loading columns failed", { error }));
-    return columns !== null;
+    if (!columns) return false;
+    try {
+      // Before the join is answered: from then on, every change of a job is announced.
+      await watch.ensure();
+      return true;
+    } catch (error) {
+      logger.warn("could not watch job changes", { error });
+      return false;
+    }
   }
 
   function accept(
@@ -177,6 +196,7 @@ export function createRealtimeServer(input: CreateRealtimeServerInput): Realtime
         server.off("upgrade", onUpgrade);
         clearInterval(sweeper);
         for (const connection of connections) connection.terminate();
+        await watch.close();
         await listener.close();
         let timer: NodeJS.Timeout | undefined;
         const giveUp = new Promise<void>((resolve) => {

@@ -27,6 +27,8 @@ export interface ChangeListener {
   /** Resolves once LISTEN is active for the first time. */
   readonly ready: Promise<void>;
   readonly listening: boolean;
+  /** Replays what may have gone unannounced lately, as after a reconnect. */
+  replay(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -155,6 +157,7 @@ export function startChangeListener(deps: ChangeListenerDeps): ChangeListener {
     get listening() {
       return listening;
     },
+    replay: resync,
     async close() {
       closed = true;
       listening = false;

@@ -38,6 +38,12 @@ export interface RealtimeOptions {
   listenerCheckIntervalMs?: number;
   /** How long a join waits for the LISTEN connection before it is refused. @default 5000 */
   joinTimeoutMs?: number;
+  /**
+   * How long this server's watch on job changes lasts unrenewed; renewed every third of it while
+   * channels are joined. A job's updates are announced only while some realtime server watches.
+   * @default 60000
+   */
+  watchTtlMs?: number;
 }
 
 export type ResolvedRealtimeOptions = Required<RealtimeOptions>;
@@ -59,6 +65,7 @@ export const realtimeDefaults = {
   maxPendingChanges: 10_000,
   listenerCheckIntervalMs: 30_000,
   joinTimeoutMs: 5000,
+  watchTtlMs: 60_000,
 } satisfies ResolvedRealtimeOptions;
 
 export function resolveRealtimeOptions(options: RealtimeOptions = {}): ResolvedRealtimeOptions {

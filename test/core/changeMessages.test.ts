@@ -64,3 +64,58 @@ it("announces each of 300 rows inserted, updated and deleted by one statement ea
     await listener.unlisten();
   }
 });
+
+it("announces a job's other updates only while a realtime server watches; pending and cancelled always", async () => {
+  const updates: ChangeNotification[] = [];
+  const inserted = new Set<string | number>();
+  const jobName = "watched-or-not";
+  const listener = await server.db.sql.listen(changesChannel, (raw) => {
+    for (const change of parseNotifications(raw)) {
+      if (change.jobName !== jobName) continue;
+      if (change.type === "UPDATE") updates.push(change);
+      else if (change.type === "INSERT") inserted.add(change.id);
+    }
+  });
+  const { sql } = server.db;
+  const insert = async () => {
+    const [row] = await sql<{ id: string }[]>`
+      insert into jobs.queue (namespace, job_name) values ('watch', ${jobName}) returning id`;
+    return row!.id;
+  };
+  // NOTIFYs arrive in commit order: once a later insert is heard, every update before it was too.
+  const heardUpTo = async () => {
+    const marker = await insert();
+    await expect.poll(() => inserted.has(marker), { timeout: 10_000 }).toBe(true);
+  };
+  const seen = () => updates.map((change) => `${change.id === a ? "a" : "b"}:${change.status}`);
+  let a = "";
+  try {
+    await sql`delete from jobs.change_watchers`;
+    a = await insert();
+    const b = await insert();
+    await sql`update jobs.queue set status = 'running' where id = ${a}`;
+    await sql`update jobs.queue set status = 'completed' where id = ${a}`;
+    await sql`update jobs.queue set status = 'cancelled' where id = ${b}`;
+    await sql`update jobs.queue set status = 'pending' where id = ${a}`;
+    await heardUpTo();
+    expect(seen()).toEqual(["b:cancelled", "a:pending"]);
+
+    updates.length = 0;
+    await sql`insert into jobs.change_watchers (id, expires_at) values (gen_random_uuid(), now() + interval '1 minute')`;
+    await sql`update jobs.queue set status = 'running' where id = ${a}`;
+    await sql`update jobs.queue set progress = '{"percent": 5}' where id = ${a}`;
+    await sql`update jobs.queue set status = 'completed' where id = ${a}`;
+    await heardUpTo();
+    expect(seen()).toEqual(["a:running", "a:running", "a:completed"]);
+
+    // A watch past its expiry is no watch.
+    updates.length = 0;
+    await sql`update jobs.change_watchers set expires_at = now() - interval '1 second'`;
+    await sql`update jobs.queue set status = 'failed' where id = ${a}`;
+    await heardUpTo();
+    expect(seen()).toEqual([]);
+  } finally {
+    await listener.unlisten();
+    await sql`delete from jobs.change_watchers`;
+  }
+});

@@ -243,6 +243,10 @@ describe("progress", () => {
         if (change.table === "queue" && change.type === "UPDATE" && change.id === id)
           updates.push(change.status ?? "");
     });
+    // A job's progress is announced while a realtime server watches (as one with subscribers does).
+    const [watch] = await server.db.sql<{ id: string }[]>`
+      insert into jobs.change_watchers (id, expires_at) values (gen_random_uuid(), now() + interval '1 hour')
+      returning id`;
     try {
       id = await submit("chatty");
       const running = await waitForJob(server, id, (job) => job.progress?.message === "last word");
@@ -254,6 +258,7 @@ describe("progress", () => {
       expect(updates.length).toBeGreaterThan(2);
       expect(updates.length).toBeLessThan(60);
     } finally {
+      await server.db.sql`delete from jobs.change_watchers where id = ${watch!.id}`;
       await listener.unlisten();
     }
   });
