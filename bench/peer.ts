@@ -3,6 +3,9 @@
  * interleaved so both see the same machine load (printed per round). Each round puts a backlog of
  * `BENCH_PEER_JOBS` jobs in the queue with the workers stopped, then starts the workers and measures
  * the drain from the first job's start to the last job's end. Goal: ≥ 3× graphile-worker's rate.
+ * A first interleaved round of each warms both up and is not counted: in it, Node's compiler is still
+ * at work on either side (their CPU per job falls by a third to a half between the first and third
+ * rounds), which a server that has been running does not pay.
  * Also pickup from idle for a trusted handler (goal p50 ≤ 5 ms).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,7 +21,7 @@ import { cpuOf, ownCpuMs, postgresCpuMs } from "./procCpu.ts";
 import { markWrites, type WriteCost, writesSince } from "./writeCost.ts";
 
 const jobs = Number(process.env.BENCH_PEER_JOBS ?? 3000);
-const rounds = Number(process.env.BENCH_PEER_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_PEER_ROUNDS ?? 5);
 const slots = Number(process.env.BENCH_PEER_SLOTS ?? 20);
 const noop = defineJob({ name: "bench-noop", handler: async () => null });
 const load = () =>
@@ -39,6 +42,13 @@ export async function run(): Promise<void> {
     const perJob = (ms: number | null) => (ms === null ? "n/a" : `${(ms / jobs).toFixed(2)} ms`);
     console.log(
       `\nTrusted no-op handlers vs graphile-worker 0.17: ${jobs} jobs per round, ${slots} slots each`,
+    );
+    const warm = [
+      await drainOurs(server.fluxbase, url, dataDir),
+      await drainGraphile(utils, url, server.fluxbase.sql),
+    ];
+    console.log(
+      `  warm-up (not counted): fluxbase ${warm[0]!.rate.toFixed(0)} jobs/s, graphile-worker ${warm[1]!.rate.toFixed(0)} jobs/s  (load ${load()})`,
     );
     for (let round = 1; round <= rounds; round++) {
       const a = await drainOurs(server.fluxbase, url, dataDir);

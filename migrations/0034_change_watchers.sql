@@ -30,20 +30,22 @@ BEGIN
   -- into this one statement, because every claim and completion runs it (called with a gathered
   -- array instead, a completion measured ~10-20 µs more per job). A lease renewal alone (lease_expires_at
   -- moved, status not) is not a change anyone watches.
-  PERFORM pg_notify('fluxbase_changes', '[' || string_agg(m.message, ',' ORDER BY m.n) || ']')
-  FROM (
-    SELECT c.message, c.n, sum(octet_length(c.message)) OVER (ORDER BY c.n) / 7000 AS chunk
+  IF v_watched OR EXISTS (SELECT 1 FROM new_rows n WHERE n.status IN ('pending', 'cancelled')) THEN
+    PERFORM pg_notify('fluxbase_changes', '[' || string_agg(m.message, ',' ORDER BY m.n) || ']')
     FROM (
-      SELECT jobs.queue_change_json('UPDATE', n.id, n.status, o.status, n.namespace, n.created_by, n.job_name)::text
-          AS message,
-        row_number() OVER () AS n
-      FROM new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE (o.lease_expires_at IS NOT DISTINCT FROM n.lease_expires_at OR o.status IS DISTINCT FROM n.status)
-        -- Unwatched, only what the workers act on: a job to run, or a run to stop.
-        AND (v_watched OR n.status IN ('pending', 'cancelled'))
-    ) c
-  ) m
-  GROUP BY m.chunk;
+      SELECT c.message, c.n, sum(octet_length(c.message)) OVER (ORDER BY c.n) / 7000 AS chunk
+      FROM (
+        SELECT jobs.queue_change_json('UPDATE', n.id, n.status, o.status, n.namespace, n.created_by, n.job_name)::text
+            AS message,
+          row_number() OVER () AS n
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE (o.lease_expires_at IS NOT DISTINCT FROM n.lease_expires_at OR o.status IS DISTINCT FROM n.status)
+          -- Unwatched, only what the workers act on: a job to run, or a run to stop.
+          AND (v_watched OR n.status IN ('pending', 'cancelled'))
+      ) c
+    ) m
+    GROUP BY m.chunk;
+  END IF;
   -- Attempts to write: a run that goes back to pending, or a finished row that changes. A claim and a
   -- completion have none, and skip the joins.
   IF EXISTS (SELECT 1 FROM new_rows n WHERE n.status = 'pending')
