@@ -3,23 +3,19 @@
  * frames, too many channels, oversized frames, a peer that vanished without FIN, a slow consumer,
  * a lost LISTEN connection, one RLS check per identity, and close(). Healthy clients keep being served.
  */
-import { createServer } from "node:http";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../server/log.ts";
-import {
-  createRealtimeServer,
-  type RealtimeOptions,
-  type RealtimeServer,
-} from "../../server/realtime/index.ts";
+import type { RealtimeServer } from "../../server/realtime/index.ts";
 import { insertFunction, startTestServer, type TestServer, type TestUser } from "../support/server.ts";
 import {
   eventually,
   insertJob,
+  joinRaw,
   type RawSocket,
   rawSocket,
   refusedStatus,
   setProgress,
+  standaloneRealtime,
   wsUrl,
 } from "./helpers.ts";
 
@@ -36,35 +32,12 @@ const options = {
   listenerCheckIntervalMs: 500,
 };
 
-/** A realtime server on an HTTP server of its own, sharing the test server's database and secret. */
-async function standalone(opts: RealtimeOptions) {
-  const http = createServer((_req, res) => res.writeHead(404).end());
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const realtime = createRealtimeServer({
-    server: http,
-    sql: server.fluxbase.sql,
-    verifyToken: server.fluxbase.verifyToken,
-    logger: createLogger("error"),
-    options: opts,
-  });
-  await realtime.ready;
-  return {
-    http,
-    realtime,
-    base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    async close() {
-      await realtime.close();
-      await new Promise((resolve) => http.close(resolve));
-    },
-  };
-}
-
 let closeMain: () => Promise<void>;
 beforeAll(async () => {
   server = await startTestServer();
   alice = await server.user();
   await insertFunction(server, { name: "work" });
-  ({ realtime, base, close: closeMain } = await standalone(options));
+  ({ realtime, base, close: closeMain } = await standaloneRealtime(server, options));
 });
 afterAll(async () => {
   await closeMain();
@@ -76,17 +49,6 @@ async function open(token = alice.token, vsn = "1.0.0") {
 }
 
 let refs = 0;
-function join(socket: RawSocket, topic: string, postgres_changes: unknown[] = [], extra: object = {}) {
-  const ref = String(++refs);
-  socket.send({
-    topic,
-    event: "phx_join",
-    payload: { config: { postgres_changes }, ...extra },
-    ref,
-    join_ref: ref,
-  });
-  return socket.next((f) => f.event === "phx_reply" && f.ref === ref, `reply to join ${topic}`);
-}
 const queueBinding = { event: "*", schema: "jobs", table: "queue" };
 
 async function healthy(socket: RawSocket) {
@@ -143,7 +105,7 @@ describe("protocol", () => {
         filter: "id=in.(a0000000-0000-0000-0000-000000000000,b0000000-0000-0000-0000-000000000000)",
       },
     ];
-    const reply = await join(socket, "realtime:many", bindings);
+    const reply = await joinRaw(socket, "realtime:many", bindings);
     expect(reply.payload.status).toBe("ok");
     const listed = reply.payload.response.postgres_changes;
     expect(listed.map(({ id: _id, ...rest }: { id: number }) => rest)).toEqual(bindings);
@@ -194,14 +156,14 @@ describe("protocol", () => {
       [{ event: "*", schema: "jobs", table: "queue", filter: "nonsense" }, /column=op.value/],
     ] as const;
     for (const [binding, reason] of bad) {
-      const answer = await join(socket, "realtime:bad", [binding]);
+      const answer = await joinRaw(socket, "realtime:bad", [binding]);
       expect(answer.payload.status).toBe("error");
       expect(answer.payload.response.reason).toMatch(reason);
     }
-    const badToken = await join(socket, "realtime:bad", [queueBinding], { access_token: "x.y.z" });
+    const badToken = await joinRaw(socket, "realtime:bad", [queueBinding], { access_token: "x.y.z" });
     expect(badToken.payload.response.reason).toMatch(/invalid access_token/);
 
-    expect((await join(socket, "realtime:ok", [queueBinding])).payload.status).toBe("ok");
+    expect((await joinRaw(socket, "realtime:ok", [queueBinding])).payload.status).toBe("ok");
     expect(
       await reply({ topic: "realtime:ok", event: "whatever", payload: {}, ref: "a4" }, "unknown event"),
     ).toEqual({
@@ -235,14 +197,14 @@ describe("protocol", () => {
 
   it("caps channels per connection", async () => {
     const socket = await open();
-    for (const n of [1, 2, 3]) expect((await join(socket, `realtime:c${n}`)).payload.status).toBe("ok");
-    const fourth = await join(socket, "realtime:c4");
+    for (const n of [1, 2, 3]) expect((await joinRaw(socket, `realtime:c${n}`)).payload.status).toBe("ok");
+    const fourth = await joinRaw(socket, "realtime:c4");
     expect(fourth.payload).toEqual({
       status: "error",
       response: { reason: "too many channels: at most 3 per connection" },
     });
     // Re-joining a topic replaces it (the old join is closed) rather than counting twice.
-    const again = await join(socket, "realtime:c3");
+    const again = await joinRaw(socket, "realtime:c3");
     expect(again.payload.status).toBe("ok");
     await socket.next(
       (f) => f.event === "phx_close" && f.topic === "realtime:c3",
@@ -281,10 +243,10 @@ describe("fan-out", () => {
   it("reads a change once per identity, however many subscribers share it", async () => {
     const same = await Promise.all(Array.from({ length: 10 }, () => open()));
     for (const socket of same)
-      expect((await join(socket, "realtime:same", [queueBinding])).payload.status).toBe("ok");
+      expect((await joinRaw(socket, "realtime:same", [queueBinding])).payload.status).toBe("ok");
     const admin = await server.user("admin");
     const other = await open(admin.token);
-    await join(other, "realtime:same", [queueBinding]);
+    await joinRaw(other, "realtime:same", [queueBinding]);
     const id = await insertJob(server, alice.id);
     await Promise.all([...same, other].map((s) => s.next((f) => f.event === "postgres_changes", "change")));
     const before = realtime.stats().rlsChecks;
@@ -304,7 +266,7 @@ describe("fan-out", () => {
 
   it("resumes after the LISTEN connection is killed, replaying what it missed", async () => {
     const socket = await open();
-    await join(socket, "realtime:relisten", [{ ...queueBinding, filter: "status=eq.failed" }]);
+    await joinRaw(socket, "realtime:relisten", [{ ...queueBinding, filter: "status=eq.failed" }]);
     const id = await insertJob(server, alice.id);
     const reconnectsBefore = realtime.stats().listenerReconnects;
     // Kill the listener and write in the same breath: the NOTIFY likely fires before LISTEN is back.
@@ -352,12 +314,12 @@ describe("dead and slow peers", () => {
 
   it("cuts off a consumer that stops reading while others keep receiving", async () => {
     // Its own instance with a slow ping, so the silent reader is cut for its backlog, not as a dead peer.
-    const own = await standalone({ pingIntervalMs: 60_000, maxBufferedBytes: 256 * 1024 });
+    const own = await standaloneRealtime(server, { pingIntervalMs: 60_000, maxBufferedBytes: 256 * 1024 });
     try {
       const slow = await rawSocket(own.base, server.serviceKey);
       const fine = await rawSocket(own.base, server.serviceKey);
-      await join(slow, "realtime:flood", [queueBinding]);
-      await join(fine, "realtime:flood", [queueBinding]);
+      await joinRaw(slow, "realtime:flood", [queueBinding]);
+      await joinRaw(fine, "realtime:flood", [queueBinding]);
       const id = await insertJob(server, alice.id, { payload: { blob: "z".repeat(200_000) } });
       (slow.ws as unknown as { _socket: net.Socket })._socket.pause();
       for (let i = 1; i <= 100 && own.realtime.stats().slowConsumersCut === 0; i++) {
@@ -377,7 +339,7 @@ describe("dead and slow peers", () => {
 describe("close", () => {
   it("terminates every socket and stops listening", async () => {
     const socket = await open();
-    await join(socket, "realtime:bye", [queueBinding]);
+    await joinRaw(socket, "realtime:bye", [queueBinding]);
     await realtime.close();
     await socket.closed;
     expect(realtime.stats()).toMatchObject({ connections: 0, channels: 0, listening: false });

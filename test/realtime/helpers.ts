@@ -1,9 +1,14 @@
 /**
  * Helpers for the realtime tests: the real realtime-js client (vsn 1.0.0 as it ships, or 2.0.0 through
- * its encode/decode hooks), a raw Phoenix socket for frame-level checks, and job rows written as superuser.
+ * its encode/decode hooks), a raw Phoenix socket for frame-level checks, a realtime server on an HTTP
+ * server of its own, and job rows written as superuser.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type RealtimeChannel, RealtimeClient, type WebSocketLikeConstructor } from "@supabase/realtime-js";
 import WebSocket from "ws";
+import { createLogger } from "../../server/log.ts";
+import { createRealtimeServer, type RealtimeOptions } from "../../server/realtime/index.ts";
 import type { TestServer } from "../support/server.ts";
 
 export const wsUrl = (httpUrl: string) => httpUrl.replace(/^http/, "ws");
@@ -148,6 +153,48 @@ export function refusedStatus(url: string, headers: Record<string, string> = {})
     });
     ws.on("error", () => {});
   });
+}
+
+let joins = 0;
+/** Joins `topic` on a raw socket with these postgres_changes bindings; resolves with the reply. */
+export function joinRaw(
+  socket: RawSocket,
+  topic: string,
+  postgres_changes: unknown[] = [],
+  extra: object = {},
+) {
+  const ref = `join-${++joins}`;
+  socket.send({
+    topic,
+    event: "phx_join",
+    payload: { config: { postgres_changes }, ...extra },
+    ref,
+    join_ref: ref,
+  });
+  return socket.next((f) => f.event === "phx_reply" && f.ref === ref, `reply to join ${topic}`);
+}
+
+/** A realtime server on an HTTP server of its own, sharing the test server's database and secret. */
+export async function standaloneRealtime(server: TestServer, options: RealtimeOptions) {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const realtime = createRealtimeServer({
+    server: http,
+    sql: server.fluxbase.sql,
+    verifyToken: server.fluxbase.verifyToken,
+    logger: createLogger("error"),
+    options,
+  });
+  await realtime.ready;
+  return {
+    http,
+    realtime,
+    base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    async close() {
+      await realtime.close();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
 }
 
 export async function insertJob(

@@ -3,39 +3,25 @@
  * server has channels joined. Real Postgres, a realtime server of its own with a short watch lifetime,
  * raw Phoenix sockets over loopback.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createLogger } from "../../server/log.ts";
-import { createRealtimeServer, type RealtimeServer } from "../../server/realtime/index.ts";
+import type { RealtimeServer } from "../../server/realtime/index.ts";
 import { insertFunction, startTestServer, type TestServer, type TestUser } from "../support/server.ts";
-import { eventually, insertJob, type RawSocket, rawSocket } from "./helpers.ts";
+import { eventually, insertJob, joinRaw, type RawSocket, rawSocket, standaloneRealtime } from "./helpers.ts";
 
 let server: TestServer;
 let alice: TestUser;
-let http: Server;
 let realtime: RealtimeServer;
 let base: string;
+let closeRealtime: () => Promise<void>;
 
 beforeAll(async () => {
   server = await startTestServer();
   alice = await server.user();
   await insertFunction(server, { name: "work" });
-  http = createServer((_req, res) => res.writeHead(404).end());
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  realtime = createRealtimeServer({
-    server: http,
-    sql: server.fluxbase.sql,
-    verifyToken: server.fluxbase.verifyToken,
-    logger: createLogger("error"),
-    options: { watchTtlMs: 300 },
-  });
-  await realtime.ready;
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  ({ realtime, base, close: closeRealtime } = await standaloneRealtime(server, { watchTtlMs: 300 }));
 });
 afterAll(async () => {
-  await realtime?.close();
-  await new Promise((resolve) => http?.close(resolve));
+  await closeRealtime?.();
   await server?.stop();
 });
 
@@ -46,14 +32,7 @@ const liveWatches = async () => {
 };
 
 async function joinQueue(socket: RawSocket, topic: string) {
-  socket.send({
-    topic,
-    event: "phx_join",
-    payload: { config: { postgres_changes: [{ event: "*", schema: "jobs", table: "queue" }] } },
-    ref: topic,
-    join_ref: topic,
-  });
-  const reply = await socket.next((f) => f.event === "phx_reply" && f.ref === topic, `reply to ${topic}`);
+  const reply = await joinRaw(socket, topic, [{ event: "*", schema: "jobs", table: "queue" }]);
   expect(reply.payload.status).toBe("ok");
 }
 
