@@ -1,8 +1,9 @@
 /**
  * The server's logger: pino, writing to stderr so stdout stays free for what a command prints. Two
  * formats: `text` (one readable line per entry, the default) and `json` (pino's own lines, for log
- * shippers). Every line written while a request or a job run is in progress carries its
- * `request_id` or `job_id`, taken from the async context (withLogContext), whoever logs it.
+ * shippers). Every line written while a request is handled carries its `request_id`, taken from the
+ * async context (withLogContext), whoever logs it. Job runs do not open one (see JobWorker.launch):
+ * the lines about a run carry its `job_id` as a field.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { pino } from "pino";

@@ -24,6 +24,7 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
   const codePath = ctx.codeFiles.ensure(o.codeHash, o.code);
   const nonce = randomBytes(32).toString("hex");
   const origin = runOrigin();
+  const jobId = o.input.context.job_id;
 
   const { env, envNames } = runEnv(o);
   const { mode, guest } = ctx;
@@ -61,7 +62,9 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
     const result = monitor.outcome(exitCode, signal);
     // The run's localStorage goes with it; the outcome waits for that, so nothing outlives the run.
     removeRunStorage(ctx.denoDir, origin)
-      .catch((error) => ctx.logger?.warn("sandbox: could not remove a run's storage", { error }))
+      .catch((error) =>
+        ctx.logger?.warn("sandbox: could not remove a run's storage", { job_id: jobId, error }),
+      )
       .finally(() => resolveOutcome(result));
   };
   const child = spawnGuest(ctx, args, env, {
@@ -97,7 +100,11 @@ export function runJob(ctx: SandboxRunContext, o: SandboxRunOptions): SandboxRun
       try {
         cancelFile?.create();
       } catch (error) {
-        ctx.logger?.warn("sandbox: could not create the cancel file", { error, pid: child.pid });
+        ctx.logger?.warn("sandbox: could not create the cancel file", {
+          job_id: jobId,
+          error,
+          pid: child.pid,
+        });
       }
     },
     kill(reason) {

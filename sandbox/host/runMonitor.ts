@@ -60,12 +60,13 @@ export function monitorRun(
   const limits = { memoryMb: o.memoryMb, timeoutMs: o.timeoutMs, progressTimeoutMs: o.progressTimeoutMs };
   const end: RunMonitor["end"] = { heapExhausted: false, limits };
   const { pid } = hooks;
+  const { job_id } = o.input.context;
 
   const guard = (what: string, fn: () => void) => {
     try {
       fn();
     } catch (error) {
-      ctx.logger?.warn(`sandbox: ${what} callback threw`, { error, pid: pid() });
+      ctx.logger?.warn(`sandbox: ${what} callback threw`, { job_id, error, pid: pid() });
     }
   };
   // Deno's "run again with --allow-net" becomes the annotation the job's author can add.
@@ -132,7 +133,7 @@ export function monitorRun(
   const prefix = Buffer.from(framePrefix(nonce));
   const onBadFrame = (problem: string) => {
     end.badFrame = problem;
-    ctx.logger?.warn("sandbox: unusable frame from guest", { problem, pid: pid() });
+    ctx.logger?.warn("sandbox: unusable frame from guest", { job_id, problem, pid: pid() });
   };
   const stdoutLine = frameLineHandler({ prefix, maxFrameBytes, log, onFrame, onBadFrame });
   const stderrLine = frameLineHandler({

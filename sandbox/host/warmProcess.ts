@@ -166,7 +166,11 @@ export class WarmProcess {
         try {
           this.cancelFile.create();
         } catch (error) {
-          this.ctx.logger?.warn("sandbox: could not create the cancel file", { error, pid: this.pid });
+          this.ctx.logger?.warn("sandbox: could not create the cancel file", {
+            job_id: o.input.context.job_id,
+            error,
+            pid: this.pid,
+          });
         }
       },
       kill: (reason) => {

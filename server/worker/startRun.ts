@@ -122,6 +122,7 @@ export function startRun(ctx: WorkerContext, job: ClaimedJob): ActiveRun {
     const seconds = (performance.now() - startedAt) / 1000;
     ctx.metrics?.runFinished(job.job_name, job.kind, outcomeLabel, seconds);
     logger.debug("run ended", {
+      job_id: job.id,
       job_name: job.job_name,
       attempt: job.attempt,
       outcome: outcomeLabel,
