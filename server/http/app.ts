@@ -5,11 +5,11 @@
 
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import { withLogContext } from "../log.ts";
 import { authenticate, requireAdmin } from "./authenticate.ts";
 import { corsMiddleware } from "./cors.ts";
 import { metricsMiddleware } from "./metricsMiddleware.ts";
 import { createErrorHandler } from "./onError.ts";
+import { requestLog } from "./requestLog.ts";
 import { adminFunctionsRoutes } from "./routes/adminFunctions.ts";
 import { adminJobsRoutes } from "./routes/adminJobs.ts";
 import { adminKeysRoutes } from "./routes/adminKeys.ts";
@@ -45,20 +45,18 @@ export function createHttpApp(deps: HttpDeps, extensions: HttpExtensions = {}): 
     c.json({ error: `No route for ${c.req.method} ${c.req.path}`, code: "ROUTE_NOT_FOUND" }, 404),
   );
   // Every request has an id (the caller's X-Request-Id when it is a sane one), sent back in
-  // X-Request-Id and carried by every log line written while it is handled.
+  // X-Request-Id and carried by the log lines about it (requestLog).
   app.use("*", requestId());
-  app.use("*", (c, next) =>
-    withLogContext({ request_id: c.get("requestId") }, async () => {
-      const started = performance.now();
-      await next();
-      deps.logger.debug("request", {
-        method: c.req.method,
-        route: c.req.routePath,
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      });
-    }),
-  );
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    requestLog(c, deps.logger).debug("request", {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
   // Before the routes, so preflights are answered before any route's authentication.
   app.use("*", corsMiddleware(deps.config.corsOrigins));
   app.use("*", metricsMiddleware(deps.metrics));

@@ -3,9 +3,11 @@ import type { Context } from "hono";
 import { isTransientDbError, pgErrorToHttp } from "../db/pgErrors.ts";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { requestLog } from "./requestLog.ts";
 
-export function createErrorHandler(logger: Logger) {
+export function createErrorHandler(serverLogger: Logger) {
   return (error: Error, c: Context) => {
+    const logger = requestLog(c, serverLogger);
     const known =
       error instanceof HttpError
         ? error

@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import { isConnectionError } from "../db/pgErrors.ts";
 import { HttpError } from "../errors.ts";
+import { requestLog } from "../http/requestLog.ts";
 import type { AppEnv } from "../http/types.ts";
 import type { Logger } from "../log.ts";
 import { pgErrorToRest } from "./pgErrorToRest.ts";
@@ -17,8 +18,9 @@ function fromHttpError(error: HttpError): RestError {
   return new RestError(error.status, code, error.message, { details: error.code, cause: error });
 }
 
-export function restErrorHandler(logger: Logger) {
+export function restErrorHandler(serverLogger: Logger) {
   return (error: Error, c: Context<AppEnv>) => {
+    const logger = requestLog(c, serverLogger);
     const identity = c.get("identity");
     const anonymous = !identity || identity.dbRole === "anon";
     let rest: RestError | undefined =

@@ -54,9 +54,7 @@ export class JobWorker {
   /** Runs a job claimed for one of this worker's slots. */
   launch(job: ClaimedJob): void {
     this.ctx.metrics?.pickedUp(this.filter.lane, job.waited_seconds);
-    // No async log context here: on Node 20 one AsyncLocalStorage context turns on a hook for every
-    // promise the process makes, and trusted no-op jobs drained ~25 % slower with it. The lines a
-    // run writes name their job_id themselves.
+    // The lines about a run name its job_id themselves: no async context (see log.ts).
     const run = startRun(this.ctx, job);
     this.runs.set(run.job.id, run);
     this.executing++;

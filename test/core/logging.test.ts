@@ -1,11 +1,11 @@
 /**
  * Logs as operators read them: `FLUXBASE_LOG_FORMAT=json` gives one pino JSON object per line, and
- * every line written while a request is handled or a job runs carries its request_id or job_id.
+ * the lines about a request or a job run carry its request_id or job_id.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { resolveConfig } from "../../server/config/resolveConfig.ts";
 import { defineJob } from "../../server/handlers/defineJob.ts";
-import { createLogger, withLogContext } from "../../server/log.ts";
+import { createLogger, withFields } from "../../server/log.ts";
 import { startTestServer, type TestServer, waitForJob } from "../support/server.ts";
 
 const lines: Record<string, unknown>[] = [];
@@ -24,12 +24,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-it("writes JSON lines with time, level, scope and message, and the context's ids", () => {
+it("writes JSON lines with time, level, scope and message, and the fields they are given", () => {
   const out: string[] = [];
   const log = createLogger("info", "fluxbase", { format: "json", write: (line) => out.push(line) });
-  withLogContext({ request_id: "r-1" }, () =>
-    log.child("http").warn("slow", { ms: 12, error: new Error("x") }),
-  );
+  withFields(log, { request_id: "r-1" })
+    .child("http")
+    .warn("slow", { ms: 12, error: new Error("x") });
   log.debug("hidden below the level");
   expect(out).toHaveLength(1);
   expect(JSON.parse(out[0]!)).toEqual({
@@ -69,6 +69,15 @@ it("puts the job id on the lines a run writes", async () => {
   await expect
     .poll(() => lines.find((line) => line.msg === "run ended" && line.job_id === id))
     .toMatchObject({ outcome: "completed", job_name: "quick" });
+});
+
+it("serves requests and runs jobs without turning on an async hook (it would slow every promise)", async () => {
+  await server.request("GET", "/api/v1/jobs", { token: (await server.user()).token });
+  await server.request("GET", "/api/v1/jobs/not-a-uuid", { token: (await server.user()).token });
+  const { id } = await server.fluxbase.jobs.enqueue("quick", {});
+  await waitForJob(server, id);
+  // With any async hook on, Node stamps every new promise with its async ids.
+  expect(Object.getOwnPropertySymbols(Promise.resolve())).toEqual([]);
 });
 
 it("refuses an unknown log format, naming the setting", () => {
