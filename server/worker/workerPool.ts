@@ -18,7 +18,8 @@ import { heartbeat, setWorkerStatus } from "../queue/workerRegistry.ts";
 import { createCompletionBatcher } from "./completionBatcher.ts";
 import { JobWorker } from "./jobWorker.ts";
 import { createSlotClaimer } from "./slotClaimer.ts";
-import type { StopReason, WorkerContext } from "./startRun.ts";
+import type { WorkerContext } from "./startRun.ts";
+import { stopReasonFor } from "./stopReason.ts";
 
 export interface WorkerPool {
   start(): Promise<void>;
@@ -88,16 +89,10 @@ export function createWorkerPool(
       leases.map((job) => job.id),
     );
     for (const job of leases) {
-      // A run whose code has ended is writing its outcome: that write is what changed its row (it
-      // clears the lease), so it is no lost lease; a write that can't land stops on shutdown.
-      if (findRun(job.id)?.runs.get(job.id)?.hasExecuted()) continue;
-      const row = byId.get(job.id);
-      let reason: StopReason | undefined;
-      if (!row || row.lease_token !== job.lease_token) reason = "lease_lost";
-      else if (row.status === "cancelled") reason = row.cancel_mode === "terminate" ? "terminate" : "cancel";
-      else if (row.status !== "running" || lost) reason = "lease_lost";
+      const run = findRun(job.id)?.runs.get(job.id);
+      const reason = stopReasonFor(run, job, byId.get(job.id), lost);
       if (reason === "lease_lost") logger.warn("run lost its lease; stopping it", { job_id: job.id });
-      if (reason) findRun(job.id)?.stopRun(job.id, reason);
+      if (reason) run?.stop(reason);
     }
   }
 
