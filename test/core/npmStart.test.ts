@@ -82,7 +82,8 @@ describe("npm start", { timeout: 120_000 }, () => {
         FLUXBASE_DATA_DIR: dataDir,
         FLUXBASE_AUTH_JWT_SECRET: testJwtSecret,
         FLUXBASE_JOBS_EMBEDDED_WORKER_COUNT: "1",
-        FLUXBASE_LOG_LEVEL: "info",
+        // Each run's end (outcome, attempt) is then in the output a failure prints.
+        FLUXBASE_LOG_LEVEL: "debug",
       },
       stdio: ["ignore", "pipe", "pipe"],
       detached: group, // a process group of its own, as a terminal's foreground job has
