@@ -117,7 +117,15 @@ export class SpawnerClient {
     const [command, ...args] = this.setprivPath
       ? [this.setprivPath, "--pdeathsig", "KILL", "--", ...node]
       : node;
-    const helper = spawn(command!, args, { stdio: ["ignore", "ignore", "inherit", "ipc"], env: {} });
+    // A session of its own: a signal to the server's process group (a terminal's Ctrl-C) reaches
+    // neither it nor a process it is starting. Between fork and setsid a new child is still in the
+    // spawner's group, its signals blocked until just before exec (libuv): a group SIGINT landing in
+    // that window stays pending and kills the job process at exec, and its run fails during the drain.
+    const helper = spawn(command!, args, {
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+      env: {},
+      detached: true,
+    });
     this.helper = helper;
     helper.on("message", (message: SpawnerMessage) => this.onMessage(message));
     helper.on("error", (error) => {

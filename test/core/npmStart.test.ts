@@ -146,9 +146,13 @@ describe("npm start", { timeout: 120_000 }, () => {
 
       if (group) process.kill(-child.pid!, signal);
       else child.kill(signal);
+      // The job as the draining server still answers for it: shown if the drain found no run to wait for.
+      const during = await fetch(`${url}/api/v1/jobs/${id}`, { headers })
+        .then((response) => response.json())
+        .catch((error: Error) => ({ unanswered: error.message }));
       expect(await exited, output).toBe(0);
       expect(output).toContain(`received ${signal}, shutting down`);
-      expect(output).toContain(`draining: waiting for 1 running job to finish`);
+      expect(output, JSON.stringify(during)).toContain(`draining: waiting for 1 running job to finish`);
       expect(output).toContain(`slow-drain ${id}`);
       expect(output).not.toContain("shutdown timeout reached");
       // Nothing the job and the server need was stopped under them: no warning, no error.

@@ -3,7 +3,7 @@
  * reaches the process and comes back whole, exits and failures are reported, a connection without
  * the secret reaches nothing, and a spawner that dies takes its processes along and is replaced.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -171,6 +171,21 @@ describe("the spawner", () => {
     expect(await seen.closed).toEqual({ code: 0, signal: null });
     expect(seen.stdout).toBe("got:after the signals\n");
     expect(client.spawnerPid).toBe(spawner);
+  });
+
+  it("runs in a session of its own, so a signal to the server's process group never reaches it", async () => {
+    const client = await startClient();
+    const { seen } = sh(client, "echo up");
+    expect(await seen.closed).toEqual({ code: 0, signal: null });
+    // /proc/<pid>/stat: "pid (comm) state ppid pgrp session ...".
+    const groupAndSession = (pid: number | "self") =>
+      readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ").slice(2, 4).map(Number);
+    const [spawnerGroup, spawnerSession] = groupAndSession(client.spawnerPid!);
+    const [ourGroup, ourSession] = groupAndSession("self");
+    expect(spawnerGroup).toBe(client.spawnerPid);
+    expect(spawnerSession).toBe(client.spawnerPid);
+    expect(spawnerGroup).not.toBe(ourGroup);
+    expect(spawnerSession).not.toBe(ourSession);
   });
 
   it("close() ends the spawner and what it still runs, and removes its socket", async () => {
